@@ -21,10 +21,11 @@ const bool = z
 
 /** Every variable the project reads, with its default. Keep README's configuration table in step with this. */
 const settingsSchema = z.object({
-  /** Task queue of the broadcast and campaign workflows. @default 'broadcast-relay' */
+  /**
+   * Task queue of the broadcast and campaign workflows. Provider calls run on `<this>-provider`, rate limited for the
+   * whole fleet. @default 'broadcast-relay'
+   */
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('broadcast-relay'),
-  /** Task queue of the provider-calling activities, rate limited for the whole fleet. @default 'broadcast-relay-provider' */
-  PROVIDER_TASK_QUEUE: z.string().min(1).default('broadcast-relay-provider'),
   /** Provider calls per second across all workers (`maxTaskQueueActivitiesPerSecond`). Alibaba's quota is 10/s. @default 10 */
   PROVIDER_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().max(1000).default(10),
 

@@ -117,13 +117,16 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
     '--namespace',
     namespace,
     '--log-level',
-    'warn',
+    'error',
     '--ui-disable-news-fetch',
     '--dynamic-config-value',
     'frontend.enableServerVersionCheck=false',
     ...searchAttributeFlags(),
   ];
-  const child = spawn(cli.path, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  // Own process group: a terminal Ctrl-C must reach us first, so the worker drains before the server stops.
+  const child = spawn(cli.path, args, { stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   const ready = await waitUntil(() => canConnect(options.port, ip), options.startTimeoutMs ?? 30_000, child);
   if (!ready) {
     child.kill('SIGKILL');
@@ -146,6 +149,7 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
       clearTimeout(timer);
+      process.removeListener('exit', killOnExit);
     },
   };
 }

@@ -1,0 +1,77 @@
+/**
+ * Activities of the legacy flavour (AddLivePullStreamInfoConfig): a scheduled pull into Alibaba's own live
+ * center, keyed by DomainName/AppName/StreamName. That API has no callbacks, so the workflow polls
+ * DescribeLivePullStreamConfig.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+
+import type { LiveClient } from '../provider/client';
+import { FailureTypes, type LegacyPullSpec } from '../shared/broadcast';
+
+import { isNotFound, isProviderError, providerCall, toActivityFailure } from './failures';
+
+export interface LegacyConfigSnapshot {
+  found: boolean;
+  startTime?: string;
+  endTime?: string;
+}
+
+export function createLegacyConfigActivities(provider: LiveClient) {
+  async function find(spec: LegacyPullSpec) {
+    try {
+      const result = await provider.describeLivePullStreamConfig({ DomainName: spec.DomainName, RegionId: spec.RegionId });
+      return (result.LiveAppRecordList?.LiveAppRecord ?? []).find(
+        (r) => r.AppName === spec.AppName && r.StreamName === spec.StreamName
+      );
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  return {
+    /** Adds the config, or adopts an identical one an earlier attempt already added. */
+    async ensureLegacyPullConfig(spec: LegacyPullSpec): Promise<{ adopted: boolean }> {
+      const existing = await providerCall(() => find(spec));
+      const same = (r: NonNullable<typeof existing>) => r.SourceUrl === spec.SourceUrl;
+      if (existing && same(existing)) return { adopted: true };
+      if (existing) {
+        throw ApplicationFailure.nonRetryable(
+          `${spec.DomainName}/${spec.AppName}/${spec.StreamName} already has a pull config with another source`,
+          FailureTypes.destinationTaken
+        );
+      }
+      try {
+        await provider.addLivePullStreamInfoConfig(spec);
+        return { adopted: false };
+      } catch (err) {
+        if (isProviderError(err) && err.ambiguous) {
+          const adopted = await providerCall(() => find(spec));
+          if (adopted && same(adopted)) return { adopted: true };
+        }
+        throw toActivityFailure(err);
+      }
+    },
+
+    async describeLegacyPullConfig(spec: LegacyPullSpec): Promise<LegacyConfigSnapshot> {
+      const record = await providerCall(() => find(spec));
+      return record ? { found: true, startTime: record.StartTime, endTime: record.EndTime } : { found: false };
+    },
+
+    /** Deletes the config; "not found" counts as done. */
+    async deleteLegacyPullConfig(spec: LegacyPullSpec): Promise<boolean> {
+      try {
+        await provider.deleteLivePullStreamInfoConfig({
+          DomainName: spec.DomainName,
+          AppName: spec.AppName,
+          StreamName: spec.StreamName,
+          RegionId: spec.RegionId,
+        });
+        return true;
+      } catch (err) {
+        if (isNotFound(err)) return false;
+        throw toActivityFailure(err);
+      }
+    },
+  };
+}

@@ -1,0 +1,150 @@
+/**
+ * Activities around one pull-to-push task. Every one is safe to run more than once: creation looks the task up by
+ * its deterministic TaskName before creating and after any ambiguous failure, and deletion treats "not found" as
+ * done.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+
+import { callbackUrlFor } from '../callbacks/tokens';
+import type { LiveClient } from '../provider/client';
+import { FailureTypes, TASK_STATUS_KINDS, type RelaySpec, type TaskEventKind } from '../shared/broadcast';
+
+import { isNotFound, isProviderError, providerCall, toActivityFailure } from './failures';
+
+export interface RelayTaskDeps {
+  provider: LiveClient;
+  /** Base URL under which the provider reaches our callback service; undefined disables callbacks. */
+  callbackBaseUrl?: string;
+  /** Secret of callback URL tokens. Never passed to or returned from an activity. */
+  callbackSecret?: string;
+}
+
+export interface EnsureTaskInput {
+  workflowId: string;
+  taskName: string;
+  relay: RelaySpec & { Region: string };
+}
+
+export interface EnsureTaskResult {
+  taskId: string;
+  /** True when the task already existed (an earlier attempt created it) and was adopted. */
+  adopted: boolean;
+}
+
+export interface TaskRef {
+  taskId: string;
+  region: string;
+}
+
+export interface TaskSnapshot {
+  found: boolean;
+  kind?: TaskEventKind;
+  /** TaskInvalidReason when offline, TaskExitReason when exited. */
+  reason?: string;
+}
+
+export function createRelayTaskActivities(deps: RelayTaskDeps) {
+  const { provider } = deps;
+
+  /** Our task for this broadcast, if one exists: same TaskName and same destination. */
+  async function findOwnTask(input: EnsureTaskInput): Promise<string | undefined> {
+    const page = await provider.describeLivePullToPushList({
+      Region: input.relay.Region,
+      TaskName: input.taskName,
+      DstUrl: input.relay.DstUrl,
+      PageSize: 100,
+    });
+    const match = (page.TaskList ?? []).find(
+      (t) => t.TaskInfo?.TaskName === input.taskName && t.TaskInfo?.DstUrl === input.relay.DstUrl && t.TaskStatus !== -1
+    );
+    return match?.TaskId;
+  }
+
+  async function deleteTask(ref: TaskRef): Promise<boolean> {
+    try {
+      await provider.deleteLivePullToPush({ Region: ref.region, TaskId: ref.taskId });
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw toActivityFailure(err);
+    }
+  }
+
+  function callbackUrl(workflowId: string): string | undefined {
+    if (!deps.callbackBaseUrl || !deps.callbackSecret) return undefined;
+    return callbackUrlFor(deps.callbackBaseUrl, deps.callbackSecret, workflowId);
+  }
+
+  return {
+    /** Creates the relay task, or adopts the one an earlier attempt already created. */
+    async ensureRelayTask(input: EnsureTaskInput): Promise<EnsureTaskResult> {
+      const existing = await providerCall(() => findOwnTask(input));
+      if (existing) return { taskId: existing, adopted: true };
+      try {
+        const created = await provider.createLivePullToPush({
+          ...input.relay,
+          TaskName: input.taskName,
+          CallbackUrl: callbackUrl(input.workflowId),
+        });
+        return { taskId: created.TaskId, adopted: false };
+      } catch (err) {
+        const ambiguous = isProviderError(err) && (err.ambiguous || err.code === 'CodeConfigAlreadyExists');
+        if (ambiguous) {
+          // The create may have succeeded before the answer was lost, or a previous attempt's did.
+          const adopted = await providerCall(() => findOwnTask(input));
+          if (adopted) return { taskId: adopted, adopted: true };
+        }
+        if (isProviderError(err) && err.code === 'CodeConfigAlreadyExists') {
+          throw ApplicationFailure.nonRetryable(
+            `destination ${input.relay.DstUrl} is already used by another pull-to-push task (not ours): ` +
+              'choose another DstUrl or delete that task',
+            FailureTypes.destinationTaken
+          );
+        }
+        throw toActivityFailure(err);
+      }
+    },
+
+    /** Current state of the task as the provider sees it; `found: false` once it has been deleted. */
+    async describeRelayTask(ref: TaskRef): Promise<TaskSnapshot> {
+      try {
+        const task = await provider.describeLivePullToPush({ Region: ref.region, TaskId: ref.taskId });
+        const kind = TASK_STATUS_KINDS[task.TaskStatus];
+        return { found: true, kind, reason: task.TaskInvalidReason || task.TaskExitReason || undefined };
+      } catch (err) {
+        if (isNotFound(err)) return { found: false };
+        throw toActivityFailure(err);
+      }
+    },
+
+    /** Deletes the task; true if it existed. "Not found" is success: the task may have ended by itself. */
+    async deleteRelayTask(ref: TaskRef): Promise<boolean> {
+      return deleteTask(ref);
+    },
+
+    /** Compensation when creation was interrupted: deletes our task, found by name and destination, if any. */
+    async deleteOwnRelayTask(input: EnsureTaskInput): Promise<boolean> {
+      const taskId = await providerCall(() => findOwnTask(input));
+      return taskId ? deleteTask({ taskId, region: input.relay.Region }) : false;
+    },
+
+    async stopRelayTask(ref: TaskRef): Promise<void> {
+      await providerCall(() => provider.stopLivePullToPush({ Region: ref.region, TaskId: ref.taskId }));
+    },
+
+    async restartRelayTask(ref: TaskRef): Promise<void> {
+      await providerCall(() => provider.restartLivePullToPush({ Region: ref.region, TaskId: ref.taskId }));
+    },
+
+    async updateRelayTask(input: TaskRef & { StartTime?: string; EndTime?: string }): Promise<void> {
+      await providerCall(() =>
+        provider.updateLivePullToPush({
+          Region: input.region,
+          TaskId: input.taskId,
+          StartTime: input.StartTime,
+          EndTime: input.EndTime,
+        })
+      );
+    },
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * Validation of a whole broadcast request: the provider's own rules (from the provider schemas, the single source
+ * of truth for them) plus ours (lead time, restart policy, labels). Used by the client before a workflow starts and
+ * by the workflow, through an activity, at its start — zod never enters the workflow bundle.
+ */
+import { z } from 'zod';
+
+import { validateRequest, type Violation } from '../provider/schemas';
+import {
+  DEFAULT_LEAD_TIME_SECONDS,
+  DEFAULT_MAX_RESTARTS,
+  DEFAULT_RECONCILE_AFTER_SECONDS,
+  type BroadcastRequest,
+} from '../shared/broadcast';
+
+const ownRules = z.object({
+  flavour: z.enum(['pull-to-push', 'legacy']).optional(),
+  relay: z.record(z.string(), z.unknown()).optional(),
+  legacy: z.record(z.string(), z.unknown()).optional(),
+  leadTimeSeconds: z.number().int().min(0, 'must be ≥ 0').max(86_400, 'must be ≤ 86400 (one day)').optional(),
+  restartPolicy: z
+    .object({ maxRestarts: z.number().int().min(0, 'must be ≥ 0').max(20, 'must be ≤ 20') })
+    .strict()
+    .optional(),
+  reconcileAfterSeconds: z.number().int().min(10, 'must be ≥ 10').max(3_600, 'must be ≤ 3600').optional(),
+  labels: z
+    .record(z.string().min(1).max(64), z.string().max(256, 'must be ≤ 256 characters'))
+    .refine((labels) => Object.keys(labels).length <= 20, 'at most 20 labels')
+    .optional(),
+  campaignId: z.string().min(1).max(128).optional(),
+});
+
+export interface BroadcastValidation {
+  violations: string[];
+  /** The request with defaults filled in (Region, lead time, restart policy), when valid. */
+  normalized?: BroadcastRequest;
+}
+
+function describe(prefix: string, violations: Violation[]): string[] {
+  return violations.map((v) => `${prefix}${v.field}: ${v.rule}`);
+}
+
+export interface ValidateBroadcastOptions {
+  defaultRegion: string;
+  now?: Date;
+}
+
+/** Every problem of the request at once, each naming its field (`relay.DstUrl: must start with rtmp://`). */
+export function validateBroadcastRequest(input: unknown, options: ValidateBroadcastOptions): BroadcastValidation {
+  const own = ownRules.safeParse(input);
+  if (!own.success) {
+    return { violations: own.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`) };
+  }
+  const request = input as BroadcastRequest;
+  const flavour = request.flavour ?? 'pull-to-push';
+  const now = options.now ?? new Date();
+  const violations: string[] = [];
+  let normalized: BroadcastRequest | undefined;
+
+  if (flavour === 'pull-to-push') {
+    if (!request.relay) return { violations: ['relay: required for the pull-to-push flavour'] };
+    if (request.legacy) violations.push('legacy: not allowed with the pull-to-push flavour');
+    const relay = { ...request.relay, Region: request.relay.Region ?? options.defaultRegion };
+    const result = validateRequest('CreateLivePullToPush', relay, { now });
+    if (!result.ok) violations.push(...describe('relay.', result.violations));
+    normalized = { ...request, flavour, relay };
+  } else {
+    if (!request.legacy) return { violations: ['legacy: required for the legacy flavour'] };
+    if (request.relay) violations.push('relay: not allowed with the legacy flavour');
+    const result = validateRequest('AddLivePullStreamInfoConfig', request.legacy, { now });
+    if (!result.ok) violations.push(...describe('legacy.', result.violations));
+    normalized = { ...request, flavour };
+  }
+  if (violations.length > 0) return { violations };
+  return {
+    violations: [],
+    normalized: {
+      ...normalized,
+      leadTimeSeconds: request.leadTimeSeconds ?? DEFAULT_LEAD_TIME_SECONDS,
+      restartPolicy: request.restartPolicy ?? { maxRestarts: DEFAULT_MAX_RESTARTS },
+      reconcileAfterSeconds: request.reconcileAfterSeconds ?? DEFAULT_RECONCILE_AFTER_SECONDS,
+    },
+  };
+}
+
+export class InvalidBroadcastRequestError extends Error {
+  override readonly name = 'InvalidBroadcastRequestError';
+  constructor(readonly violations: string[]) {
+    super(`Invalid broadcast request:\n${violations.map((v) => `  - ${v}`).join('\n')}`);
+  }
+}

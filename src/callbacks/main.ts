@@ -1,0 +1,30 @@
+/** `npm run callbacks`: the callback service alone, connected to the configured Temporal cluster. */
+import { ConfigError, loadSettings } from '../config/settings';
+import { loadTemporalConnectConfig } from '../temporal/connection';
+
+import { startCallbackService } from './service';
+
+async function run(): Promise<void> {
+  const settings = loadSettings();
+  if (!settings.CALLBACK_SECRET) throw new ConfigError(['CALLBACK_SECRET: required to run the callback service']);
+  const temporal = loadTemporalConnectConfig();
+  const address = temporal.address ?? '127.0.0.1:7233';
+  const service = await startCallbackService({
+    port: settings.CALLBACK_PORT,
+    host: process.env.CALLBACK_HOST ?? (settings.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1'),
+    secret: settings.CALLBACK_SECRET,
+    connection: { ...temporal.connectionOptions, address },
+    namespace: temporal.namespace,
+  });
+  process.stdout.write(`[callbacks] listening on ${service.url}, signalling workflows on ${address}\n`);
+  const stop = () => {
+    void service.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+run().catch((err) => {
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(err instanceof ConfigError ? 2 : 1);
+});

@@ -1,0 +1,19 @@
+/** Writes lib/workflow-bundle.js, the prebuilt workflow bundle the worker loads in production. */
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { bundleWorkflowCode } from '@temporalio/worker';
+
+import { PREBUILT_BUNDLE_PATH, WORKFLOWS_PATH } from '../temporal/workflow-bundle';
+
+async function run(): Promise<void> {
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: undefined });
+  fs.mkdirSync(path.dirname(PREBUILT_BUNDLE_PATH), { recursive: true });
+  fs.writeFileSync(PREBUILT_BUNDLE_PATH, code);
+  process.stdout.write(`wrote ${PREBUILT_BUNDLE_PATH} (${(code.length / 1024 / 1024).toFixed(2)} MB)\n`);
+}
+
+run().catch((err) => {
+  process.stderr.write(`${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,143 @@
+/**
+ * Types and constants shared by the broadcast workflow, its activities, the client and the callback service.
+ * Imported by workflow code, so: no Node built-ins, no zod, no I/O.
+ */
+
+export type BroadcastState =
+  | 'Scheduled'
+  | 'Creating'
+  | 'Created'
+  | 'Running'
+  | 'Recovering'
+  | 'Offline'
+  | 'Completed'
+  | 'Failed'
+  | 'Cancelled';
+
+export const FINAL_STATES: readonly BroadcastState[] = ['Completed', 'Failed', 'Cancelled'];
+
+/** The CreateLivePullToPush fields a broadcaster sets (wire names). Region defaults to the worker's region. */
+export interface RelaySpec {
+  Region?: string;
+  StartTime: string;
+  EndTime: string;
+  SourceType: 'live' | 'vod' | 'url';
+  SourceProtocol?: string;
+  SourceUrls: string[];
+  DstUrl: string;
+  RepeatNumber?: number;
+  FileIndex?: number;
+  Offset?: number;
+  RetryInterval?: number;
+  RetryCount?: number;
+}
+
+/** The legacy AddLivePullStreamInfoConfig fields (pull into Alibaba's own live center; ≤ 7-day window). */
+export interface LegacyPullSpec {
+  DomainName: string;
+  AppName: string;
+  StreamName: string;
+  SourceUrl: string;
+  StartTime: string;
+  EndTime: string;
+  RegionId?: string;
+}
+
+export interface RestartPolicy {
+  /** Restarts allowed when the task goes Offline before EndTime. @default 2 */
+  maxRestarts: number;
+}
+
+/** Input of the broadcast workflow. No secrets: credentials and callback keys live only in the worker. */
+export interface BroadcastRequest {
+  /** @default 'pull-to-push' */
+  flavour?: 'pull-to-push' | 'legacy';
+  relay?: RelaySpec;
+  legacy?: LegacyPullSpec;
+  /** Seconds before StartTime at which the task is created. @default 300 */
+  leadTimeSeconds?: number;
+  restartPolicy?: RestartPolicy;
+  /** Seconds of callback silence (after StartTime, or while Recovering) before asking the provider. @default 120 */
+  reconcileAfterSeconds?: number;
+  /** Free labels shown in the Web UI. */
+  labels?: Record<string, string>;
+  campaignId?: string;
+}
+
+export const DEFAULT_LEAD_TIME_SECONDS = 300;
+export const DEFAULT_MAX_RESTARTS = 2;
+export const DEFAULT_RECONCILE_AFTER_SECONDS = 120;
+
+/** A provider task event as delivered by the callback service or read back through Describe. */
+export interface TaskEvent {
+  /** 'running' | 'recovering' | 'offline' | 'idle' | 'exit' */
+  kind: TaskEventKind;
+  /** Unix seconds (provider's clock). */
+  eventTime: number;
+  taskId: string;
+  /** Offline reason (TaskInvalidReason) or exit reason (TaskExitReason). */
+  reason?: string;
+  /** Where it came from: a provider callback or our own Describe. */
+  source: 'callback' | 'describe';
+}
+
+export type TaskEventKind = 'idle' | 'running' | 'recovering' | 'offline' | 'exit';
+
+/** Provider TaskStatus integers → event kinds. */
+export const TASK_STATUS_KINDS: Record<number, TaskEventKind> = {
+  0: 'idle',
+  1: 'running',
+  2: 'recovering',
+  3: 'offline',
+  [-1]: 'exit',
+};
+
+export interface Transition {
+  state: BroadcastState;
+  at: string;
+  note?: string;
+}
+
+export interface BroadcastStatus {
+  state: BroadcastState;
+  flavour: 'pull-to-push' | 'legacy';
+  taskId?: string;
+  taskName: string;
+  startTime: string;
+  endTime: string;
+  lastEvent?: TaskEvent;
+  restarts: number;
+  transitions: Transition[];
+  failure?: string;
+}
+
+export interface RescheduleInput {
+  StartTime?: string;
+  EndTime?: string;
+}
+
+/** ApplicationFailure types the workflow and activities use; stable, so callers can match on them. */
+export const FailureTypes = {
+  invalidRequest: 'InvalidBroadcastRequest',
+  windowPassed: 'BroadcastWindowPassed',
+  destinationTaken: 'DestinationAlreadyInUse',
+  providerPermanent: 'ProviderPermanentError',
+  providerRetryable: 'ProviderRetryableError',
+  providerThrottled: 'ProviderThrottledError',
+  restartsExhausted: 'RestartsExhausted',
+  invalidUpdate: 'InvalidBroadcastUpdate',
+} as const;
+
+/** Deterministic provider TaskName for a workflow ID: the idempotency key used to find a task we may have created. */
+export function taskNameFor(workflowId: string): string {
+  return `relay:${workflowId}`;
+}
+
+export function parseIsoSeconds(value: string): number {
+  return Date.parse(value);
+}
+
+/** Provider calls run on their own task queue so the fleet-wide rate limit applies to them alone. */
+export function providerTaskQueue(workflowTaskQueue: string): string {
+  return `${workflowTaskQueue}-provider`;
+}

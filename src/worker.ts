@@ -1,0 +1,76 @@
+/**
+ * The relay worker: workflows on TEMPORAL_TASK_QUEUE, provider calls on `<queue>-provider` with a fleet-wide rate
+ * limit at the provider's quota. Run alone (`node lib/worker.js`, as in docker-compose) it connects to the
+ * configured Temporal cluster; `npm start` (src/main.ts) embeds it next to a dev server, sandbox and callbacks.
+ */
+import { NativeConnection, Worker, type NativeConnectionOptions } from '@temporalio/worker';
+
+import { createActivities, type ActivityDeps } from './activities';
+import type { Settings } from './config/settings';
+import { providerTaskQueue } from './shared/broadcast';
+import type { WorkflowSource } from './temporal/workflow-bundle';
+
+export interface RelayWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  settings: Settings;
+  activityDeps: ActivityDeps;
+  workflowSource: WorkflowSource;
+}
+
+export interface RelayWorkers {
+  workflowWorker: Worker;
+  providerWorker: Worker;
+  /** Resolves when both workers have drained and stopped. */
+  run(): Promise<void>;
+  shutdown(): void;
+}
+
+export async function createRelayWorkers(options: RelayWorkerOptions): Promise<RelayWorkers> {
+  const { connection, namespace, settings } = options;
+  const activities = createActivities(options.activityDeps);
+  const shutdownGraceTime = settings.WORKER_SHUTDOWN_GRACE_MS;
+  const workflowWorker = await Worker.create({
+    connection,
+    namespace,
+    taskQueue: settings.TEMPORAL_TASK_QUEUE,
+    ...options.workflowSource,
+    activities,
+    maxCachedWorkflows: settings.WORKER_MAX_CACHED_WORKFLOWS,
+    // Eager dispatch would bypass the provider queue's server-side rate limit (temporalio/temporal#6800).
+    maxEagerActivityReservationsPerWorkflowTask: 0,
+    shutdownGraceTime,
+  });
+  const providerWorker = await Worker.create({
+    connection,
+    namespace,
+    taskQueue: providerTaskQueue(settings.TEMPORAL_TASK_QUEUE),
+    activities,
+    maxTaskQueueActivitiesPerSecond: settings.PROVIDER_RATE_LIMIT_PER_SECOND,
+    shutdownGraceTime,
+  });
+  return {
+    workflowWorker,
+    providerWorker,
+    run: async () => {
+      await Promise.all([workflowWorker.run(), providerWorker.run()]);
+    },
+    shutdown: () => {
+      for (const worker of [workflowWorker, providerWorker]) {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+      }
+    },
+  };
+}
+
+export async function connectWorker(
+  address: string,
+  connectionOptions: NativeConnectionOptions
+): Promise<NativeConnection> {
+  return NativeConnection.connect({ ...connectionOptions, address });
+}
+
+if (require.main === module) {
+  // Stand-alone mode (production image): everything from the environment, nothing embedded.
+  void import('./main').then(({ runMain }) => runMain({ embedded: false }));
+}

@@ -1,0 +1,48 @@
+import { CallbackParseError, parseCallbackBody } from '../src/callbacks/parse';
+
+const running = { Event: 'LivePullToPushRuning', EventTime: '1767225600', TaskId: 'task-1', TaskStatus: 1, TaskInfo: {} };
+
+describe('parseCallbackBody', () => {
+  it('accepts both spellings of the running event, EventTime as string or number, TaskStatus as number or string', () => {
+    for (const body of [
+      running,
+      { ...running, Event: 'LivePullToPushRunning' },
+      { ...running, EventTime: 1767225600 },
+      { ...running, TaskStatus: '1' },
+    ]) {
+      expect(parseCallbackBody(JSON.stringify(body))).toEqual({
+        kind: 'running',
+        eventTime: 1767225600,
+        taskId: 'task-1',
+        source: 'callback',
+      });
+    }
+  });
+
+  it('reads recovering, offline with its reason, and exit (name unconfirmed: by Event or exit fields)', () => {
+    expect(parseCallbackBody(JSON.stringify({ ...running, Event: 'X', TaskStatus: 2 })).kind).toBe('recovering');
+    expect(
+      parseCallbackBody(JSON.stringify({ ...running, Event: 'X', TaskStatus: 3, TaskInvalidReason: 'PullStreamFailed' }))
+    ).toMatchObject({ kind: 'offline', reason: 'PullStreamFailed' });
+    expect(
+      parseCallbackBody(JSON.stringify({ Event: 'LivePullToPushExit', EventTime: '5', TaskId: 't', TaskExitReason: 'OverEndTime' }))
+    ).toMatchObject({ kind: 'exit', reason: 'OverEndTime' });
+    expect(parseCallbackBody(JSON.stringify({ EventTime: 5, TaskId: 't', TaskExitTime: 5 })).kind).toBe('exit');
+  });
+
+  it.each([
+    ['not json', 'body: not valid JSON'],
+    ['[1,2]', 'body: must be a JSON object'],
+    [JSON.stringify({ ...running, TaskId: undefined }), 'TaskId'],
+    [JSON.stringify({ ...running, TaskId: '../../etc' }), 'TaskId'],
+    [JSON.stringify({ ...running, EventTime: 'yesterday' }), 'EventTime'],
+    [JSON.stringify({ ...running, EventTime: undefined }), 'EventTime'],
+    [JSON.stringify({ ...running, TaskStatus: 7 }), 'TaskStatus'],
+    [JSON.stringify({ ...running, TaskStatus: 3 }), 'contradicts'],
+    [JSON.stringify({ EventTime: 1, TaskId: 't', Event: 'Something' }), 'cannot tell'],
+    [JSON.stringify({ ...running, TaskInvalidReason: 'x'.repeat(300) }), 'TaskInvalidReason'],
+  ])('rejects %s with a reason naming the field', (body, reason) => {
+    expect(() => parseCallbackBody(body)).toThrow(CallbackParseError);
+    expect(() => parseCallbackBody(body)).toThrow(reason);
+  });
+});

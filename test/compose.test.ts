@@ -1,0 +1,83 @@
+/**
+ * No Docker engine runs here, so the production compose file is checked statically: it parses, the worker and
+ * callback services get every variable the config module needs and the result validates, ports agree, and the
+ * search attributes the stack registers are the ones the code upserts.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+import YAML from 'yaml';
+
+import { loadSettings, SETTING_NAMES } from '../src/config/settings';
+import { SEARCH_ATTRIBUTES } from '../src/shared/search-attributes';
+
+const root = path.resolve(__dirname, '..');
+const compose = YAML.parse(fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+  services: Record<string, { environment?: Record<string, unknown>; ports?: string[]; command?: string[]; build?: unknown; image?: string }>;
+};
+
+/** Resolves `${VAR:-default}`, `${VAR:?message}` and `${VAR}` the way compose would with the given shell env. */
+function interpolate(value: unknown, shell: Record<string, string>): string {
+  return String(value).replace(/\$\{(\w+)(?::([-?])([^}]*))?\}/g, (_m, name: string, op?: string, arg?: string) => {
+    const set = shell[name];
+    if (set !== undefined && set !== '') return set;
+    if (op === '?') throw new Error(`compose requires ${name}: ${arg}`);
+    return op === '-' ? (arg ?? '') : '';
+  });
+}
+
+function serviceEnv(name: string, shell: Record<string, string>): Record<string, string> {
+  const env = compose.services[name]?.environment ?? {};
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, interpolate(v, shell)]));
+}
+
+const operatorShell = {
+  ALIYUN_ACCESS_KEY_ID: 'LTAI-example',
+  ALIYUN_ACCESS_KEY_SECRET: 'example-secret',
+  CALLBACK_SECRET: 'a-long-enough-callback-secret',
+  CALLBACK_PUBLIC_URL: 'https://relay.example.com',
+};
+
+describe('docker-compose.yml', () => {
+  it('has the production-shaped services', () => {
+    for (const name of ['postgresql', 'temporal-admin-tools', 'temporal', 'temporal-create-namespace', 'temporal-ui', 'worker', 'callbacks']) {
+      expect(compose.services[name]).toBeDefined();
+    }
+    expect(compose.services.worker?.build).toBe('.');
+    expect(fs.existsSync(path.join(root, 'Dockerfile'))).toBe(true);
+  });
+
+  it.each(['worker', 'callbacks'])('gives the %s service a configuration that validates', (name) => {
+    const env = serviceEnv(name, operatorShell);
+    const settings = loadSettings(env);
+    expect(settings.NODE_ENV).toBe('production');
+    expect(settings.ALIYUN_ACCESS_KEY_ID).toBe('LTAI-example');
+    expect(env.TEMPORAL_ADDRESS).toBe('temporal:7233');
+    // Every project variable it sets is one the config module knows (catches typos).
+    const temporalVars = /^TEMPORAL_(ADDRESS|NAMESPACE|API_KEY|TLS.*|PROFILE|CONFIG_FILE)$/;
+    for (const key of Object.keys(env)) {
+      expect(SETTING_NAMES.includes(key as never) || temporalVars.test(key)).toBe(true);
+    }
+  });
+
+  it('refuses to start without the secrets an operator must supply', () => {
+    expect(() => serviceEnv('worker', {})).toThrow(/ALIYUN_ACCESS_KEY_ID/);
+    expect(() => serviceEnv('worker', { ...operatorShell, CALLBACK_SECRET: '' })).toThrow(/CALLBACK_SECRET/);
+  });
+
+  it('publishes the ports the services listen on', () => {
+    const callbacks = loadSettings(serviceEnv('callbacks', operatorShell));
+    expect(compose.services.callbacks?.ports).toContain(`${callbacks.CALLBACK_PORT}:${callbacks.CALLBACK_PORT}`);
+    const temporalPort = serviceEnv('worker', operatorShell).TEMPORAL_ADDRESS?.split(':')[1];
+    expect(compose.services.temporal?.ports).toContain(`${temporalPort}:${temporalPort}`);
+    expect(serviceEnv('temporal-ui', {}).TEMPORAL_ADDRESS).toBe(`temporal:${temporalPort}`);
+    expect(compose.services.callbacks?.command).toEqual(['node', 'lib/callbacks/main.js']);
+  });
+
+  it('registers exactly the search attributes the workflows upsert', () => {
+    const script = fs.readFileSync(path.join(root, 'deploy/compose/create-namespace.sh'), 'utf8');
+    const registered = /for attr in ([^;]+);/.exec(script)?.[1]?.trim().split(/\s+/) ?? [];
+    const expected = SEARCH_ATTRIBUTES.map((k) => `${k.name}=${k.type === 'DATETIME' ? 'Datetime' : 'Keyword'}`);
+    expect(registered.sort()).toEqual(expected.sort());
+  });
+});
