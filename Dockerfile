@@ -4,7 +4,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # The Temporal binaries are for local development and tests only; production connects to a real cluster.
 ENV SKIP_TEMPORAL_BINARIES=1
-RUN npm ci --no-audit --no-fund
+RUN npm install --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build && npm prune --omit=dev

@@ -51,8 +51,9 @@ interface Stamp {
 
 function isExecutable(file: string): boolean {
   try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
+    // Mode bits, not access(X_OK): as root, access() reports any file as executable on some systems.
+    const stat = fs.statSync(file);
+    return stat.isFile() && (stat.mode & 0o111) !== 0;
   } catch {
     return false;
   }
