@@ -3,7 +3,9 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
 
-const nodeBuiltins = builtinModules.flatMap((m) => [m, `node:${m}`]).filter((m) => !['assert', 'node:assert'].includes(m));
+const nodeBuiltins = builtinModules
+  .flatMap((m) => [m, `node:${m}`])
+  .filter((m) => !['assert', 'node:assert'].includes(m));
 
 export default tseslint.config(
   { ignores: ['lib/**', 'node_modules/**', '.tools/**', '.data/**', 'coverage/**', 'test-artifacts/**', '*.js'] },
@@ -26,15 +28,24 @@ export default tseslint.config(
         'error',
         {
           paths: [
-            ...nodeBuiltins.map((name) => ({ name, message: 'Workflow code must be deterministic: no Node built-ins.' })),
-            ...['undici', 'zod', 'yaml', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'].map((name) => ({
+            ...nodeBuiltins.map((name) => ({
               name,
-              message: 'Keep I/O and heavy libraries out of the workflow bundle (use an activity).',
-              allowTypeImports: true,
+              message: 'Workflow code must be deterministic: no Node built-ins.',
             })),
+            ...['undici', 'zod', 'yaml', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'].map(
+              (name) => ({
+                name,
+                message: 'Keep I/O and heavy libraries out of the workflow bundle (use an activity).',
+                allowTypeImports: true,
+              })
+            ),
           ],
           patterns: [
-            { group: ['**/provider/**', '**/sandbox/**', '**/callbacks/**', '**/config/**'], message: 'Workflows may not import I/O modules.', allowTypeImports: true },
+            {
+              group: ['**/provider/**', '**/sandbox/**', '**/callbacks/**', '**/config/**'],
+              message: 'Workflows may not import I/O modules.',
+              allowTypeImports: true,
+            },
           ],
         },
       ],

@@ -40,7 +40,9 @@ function readRequestFile(file: string): BroadcastRequest {
   try {
     return (file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text)) as BroadcastRequest;
   } catch (err) {
-    throw new UsageError(`--file: ${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`);
+    throw new UsageError(
+      `--file: ${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`
+    );
   }
 }
 
@@ -90,7 +92,9 @@ function requestFromFlags(flags: StartFlags): BroadcastRequest {
     ...(base.flavour === 'legacy' ? {} : { relay: relay as BroadcastRequest['relay'] }),
     leadTimeSeconds: integerFlag('lead-time', flags.leadTime) ?? base.leadTimeSeconds,
     restartPolicy:
-      flags.maxRestarts !== undefined ? { maxRestarts: integerFlag('max-restarts', flags.maxRestarts) ?? 0 } : base.restartPolicy,
+      flags.maxRestarts !== undefined
+        ? { maxRestarts: integerFlag('max-restarts', flags.maxRestarts) ?? 0 }
+        : base.restartPolicy,
     ...(Object.keys(labels).length > 0 ? { labels } : {}),
   };
 }
@@ -152,7 +156,11 @@ export function buildProgram(): Command {
       }
     });
 
-  const withHandle = (name: string, description: string, run: (id: string, opts: Record<string, string>) => Promise<BroadcastStatus>) =>
+  const withHandle = (
+    name: string,
+    description: string,
+    run: (id: string, opts: Record<string, string>) => Promise<BroadcastStatus>
+  ) =>
     broadcast
       .command(`${name} <id>`)
       .description(description)

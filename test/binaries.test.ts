@@ -23,9 +23,9 @@ describe('ensureTemporalBinaries', () => {
   });
 
   it('names the variable to fix when an explicit path is wrong', async () => {
-    await expect(ensureTemporalBinaries({ env: { ...process.env, TEMPORAL_CLI_PATH: '/nope/temporal' }, ...quiet })).rejects.toThrow(
-      /TEMPORAL_CLI_PATH=\/nope\/temporal is not an executable file/
-    );
+    await expect(
+      ensureTemporalBinaries({ env: { ...process.env, TEMPORAL_CLI_PATH: '/nope/temporal' }, ...quiet })
+    ).rejects.toThrow(/TEMPORAL_CLI_PATH=\/nope\/temporal is not an executable file/);
     const notExecutable = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bin-')), 'temporal-test-server');
     fs.writeFileSync(notExecutable, 'not a binary', { mode: 0o644 });
     await expect(
@@ -36,6 +36,10 @@ describe('ensureTemporalBinaries', () => {
   it('prefers an explicit path', async () => {
     const { cli } = await ensureTemporalBinaries(quiet);
     const explicit = await ensureTemporalBinaries({ env: { ...process.env, TEMPORAL_CLI_PATH: cli.path }, ...quiet });
-    expect(explicit.cli).toMatchObject({ origin: 'env', path: cli.path, version: expect.stringContaining('temporal version') });
+    expect(explicit.cli).toMatchObject({
+      origin: 'env',
+      path: cli.path,
+      version: expect.stringContaining('temporal version'),
+    });
   });
 });

@@ -54,7 +54,17 @@ describe('callback service', () => {
     const handle = await env.client.workflow.start(recordTaskEvents, { taskQueue: 'callbacks', workflowId });
     const url = callbackUrlFor(service.url, SECRET, workflowId);
     expect((await post(url, running1)).status).toBe(200);
-    expect((await post(url, { ...running1, Event: 'LivePullToPushOffline', EventTime: 1767225700, TaskStatus: '3', TaskInvalidReason: 'PushStreamFailed' })).status).toBe(200);
+    expect(
+      (
+        await post(url, {
+          ...running1,
+          Event: 'LivePullToPushOffline',
+          EventTime: 1767225700,
+          TaskStatus: '3',
+          TaskInvalidReason: 'PushStreamFailed',
+        })
+      ).status
+    ).toBe(200);
     expect(await handle.query(recordedEventsQuery)).toEqual([
       { kind: 'running', eventTime: 1767225600, taskId: 'task-1', source: 'callback' },
       { kind: 'offline', eventTime: 1767225700, taskId: 'task-1', source: 'callback', reason: 'PushStreamFailed' },
@@ -69,7 +79,10 @@ describe('callback service', () => {
     expect((await post(`${service.url}/callbacks/v1/${workflowId}`, running1)).status).toBe(401);
     expect((await post(callbackUrlFor(service.url, 'another-secret-entirely', workflowId), running1)).status).toBe(403);
     const malformed = await post(good, { ...running1, EventTime: 'soon' });
-    expect(malformed).toEqual({ status: 400, body: { error: 'malformed', reason: expect.stringContaining('EventTime') } });
+    expect(malformed).toEqual({
+      status: 400,
+      body: { error: 'malformed', reason: expect.stringContaining('EventTime') },
+    });
     expect((await post(good, '{not json')).status).toBe(400);
     expect((await post(good, { ...running1, padding: 'x'.repeat(100_000) })).status).toBe(413);
     expect((await post(callbackUrlFor(service.url, SECRET, `missing-${randomUUID()}`), running1)).status).toBe(404);

@@ -1,6 +1,12 @@
 import { CallbackParseError, parseCallbackBody } from '../src/callbacks/parse';
 
-const running = { Event: 'LivePullToPushRuning', EventTime: '1767225600', TaskId: 'task-1', TaskStatus: 1, TaskInfo: {} };
+const running = {
+  Event: 'LivePullToPushRuning',
+  EventTime: '1767225600',
+  TaskId: 'task-1',
+  TaskStatus: 1,
+  TaskInfo: {},
+};
 
 describe('parseCallbackBody', () => {
   it('accepts both spellings of the running event, EventTime as string or number, TaskStatus as number or string', () => {
@@ -22,10 +28,14 @@ describe('parseCallbackBody', () => {
   it('reads recovering, offline with its reason, and exit (name unconfirmed: by Event or exit fields)', () => {
     expect(parseCallbackBody(JSON.stringify({ ...running, Event: 'X', TaskStatus: 2 })).kind).toBe('recovering');
     expect(
-      parseCallbackBody(JSON.stringify({ ...running, Event: 'X', TaskStatus: 3, TaskInvalidReason: 'PullStreamFailed' }))
+      parseCallbackBody(
+        JSON.stringify({ ...running, Event: 'X', TaskStatus: 3, TaskInvalidReason: 'PullStreamFailed' })
+      )
     ).toMatchObject({ kind: 'offline', reason: 'PullStreamFailed' });
     expect(
-      parseCallbackBody(JSON.stringify({ Event: 'LivePullToPushExit', EventTime: '5', TaskId: 't', TaskExitReason: 'OverEndTime' }))
+      parseCallbackBody(
+        JSON.stringify({ Event: 'LivePullToPushExit', EventTime: '5', TaskId: 't', TaskExitReason: 'OverEndTime' })
+      )
     ).toMatchObject({ kind: 'exit', reason: 'OverEndTime' });
     expect(parseCallbackBody(JSON.stringify({ EventTime: 5, TaskId: 't', TaskExitTime: 5 })).kind).toBe('exit');
   });

@@ -13,7 +13,10 @@ import { SEARCH_ATTRIBUTES } from '../src/shared/search-attributes';
 
 const root = path.resolve(__dirname, '..');
 const compose = YAML.parse(fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
-  services: Record<string, { environment?: Record<string, unknown>; ports?: string[]; command?: string[]; build?: unknown; image?: string }>;
+  services: Record<
+    string,
+    { environment?: Record<string, unknown>; ports?: string[]; command?: string[]; build?: unknown; image?: string }
+  >;
 };
 
 /** Resolves `${VAR:-default}`, `${VAR:?message}` and `${VAR}` the way compose would with the given shell env. */
@@ -40,7 +43,15 @@ const operatorShell = {
 
 describe('docker-compose.yml', () => {
   it('has the production-shaped services', () => {
-    for (const name of ['postgresql', 'temporal-admin-tools', 'temporal', 'temporal-create-namespace', 'temporal-ui', 'worker', 'callbacks']) {
+    for (const name of [
+      'postgresql',
+      'temporal-admin-tools',
+      'temporal',
+      'temporal-create-namespace',
+      'temporal-ui',
+      'worker',
+      'callbacks',
+    ]) {
       expect(compose.services[name]).toBeDefined();
     }
     expect(compose.services.worker?.build).toBe('.');

@@ -19,7 +19,10 @@ export interface LegacyConfigSnapshot {
 export function createLegacyConfigActivities(provider: LiveClient) {
   async function find(spec: LegacyPullSpec) {
     try {
-      const result = await provider.describeLivePullStreamConfig({ DomainName: spec.DomainName, RegionId: spec.RegionId });
+      const result = await provider.describeLivePullStreamConfig({
+        DomainName: spec.DomainName,
+        RegionId: spec.RegionId,
+      });
       return (result.LiveAppRecordList?.LiveAppRecord ?? []).find(
         (r) => r.AppName === spec.AppName && r.StreamName === spec.StreamName
       );

@@ -29,13 +29,18 @@ export class BroadcastAlreadyExistsError extends Error {
 /** The window and source of a request, in one line for the Web UI. */
 export function summarize(request: BroadcastRequest): string {
   const spec = request.relay ?? request.legacy;
-  const target = request.relay?.DstUrl.replace(/\?.*$/, '') ?? `${request.legacy?.DomainName}/${request.legacy?.AppName}`;
+  const target =
+    request.relay?.DstUrl.replace(/\?.*$/, '') ?? `${request.legacy?.DomainName}/${request.legacy?.AppName}`;
   return `${request.flavour ?? 'pull-to-push'} → ${target}, ${spec?.StartTime} → ${spec?.EndTime}`;
 }
 
 /** Validates (every violation at once) and starts the workflow; nothing starts if anything is invalid. */
-export async function startBroadcast(options: StartBroadcastOptions): Promise<WorkflowHandleWithFirstExecutionRunId<typeof broadcastWorkflow>> {
-  const { violations, normalized } = validateBroadcastRequest(options.request, { defaultRegion: options.defaultRegion });
+export async function startBroadcast(
+  options: StartBroadcastOptions
+): Promise<WorkflowHandleWithFirstExecutionRunId<typeof broadcastWorkflow>> {
+  const { violations, normalized } = validateBroadcastRequest(options.request, {
+    defaultRegion: options.defaultRegion,
+  });
   if (!normalized || violations.length > 0) throw new InvalidBroadcastRequestError(violations);
   const spec = normalized.relay ?? normalized.legacy;
   const region = normalized.relay?.Region ?? normalized.legacy?.RegionId ?? options.defaultRegion;

@@ -25,7 +25,8 @@ const TASK_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 function integer(value: unknown, field: string): number | undefined {
   if (value === undefined || value === null || value === '') return undefined;
-  const n = typeof value === 'number' ? value : typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : NaN;
+  const n =
+    typeof value === 'number' ? value : typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : NaN;
   if (!Number.isSafeInteger(n)) throw new CallbackParseError(`${field}: must be an integer (number or numeric string)`);
   return n;
 }

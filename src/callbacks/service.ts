@@ -139,7 +139,10 @@ export async function startCallbackService(options: CallbackServiceOptions): Pro
         options.onOutcome?.(outcome);
         if (res.headersSent || res.destroyed) return;
         const status = STATUS[outcome];
-        res.writeHead(status, { 'content-type': 'application/json', connection: status === 413 ? 'close' : 'keep-alive' });
+        res.writeHead(status, {
+          'content-type': 'application/json',
+          connection: status === 413 ? 'close' : 'keep-alive',
+        });
         res.end(JSON.stringify(status < 300 ? { ok: true } : { error: outcome, ...(reason ? { reason } : {}) }));
       })
       .catch(() => res.destroy());

@@ -34,10 +34,15 @@ const settingsSchema = z.object({
   /** Port of the embedded dev server's Web UI. @default 8233 */
   DEV_SERVER_UI_PORT: port.default(8233),
   /** SQLite file of the embedded dev server, so a restart keeps running workflows. @default .data/temporal-dev.db */
-  DEV_SERVER_DB_FILE: z.string().min(1).default(path.join(PROJECT_ROOT, '.data', 'temporal-dev.db')),
+  DEV_SERVER_DB_FILE: z
+    .string()
+    .min(1)
+    .default(path.join(PROJECT_ROOT, '.data', 'temporal-dev.db')),
 
   /** Alibaba region in which tasks run. @default 'cn-shanghai' */
-  ALIYUN_REGION: z.enum(['ap-southeast-1', 'ap-southeast-5', 'cn-beijing', 'cn-shanghai', 'cn-shenzhen']).default('cn-shanghai'),
+  ALIYUN_REGION: z
+    .enum(['ap-southeast-1', 'ap-southeast-5', 'cn-beijing', 'cn-shanghai', 'cn-shenzhen'])
+    .default('cn-shanghai'),
   /** Explicit provider endpoint URL (e.g. the sandbox's `http://127.0.0.1:8480`). Default: derived from the region. */
   ALIYUN_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
   ALIYUN_ACCESS_KEY_ID: z.string().min(1).optional(),
@@ -79,7 +84,12 @@ export type Settings = z.infer<typeof settingsSchema>;
 export const SETTING_NAMES = Object.keys(settingsSchema.shape) as (keyof Settings)[];
 
 /** Secrets that may be given as `<NAME>_FILE` pointing at a file instead of inline. */
-const FILE_BACKED = ['ALIYUN_ACCESS_KEY_ID', 'ALIYUN_ACCESS_KEY_SECRET', 'ALIYUN_SECURITY_TOKEN', 'CALLBACK_SECRET'] as const;
+const FILE_BACKED = [
+  'ALIYUN_ACCESS_KEY_ID',
+  'ALIYUN_ACCESS_KEY_SECRET',
+  'ALIYUN_SECURITY_TOKEN',
+  'CALLBACK_SECRET',
+] as const;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';

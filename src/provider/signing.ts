@@ -126,10 +126,7 @@ export function v1StringToSign(method: string, params: Record<string, string>): 
 
 /** Base64 HMAC-SHA1 with key `secret + '&'`. */
 export function signV1(method: string, params: Record<string, string>, accessKeySecret: string): string {
-  return crypto
-    .createHmac('sha1', `${accessKeySecret}&`)
-    .update(v1StringToSign(method, params))
-    .digest('base64');
+  return crypto.createHmac('sha1', `${accessKeySecret}&`).update(v1StringToSign(method, params)).digest('base64');
 }
 
 /** Constant-time string comparison for signature checks. */

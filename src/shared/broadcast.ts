@@ -4,15 +4,7 @@
  */
 
 export type BroadcastState =
-  | 'Scheduled'
-  | 'Creating'
-  | 'Created'
-  | 'Running'
-  | 'Recovering'
-  | 'Offline'
-  | 'Completed'
-  | 'Failed'
-  | 'Cancelled';
+  'Scheduled' | 'Creating' | 'Created' | 'Running' | 'Recovering' | 'Offline' | 'Completed' | 'Failed' | 'Cancelled';
 
 export const FINAL_STATES: readonly BroadcastState[] = ['Completed', 'Failed', 'Cancelled'];
 

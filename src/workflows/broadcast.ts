@@ -162,7 +162,8 @@ export async function broadcastWorkflow(request: BroadcastRequest): Promise<Broa
   );
 
   function assertNotFinal(): void {
-    if (isFinal()) throw ApplicationFailure.nonRetryable(`broadcast already ${status.state}`, FailureTypes.invalidUpdate);
+    if (isFinal())
+      throw ApplicationFailure.nonRetryable(`broadcast already ${status.state}`, FailureTypes.invalidUpdate);
   }
   function assertState(allowed: BroadcastState[], what: string): void {
     if (flavour !== 'pull-to-push' || !status.taskId || !allowed.includes(status.state)) {
@@ -247,7 +248,10 @@ export async function broadcastWorkflow(request: BroadcastRequest): Promise<Broa
     const leadMs = (normalized.leadTimeSeconds ?? 0) * 1000;
     await waitUntil(() => startMs() - leadMs, 'wait for lead time');
     if (endMs() <= Date.now()) {
-      throw ApplicationFailure.nonRetryable(`EndTime ${status.endTime} passed while waiting`, FailureTypes.windowPassed);
+      throw ApplicationFailure.nonRetryable(
+        `EndTime ${status.endTime} passed while waiting`,
+        FailureTypes.windowPassed
+      );
     }
 
     if (flavour === 'legacy' && normalized.legacy) {
