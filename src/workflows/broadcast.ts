@@ -8,6 +8,7 @@ import {
   CancellationScope,
   allHandlersFinished,
   condition,
+  getExternalWorkflowHandle,
   isCancellation,
   log,
   proxyActivities,
@@ -34,8 +35,17 @@ import {
 } from '../shared/broadcast';
 import { BroadcastStateKey, TaskIdKey } from '../shared/search-attributes';
 
+import { broadcastStateSignal } from './campaign-messages';
 import { TaskEventLog } from './event-log';
-import { cancelUpdate, rescheduleUpdate, restartUpdate, statusQuery, stopUpdate, taskEventSignal } from './messages';
+import {
+  cancelUpdate,
+  holdSignal,
+  rescheduleUpdate,
+  restartUpdate,
+  statusQuery,
+  stopUpdate,
+  taskEventSignal,
+} from './messages';
 
 const { validateBroadcast } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds' });
 
@@ -99,7 +109,9 @@ export async function broadcastWorkflow(request: BroadcastRequest): Promise<Broa
   let scheduleVersion = 0;
   let cancelReason: string | undefined;
   let stoppedByUser = false;
+  let held = false;
   let lastReconcileMs = Date.now();
+  let campaignReport: Promise<void> = Promise.resolve();
 
   const startMs = () => Date.parse(status.startTime);
   const endMs = () => Date.parse(status.endTime);
@@ -113,11 +125,29 @@ export async function broadcastWorkflow(request: BroadcastRequest): Promise<Broa
     upsertSearchAttributes([{ key: BroadcastStateKey, value: state }]);
     const task = status.taskId ? ` · task \`${status.taskId}\`` : '';
     setCurrentDetails(`**${state}**${task}\n\n${status.startTime} → ${status.endTime}${note ? `\n\n${note}` : ''}`);
+    reportToCampaign(state);
+  }
+
+  /** A broadcast of a campaign tells the campaign each state it enters (the campaign keeps counts). */
+  function reportToCampaign(state: BroadcastState): void {
+    if (!request.campaignId) return;
+    const campaign = getExternalWorkflowHandle(request.campaignId);
+    campaignReport = campaignReport
+      // Non-cancellable: a cancelled broadcast must still report that it ended Cancelled.
+      .then(() =>
+        CancellationScope.nonCancellable(() =>
+          campaign.signal(broadcastStateSignal, { workflowId: info.workflowId, state })
+        )
+      )
+      .catch(() => undefined); // a finished campaign no longer listens: nothing to do
   }
 
   setHandler(statusQuery, () => status);
   setHandler(taskEventSignal, (event) => {
     inbox.push(event);
+  });
+  setHandler(holdSignal, (hold) => {
+    held = hold;
   });
   setHandler(
     cancelUpdate,
@@ -247,6 +277,13 @@ export async function broadcastWorkflow(request: BroadcastRequest): Promise<Broa
     // 2. Durable wait until StartTime − lead time (at once if that moment is past).
     const leadMs = (normalized.leadTimeSeconds ?? 0) * 1000;
     await waitUntil(() => startMs() - leadMs, 'wait for lead time');
+    if (held) {
+      transition('Scheduled', 'held: campaign paused');
+      await condition(() => !held || cancelReason !== undefined || Date.now() >= endMs(), Math.max(endMs() - Date.now(), 1), {
+        summary: 'held by campaign pause',
+      });
+      if (cancelReason) throw new CancelRequested();
+    }
     if (endMs() <= Date.now()) {
       throw ApplicationFailure.nonRetryable(
         `EndTime ${status.endTime} passed while waiting`,
@@ -267,18 +304,23 @@ export async function broadcastWorkflow(request: BroadcastRequest): Promise<Broa
     if (err instanceof CancelRequested || isCancellation(err)) {
       await compensate();
       transition('Cancelled', cancelReason ?? 'workflow cancelled');
-      await condition(allHandlersFinished);
+      await finish();
       if (isCancellation(err)) throw err;
       return status;
     }
     status.failure = err instanceof Error ? err.message : String(err);
     await compensate();
     transition('Failed', status.failure);
-    await condition(allHandlersFinished);
+    await finish();
     throw err;
   }
-  await condition(allHandlersFinished);
+  await finish();
   return status;
+
+  async function finish(): Promise<void> {
+    await CancellationScope.nonCancellable(() => campaignReport);
+    await condition(allHandlersFinished);
+  }
 
   async function createTask(relay: RelaySpec & { Region: string }): Promise<void> {
     transition('Creating');

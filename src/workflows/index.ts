@@ -1,2 +1,3 @@
 /** Every workflow the worker registers. Workflow code only: no Node built-ins, no I/O. */
 export { broadcastWorkflow } from './broadcast';
+export { campaignWorkflow } from './campaign';

@@ -15,3 +15,6 @@ export const stopUpdate = defineUpdate<BroadcastStatus, []>('stop');
 export const restartUpdate = defineUpdate<BroadcastStatus, []>('restart');
 /** Cancel the broadcast: deletes the task if one was created. */
 export const cancelUpdate = defineUpdate<BroadcastStatus, [{ reason?: string }]>('cancel');
+
+/** Sent by a campaign while paused: a held broadcast does not create its task until released. */
+export const holdSignal = defineSignal<[boolean]>('hold');

@@ -1,0 +1,233 @@
+/**
+ * Campaign files (YAML, JSON or CSV): a defaults section and one entry per broadcast. The whole file is checked
+ * before anything starts, every problem reported with its line and field, using the same broadcast validation the
+ * client and workflow use; destinations used twice in overlapping windows are caught up front.
+ *
+ * YAML / JSON:                              CSV (defaults as `# defaults: key=value …` comment lines):
+ *   campaign: festival-2026                   # defaults: region=cn-shanghai leadTimeSeconds=600
+ *   defaults: { leadTimeSeconds: 600 }        key,source,dst,start,end,label:stage
+ *   broadcasts:                               a1,rtmp://src/a,rtmp://ingest/a,2026-…Z,2026-…Z,main
+ *     - { key: a1, source: rtmp://src/a, dst: rtmp://ingest/a, start: 2026-…Z, end: 2026-…Z }
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { parse as parseCsv } from 'csv-parse/sync';
+import YAML, { LineCounter, isMap, isSeq, type Node } from 'yaml';
+
+import { validateBroadcastRequest } from '../broadcast/validation';
+import type { BroadcastRequest, RelaySpec } from '../shared/broadcast';
+
+export interface CampaignEntry {
+  key: string;
+  /** Line of the entry in the file (1-based). */
+  line: number;
+  request: BroadcastRequest;
+}
+
+export interface CampaignProblem {
+  line: number;
+  key?: string;
+  field: string;
+  rule: string;
+}
+
+export interface CampaignPlan {
+  campaignId?: string;
+  entries: CampaignEntry[];
+  problems: CampaignProblem[];
+}
+
+/** File field → request field, so a problem names the field the user wrote. */
+const FIELD_NAMES: Record<string, string> = {
+  'relay.SourceUrls': 'source',
+  'relay.DstUrl': 'dst',
+  'relay.StartTime': 'start',
+  'relay.EndTime': 'end',
+  'relay.SourceType': 'sourceType',
+  'relay.SourceProtocol': 'protocol',
+  'relay.Region': 'region',
+  'relay.RetryInterval': 'retryInterval',
+  'relay.RetryCount': 'retryCount',
+  'relay.RepeatNumber': 'repeatNumber',
+  'restartPolicy.maxRestarts': 'maxRestarts',
+};
+
+const KEY_RULE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+const NUMERIC = new Set(['leadTimeSeconds', 'maxRestarts', 'reconcileAfterSeconds', 'retryInterval', 'retryCount', 'repeatNumber']);
+
+type Raw = Record<string, unknown>;
+interface RawEntry {
+  line: number;
+  fields: Raw;
+  lineOf: (field: string) => number;
+}
+
+function coerce(field: string, value: unknown): unknown {
+  if (typeof value === 'string' && NUMERIC.has(field) && /^-?\d+$/.test(value.trim())) return Number(value);
+  return value;
+}
+
+function toRequest(fields: Raw, defaults: Raw, campaignId: string | undefined): BroadcastRequest {
+  const get = (name: string) => coerce(name, fields[name] ?? defaults[name]);
+  const sources = get('sources') ?? get('source');
+  const relay: Partial<RelaySpec> = {
+    Region: get('region') as string | undefined,
+    SourceType: (get('sourceType') ?? 'live') as RelaySpec['SourceType'],
+    SourceUrls: Array.isArray(sources) ? (sources as string[]) : typeof sources === 'string' ? sources.split('|') : (sources as never),
+    DstUrl: get('dst') as string,
+    StartTime: get('start') as string,
+    EndTime: get('end') as string,
+    RetryInterval: get('retryInterval') as number | undefined,
+    RetryCount: get('retryCount') as number | undefined,
+    RepeatNumber: get('repeatNumber') as number | undefined,
+  };
+  if (relay.SourceType === 'live') relay.SourceProtocol = (get('protocol') as string | undefined) ?? 'rtmp';
+  for (const [k, v] of Object.entries(relay)) if (v === undefined) delete relay[k as keyof RelaySpec];
+  const labels = { ...((defaults.labels as Raw) ?? {}), ...((fields.labels as Raw) ?? {}) } as Record<string, string>;
+  const maxRestarts = get('maxRestarts');
+  return {
+    relay: relay as RelaySpec,
+    ...(get('leadTimeSeconds') !== undefined ? { leadTimeSeconds: get('leadTimeSeconds') as number } : {}),
+    ...(maxRestarts !== undefined ? { restartPolicy: { maxRestarts: maxRestarts as number } } : {}),
+    ...(get('reconcileAfterSeconds') !== undefined ? { reconcileAfterSeconds: get('reconcileAfterSeconds') as number } : {}),
+    ...(Object.keys(labels).length > 0 ? { labels } : {}),
+    ...(campaignId ? { campaignId } : {}),
+  };
+}
+
+function readStructured(text: string, format: 'yaml' | 'json'): { header: Raw; entries: RawEntry[]; problems: CampaignProblem[] } {
+  const lineCounter = new LineCounter();
+  const doc = YAML.parseDocument(text, { lineCounter, prettyErrors: false });
+  const lineAt = (node: Node | null | undefined, fallback: number) =>
+    node?.range ? lineCounter.linePos(node.range[0]).line : fallback;
+  const problems: CampaignProblem[] = doc.errors.map((e) => ({
+    line: e.linePos?.[0]?.line ?? 1,
+    field: 'file',
+    rule: `not valid ${format.toUpperCase()}: ${e.message.split('\n')[0]}`,
+  }));
+  if (problems.length > 0) return { header: {}, entries: [], problems };
+  const root = doc.toJS() as Raw | null;
+  if (!root || typeof root !== 'object' || Array.isArray(root) || !isMap(doc.contents)) {
+    return { header: {}, entries: [], problems: [{ line: 1, field: 'file', rule: 'must be a mapping with a broadcasts list' }] };
+  }
+  const seq = doc.contents.get('broadcasts', true);
+  if (!isSeq(seq)) {
+    return { header: root, entries: [], problems: [{ line: lineAt(doc.contents, 1), field: 'broadcasts', rule: 'required: a list of entries' }] };
+  }
+  const entries = seq.items.map((item, index) => {
+    const line = lineAt(item as Node, 1);
+    const fields = (root.broadcasts as unknown[])[index];
+    return {
+      line,
+      fields: (fields && typeof fields === 'object' && !Array.isArray(fields) ? fields : { __invalid: fields }) as Raw,
+      lineOf: (field: string) => (isMap(item) ? lineAt(item.get(field, true) as Node, line) : line),
+    };
+  });
+  return { header: root, entries, problems };
+}
+
+function readCsv(text: string): { header: Raw; entries: RawEntry[]; problems: CampaignProblem[] } {
+  const defaults: Raw = {};
+  for (const match of text.matchAll(/^#\s*defaults:\s*(.*)$/gm)) {
+    for (const pair of (match[1] ?? '').trim().split(/\s+/)) {
+      const [k, ...v] = pair.split('=');
+      if (k && v.length > 0) defaults[k] = v.join('=');
+    }
+  }
+  const campaign = /^#\s*campaign:\s*(\S+)/m.exec(text)?.[1];
+  let rows: { record: Record<string, string>; info: { lines: number } }[];
+  try {
+    rows = parseCsv(text, { columns: true, comment: '#', skip_empty_lines: true, trim: true, info: true });
+  } catch (err) {
+    const line = (err as { lines?: number }).lines ?? 1;
+    return { header: {}, entries: [], problems: [{ line, field: 'file', rule: `not valid CSV: ${(err as Error).message}` }] };
+  }
+  const entries = rows.map(({ record, info }) => {
+    const fields: Raw = {};
+    const labels: Record<string, string> = {};
+    for (const [column, value] of Object.entries(record)) {
+      if (value === '') continue;
+      if (column.startsWith('label:')) labels[column.slice(6)] = value;
+      else fields[column] = value;
+    }
+    if (Object.keys(labels).length > 0) fields.labels = labels;
+    return { line: info.lines, fields, lineOf: () => info.lines };
+  });
+  return { header: { defaults, ...(campaign ? { campaign } : {}) }, entries, problems: [] };
+}
+
+export interface ParseCampaignOptions {
+  defaultRegion: string;
+  now?: Date;
+}
+
+/** Parses and validates a whole campaign file. `problems` is empty only if every entry is valid. */
+export function parseCampaign(fileName: string, text: string, options: ParseCampaignOptions): CampaignPlan {
+  const ext = path.extname(fileName).toLowerCase();
+  const format = ext === '.csv' ? 'csv' : ext === '.json' ? 'json' : 'yaml';
+  const read = format === 'csv' ? readCsv(text) : readStructured(text, format);
+  const problems = [...read.problems];
+  const campaignId = typeof read.header.campaign === 'string' ? read.header.campaign : undefined;
+  const defaults = (read.header.defaults ?? {}) as Raw;
+  const entries: CampaignEntry[] = [];
+  const seenKeys = new Map<string, number>();
+
+  for (const raw of read.entries) {
+    const key = String(raw.fields.key ?? '');
+    const problem = (field: string, rule: string) => problems.push({ line: raw.lineOf(field), key: key || undefined, field, rule });
+    if ('__invalid' in raw.fields) {
+      problem('entry', 'must be a mapping of fields');
+      continue;
+    }
+    if (!KEY_RULE.test(key)) problem('key', 'required: 1-100 letters, digits, ".", "_" or "-"');
+    else if (seenKeys.has(key)) problem('key', `duplicate of the entry on line ${seenKeys.get(key)}`);
+    else seenKeys.set(key, raw.line);
+    const request = toRequest(raw.fields, defaults, campaignId);
+    const result = validateBroadcastRequest(request, { defaultRegion: options.defaultRegion, now: options.now });
+    for (const violation of result.violations) {
+      const [field = 'entry', ...rule] = violation.split(': ');
+      problem(FIELD_NAMES[field] ?? field, rule.join(': '));
+    }
+    if (result.normalized) entries.push({ key, line: raw.line, request: result.normalized });
+  }
+  problems.push(...overlappingDestinations(entries));
+  problems.sort((a, b) => a.line - b.line);
+  return { campaignId, entries, problems };
+}
+
+/** Two entries pushing to one destination at the same time would break each other's ingest. */
+function overlappingDestinations(entries: CampaignEntry[]): CampaignProblem[] {
+  const byDst = new Map<string, CampaignEntry[]>();
+  for (const entry of entries) {
+    const dst = entry.request.relay?.DstUrl;
+    if (dst) byDst.set(dst, [...(byDst.get(dst) ?? []), entry]);
+  }
+  const problems: CampaignProblem[] = [];
+  for (const group of byDst.values()) {
+    const sorted = [...group].sort((a, b) => Date.parse(a.request.relay!.StartTime) - Date.parse(b.request.relay!.StartTime));
+    for (let i = 1; i < sorted.length; i++) {
+      const prev = sorted[i - 1]!;
+      const cur = sorted[i]!;
+      if (Date.parse(cur.request.relay!.StartTime) < Date.parse(prev.request.relay!.EndTime)) {
+        problems.push({
+          line: cur.line,
+          key: cur.key,
+          field: 'dst',
+          rule: `same destination as entry "${prev.key}" (line ${prev.line}) in an overlapping window`,
+        });
+      }
+    }
+  }
+  return problems;
+}
+
+export function readCampaignFile(file: string, options: ParseCampaignOptions): CampaignPlan {
+  return parseCampaign(file, fs.readFileSync(file, 'utf8'), options);
+}
+
+export function formatProblems(fileName: string, problems: CampaignProblem[]): string {
+  return problems
+    .map((p) => `${fileName}:${p.line}${p.key ? ` [${p.key}]` : ''} ${p.field}: ${p.rule}`)
+    .join('\n');
+}

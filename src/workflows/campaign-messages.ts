@@ -1,0 +1,44 @@
+/** Messages of the campaign workflow. */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+
+import type { BroadcastRequest, BroadcastState } from '../shared/broadcast';
+
+export interface CampaignEntryInput {
+  key: string;
+  request: BroadcastRequest;
+}
+
+export interface AddEntriesInput {
+  entries: CampaignEntryInput[];
+  /** The client has sent everything: the campaign completes once every broadcast has finished. */
+  last?: boolean;
+}
+
+export interface AddEntriesResult {
+  accepted: number;
+  /** Keys the campaign already had (a resubmitted file): skipped, so nothing starts twice. */
+  duplicates: number;
+}
+
+export interface CampaignStatus {
+  campaignId: string;
+  phase: 'receiving' | 'running' | 'paused' | 'cancelling' | 'completed' | 'cancelled';
+  /** Entries accepted but not started yet. */
+  pending: number;
+  /** Broadcasts started, by their last reported state. */
+  counts: Partial<Record<BroadcastState, number>>;
+  total: number;
+  /** Runs so far (continue-as-new keeps the history small). */
+  runs: number;
+}
+
+export const addEntriesUpdate = defineUpdate<AddEntriesResult, [AddEntriesInput]>('addEntries');
+export const removeEntriesUpdate = defineUpdate<{ removed: number; cancelled: number }, [{ keys: string[] }]>(
+  'removeEntries'
+);
+export const pauseUpdate = defineUpdate<CampaignStatus, []>('pause');
+export const resumeUpdate = defineUpdate<CampaignStatus, []>('resume');
+export const cancelCampaignUpdate = defineUpdate<CampaignStatus, []>('cancel');
+export const campaignStatusQuery = defineQuery<CampaignStatus>('campaignStatus');
+/** Each broadcast of a campaign reports its state changes to the campaign. */
+export const broadcastStateSignal = defineSignal<[{ workflowId: string; state: BroadcastState }]>('broadcastState');

@@ -1,0 +1,36 @@
+/**
+ * Replays the committed histories of the main broadcast paths against today's workflow code: any change that
+ * would break running broadcasts fails here. Record new ones with `RECORD_HISTORIES=1 npm test`.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+
+import { WORKFLOWS_PATH } from '../src/temporal/workflow-bundle';
+
+import { HISTORIES_DIR } from './helpers/histories';
+
+const files = fs.existsSync(HISTORIES_DIR) ? fs.readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')) : [];
+
+describe('replay of recorded histories', () => {
+  it('has the histories of the main paths committed', () => {
+    const names = files.map((f) => path.basename(f, '.json'));
+    expect(names).toEqual(expect.arrayContaining(['e2e-happy-path', 'e2e-worker-replaced', 'ts-happy-path', 'ts-cancel-after-creation', 'ts-restarts-exhausted', 'ts-legacy']));
+  });
+
+  it('replays every one without nondeterminism', async () => {
+    const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: undefined });
+    const histories = files.map((file) => ({
+      workflowId: path.basename(file, '.json'),
+      history: historyFromJSON(JSON.parse(fs.readFileSync(path.join(HISTORIES_DIR, file), 'utf8'))),
+    }));
+    const results = [];
+    for await (const result of Worker.runReplayHistories({ workflowBundle: { code } }, histories)) {
+      results.push({ id: result.workflowId, error: result.error?.message });
+    }
+    expect(results).toHaveLength(files.length);
+    expect(results.filter((r) => r.error)).toEqual([]);
+  });
+});
