@@ -1,215 +1,34 @@
 /**
- * The client script: `npm run client -- broadcast <start|status|reschedule|stop|restart|cancel> …`.
- * Human output by default, `--json` for scripts. Exit codes: 0 ok, 1 operation failed, 2 bad input or config.
+ * The client script: `npm run client -- broadcast …`, `campaign …`, `list`. Human output by default, `--json` for
+ * scripts. Exit codes: 0 ok, 1 the operation failed, 2 bad input or configuration.
  */
-import fs from 'node:fs';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { Command, CommanderError } from 'commander';
 
-import { Client, Connection, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { Command, CommanderError, Option } from 'commander';
-import YAML from 'yaml';
-
-import { BroadcastAlreadyExistsError, startBroadcast } from './broadcast/start';
+import { BroadcastAlreadyExistsError } from './broadcast/start';
 import { InvalidBroadcastRequestError } from './broadcast/validation';
-import { ConfigError, loadSettings } from './config/settings';
-import type { BroadcastRequest, BroadcastStatus } from './shared/broadcast';
-import { loadTemporalConnectConfig } from './temporal/connection';
-import { cancelUpdate, rescheduleUpdate, restartUpdate, statusQuery, stopUpdate } from './workflows/messages';
-
-export const EXIT = { ok: 0, failed: 1, badInput: 2 } as const;
-
-class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
-async function connect(): Promise<{ client: Client; close: () => Promise<void> }> {
-  const temporal = loadTemporalConnectConfig();
-  const connection = await Connection.connect({
-    ...temporal.connectionOptions,
-    address: temporal.address ?? '127.0.0.1:7233',
-  });
-  return { client: new Client({ connection, namespace: temporal.namespace }), close: () => connection.close() };
-}
-
-function readRequestFile(file: string): BroadcastRequest {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(`--file: cannot read ${file} (${(err as NodeJS.ErrnoException).code})`);
-  }
-  try {
-    return (file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text)) as BroadcastRequest;
-  } catch (err) {
-    throw new UsageError(
-      `--file: ${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`
-    );
-  }
-}
-
-interface StartFlags {
-  id: string;
-  file?: string;
-  source?: string[];
-  sourceType?: 'live' | 'vod' | 'url';
-  protocol?: string;
-  dst?: string;
-  start?: string;
-  end?: string;
-  region?: string;
-  leadTime?: string;
-  maxRestarts?: string;
-  label?: string[];
-  json?: boolean;
-}
-
-function integerFlag(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^-?\d+$/.test(value)) throw new UsageError(`--${name}: must be an integer, got "${value}"`);
-  return Number(value);
-}
-
-/** Flags override the file; the result is validated as a whole by startBroadcast. */
-function requestFromFlags(flags: StartFlags): BroadcastRequest {
-  const base: BroadcastRequest = flags.file ? readRequestFile(flags.file) : {};
-  const relay = { ...(base.relay ?? {}) } as Partial<NonNullable<BroadcastRequest['relay']>>;
-  if (flags.source) relay.SourceUrls = flags.source;
-  if (flags.sourceType) relay.SourceType = flags.sourceType;
-  if (flags.protocol) relay.SourceProtocol = flags.protocol;
-  if (flags.dst) relay.DstUrl = flags.dst;
-  if (flags.start) relay.StartTime = flags.start;
-  if (flags.end) relay.EndTime = flags.end;
-  if (flags.region) relay.Region = flags.region;
-  if (relay.SourceUrls && !relay.SourceType) relay.SourceType = 'live';
-  if (relay.SourceType === 'live' && !relay.SourceProtocol) relay.SourceProtocol = 'rtmp';
-  const labels = { ...(base.labels ?? {}) };
-  for (const pair of flags.label ?? []) {
-    const [key, ...rest] = pair.split('=');
-    if (!key || rest.length === 0) throw new UsageError(`--label: expected key=value, got "${pair}"`);
-    labels[key] = rest.join('=');
-  }
-  return {
-    ...base,
-    ...(base.flavour === 'legacy' ? {} : { relay: relay as BroadcastRequest['relay'] }),
-    leadTimeSeconds: integerFlag('lead-time', flags.leadTime) ?? base.leadTimeSeconds,
-    restartPolicy:
-      flags.maxRestarts !== undefined
-        ? { maxRestarts: integerFlag('max-restarts', flags.maxRestarts) ?? 0 }
-        : base.restartPolicy,
-    ...(Object.keys(labels).length > 0 ? { labels } : {}),
-  };
-}
-
-function printStatus(status: BroadcastStatus, json: boolean): void {
-  if (json) {
-    process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
-    return;
-  }
-  const lines = [
-    `state:     ${status.state}${status.failure ? ` (${status.failure})` : ''}`,
-    `window:    ${status.startTime} → ${status.endTime}`,
-    `task:      ${status.taskId ?? '-'} (${status.taskName})`,
-    `restarts:  ${status.restarts}`,
-    `last event: ${status.lastEvent ? `${status.lastEvent.kind} @ ${status.lastEvent.eventTime} (${status.lastEvent.source})` : '-'}`,
-    'transitions:',
-    ...status.transitions.map((t) => `  ${t.at}  ${t.state}${t.note ? `  ${t.note}` : ''}`),
-  ];
-  process.stdout.write(`${lines.join('\n')}\n`);
-}
+import { CampaignFinishedError } from './campaign/submit';
+import { addBroadcastCommands } from './cli/broadcast-commands';
+import { addCampaignCommands, InvalidCampaignFileError } from './cli/campaign-commands';
+import { EXIT, UsageError } from './cli/common';
+import { ConfigError } from './config/settings';
 
 export function buildProgram(): Command {
   const program = new Command('client').description('Broadcast relay client').exitOverride();
-  const broadcast = program.command('broadcast').description('one broadcast (a workflow whose ID is your key)');
-  const json = () => new Option('--json', 'machine-readable output');
-
-  broadcast
-    .command('start')
-    .description('validate and start a broadcast')
-    .requiredOption('--id <id>', 'broadcast ID (workflow ID), a business key such as "cup-final-2026"')
-    .option('--file <file>', 'request as YAML or JSON (flags override it)')
-    .option('--source <url...>', 'source URL(s) (SourceUrls)')
-    .addOption(new Option('--source-type <type>', 'SourceType').choices(['live', 'vod', 'url']))
-    .option('--protocol <p>', 'SourceProtocol for live sources (default rtmp)')
-    .option('--dst <rtmpUrl>', 'RTMP ingest URL (DstUrl)')
-    .option('--start <iso>', 'StartTime, yyyy-MM-ddTHH:mm:ssZ')
-    .option('--end <iso>', 'EndTime, yyyy-MM-ddTHH:mm:ssZ')
-    .option('--region <region>', 'Region (default ALIYUN_REGION)')
-    .option('--lead-time <seconds>', 'create the task this long before StartTime (default 300)')
-    .option('--max-restarts <n>', 'restarts when the relay goes offline (default 2)')
-    .option('--label <key=value...>', 'labels shown in the Web UI')
-    .addOption(json())
-    .action(async (flags: StartFlags) => {
-      const settings = loadSettings();
-      const request = requestFromFlags(flags);
-      const { client, close } = await connect();
-      try {
-        const handle = await startBroadcast({
-          client,
-          taskQueue: settings.TEMPORAL_TASK_QUEUE,
-          workflowId: flags.id,
-          request,
-          defaultRegion: settings.ALIYUN_REGION,
-        });
-        const out = { workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
-        process.stdout.write(flags.json ? `${JSON.stringify(out)}\n` : `started broadcast ${out.workflowId}\n`);
-      } finally {
-        await close();
-      }
-    });
-
-  const withHandle = (
-    name: string,
-    description: string,
-    run: (id: string, opts: Record<string, string>) => Promise<BroadcastStatus>
-  ) =>
-    broadcast
-      .command(`${name} <id>`)
-      .description(description)
-      .addOption(json())
-      .action(async (id: string, opts: Record<string, string> & { json?: boolean }) => {
-        printStatus(await run(id, opts), Boolean(opts.json));
-      });
-
-  const onHandle = async <T>(id: string, fn: (h: ReturnType<Client['workflow']['getHandle']>) => Promise<T>) => {
-    const { client, close } = await connect();
-    try {
-      return await fn(client.workflow.getHandle(id));
-    } finally {
-      await close();
-    }
-  };
-  withHandle('status', 'state, task, last event and transitions', (id) => onHandle(id, (h) => h.query(statusQuery)));
-  withHandle('stop', 'stop the running relay', (id) => onHandle(id, (h) => h.executeUpdate(stopUpdate, { args: [] })));
-  withHandle('restart', 'restart the relay', (id) => onHandle(id, (h) => h.executeUpdate(restartUpdate, { args: [] })));
-  withHandle('cancel', 'cancel; deletes the task if created', (id, opts) =>
-    onHandle(id, (h) => h.executeUpdate(cancelUpdate, { args: [{ reason: opts.reason }] }))
-  ).option('--reason <text>', 'shown in the history');
-  withHandle('reschedule', 'move StartTime/EndTime', (id, opts) => {
-    if (!opts.start && !opts.end) throw new UsageError('reschedule: give --start and/or --end');
-    return onHandle(id, (h) =>
-      h.executeUpdate(rescheduleUpdate, {
-        args: [{ ...(opts.start ? { StartTime: opts.start } : {}), ...(opts.end ? { EndTime: opts.end } : {}) }],
-      })
-    );
-  })
-    .option('--start <iso>', 'new StartTime')
-    .option('--end <iso>', 'new EndTime');
+  addBroadcastCommands(program);
+  addCampaignCommands(program);
   return program;
 }
 
-function exitCodeFor(err: unknown): number {
-  if (err instanceof UsageError || err instanceof ConfigError || err instanceof InvalidBroadcastRequestError) {
-    return EXIT.badInput;
-  }
-  return EXIT.failed;
-}
+const BAD_INPUT = [UsageError, ConfigError, InvalidBroadcastRequestError, InvalidCampaignFileError];
 
 function messageFor(err: unknown): string {
   if (err instanceof WorkflowUpdateFailedError) {
     const cause = err.cause as { message?: string } | undefined;
     return `update rejected: ${cause?.message ?? err.message}`;
   }
-  if (err instanceof WorkflowNotFoundError) return `no broadcast with that id: ${err.message}`;
-  if (err instanceof BroadcastAlreadyExistsError) return err.message;
+  if (err instanceof WorkflowNotFoundError) return `not found: ${err.message}`;
+  if (err instanceof BroadcastAlreadyExistsError || err instanceof CampaignFinishedError) return err.message;
   return err instanceof Error ? err.message : String(err);
 }
 
@@ -220,7 +39,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.badInput;
     process.stderr.write(`error: ${messageFor(err)}\n`);
-    return exitCodeFor(err);
+    return BAD_INPUT.some((type) => err instanceof type) ? EXIT.badInput : EXIT.failed;
   }
 }
 

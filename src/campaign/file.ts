@@ -63,13 +63,24 @@ interface RawEntry {
   lineOf: (field: string) => number;
 }
 
+const RELATIVE_TIME = /^\+(\d+)([smhd])$/;
+const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `+90s`, `+5m`, `+2h`, `+1d`: relative to the moment the file is read (handy for demo files). */
+function resolveTime(value: unknown, now: Date): unknown {
+  const match = typeof value === 'string' ? RELATIVE_TIME.exec(value.trim()) : null;
+  if (!match) return value instanceof Date ? value.toISOString().replace(/\.\d{3}Z$/, 'Z') : value;
+  const ms = now.getTime() + Number(match[1]) * (UNIT_MS[match[2] ?? 's'] ?? 1_000);
+  return new Date(Math.ceil(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
 function coerce(field: string, value: unknown): unknown {
   if (typeof value === 'string' && NUMERIC.has(field) && /^-?\d+$/.test(value.trim())) return Number(value);
   return value;
 }
 
-function toRequest(fields: Raw, defaults: Raw, campaignId: string | undefined): BroadcastRequest {
-  const get = (name: string) => coerce(name, fields[name] ?? defaults[name]);
+function toRequest(fields: Raw, defaults: Raw, campaignId: string | undefined, now: Date): BroadcastRequest {
+  const get = (name: string) => coerce(name, resolveTime(fields[name] ?? defaults[name], now));
   const sources = get('sources') ?? get('source');
   const relay: Partial<RelaySpec> = {
     Region: get('region') as string | undefined,
@@ -183,7 +194,7 @@ export function parseCampaign(fileName: string, text: string, options: ParseCamp
     if (!KEY_RULE.test(key)) problem('key', 'required: 1-100 letters, digits, ".", "_" or "-"');
     else if (seenKeys.has(key)) problem('key', `duplicate of the entry on line ${seenKeys.get(key)}`);
     else seenKeys.set(key, raw.line);
-    const request = toRequest(raw.fields, defaults, campaignId);
+    const request = toRequest(raw.fields, defaults, campaignId, options.now ?? new Date());
     const result = validateBroadcastRequest(request, { defaultRegion: options.defaultRegion, now: options.now });
     for (const violation of result.violations) {
       const [field = 'entry', ...rule] = violation.split(': ');

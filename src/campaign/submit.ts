@@ -1,0 +1,71 @@
+/**
+ * Submitting a validated campaign plan: start (or reuse) the campaign workflow, then hand it the entries in chunks
+ * through the `addEntries` update. Idempotent: a resubmitted file adds nothing the campaign already has.
+ */
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
+
+import { CampaignIdKey } from '../shared/search-attributes';
+import { addEntriesUpdate, type AddEntriesResult } from '../workflows/campaign-messages';
+import type { CampaignOptions } from '../workflows/campaign';
+
+import type { CampaignEntry } from './file';
+
+/** Entries per update: small enough for any payload limit, large enough to keep round trips few. */
+export const ENTRIES_PER_UPDATE = 200;
+
+export interface SubmitCampaignOptions extends CampaignOptions {
+  client: Client;
+  taskQueue: string;
+  campaignId: string;
+  entries: CampaignEntry[];
+  onProgress?: (sent: number, result: AddEntriesResult) => void;
+}
+
+export class CampaignFinishedError extends Error {
+  override readonly name = 'CampaignFinishedError';
+}
+
+export async function submitCampaign(options: SubmitCampaignOptions): Promise<AddEntriesResult> {
+  const { client, campaignId, entries } = options;
+  const handle = await client.workflow.start('campaignWorkflow', {
+    taskQueue: options.taskQueue,
+    workflowId: campaignId,
+    args: [
+      {
+        campaignId,
+        maxConcurrentStarts: options.maxConcurrentStarts,
+        continueAsNewAfterEvents: options.continueAsNewAfterEvents,
+        continueAsNewAfterStarts: options.continueAsNewAfterStarts,
+        maxPendingEntries: options.maxPendingEntries,
+      },
+    ],
+    // Same file again: join the running campaign; a finished one is never started twice under one ID.
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    typedSearchAttributes: [{ key: CampaignIdKey, value: campaignId }],
+    staticSummary: `campaign ${campaignId}: ${entries.length} broadcasts`,
+  }).catch((err: Error) => {
+    if (err.name === 'WorkflowExecutionAlreadyStartedError') {
+      throw new CampaignFinishedError(`campaign ${campaignId} has already finished; choose a new campaign id`);
+    }
+    throw err;
+  });
+  const total: AddEntriesResult = { accepted: 0, duplicates: 0 };
+  for (let i = 0; i < entries.length || i === 0; i += ENTRIES_PER_UPDATE) {
+    const chunk = entries.slice(i, i + ENTRIES_PER_UPDATE);
+    const last = i + ENTRIES_PER_UPDATE >= entries.length;
+    const result = await handle.executeUpdate(addEntriesUpdate, {
+      args: [{ entries: chunk.map((e) => ({ key: e.key, request: e.request })), last }],
+    });
+    total.accepted += result.accepted;
+    total.duplicates += result.duplicates;
+    options.onProgress?.(Math.min(i + chunk.length, entries.length), total);
+  }
+  return total;
+}
+
+/** A Web UI link listing the campaign's broadcasts. */
+export function webUiLink(uiBaseUrl: string, namespace: string, campaignId: string): string {
+  const query = encodeURIComponent(`CampaignId="${campaignId}"`);
+  return `${uiBaseUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows?query=${query}`;
+}

@@ -1,0 +1,167 @@
+/** `client broadcast …`: start, status, reschedule, stop, restart, cancel one broadcast. */
+import fs from 'node:fs';
+
+import type { Client } from '@temporalio/client';
+import { Option, type Command } from 'commander';
+import YAML from 'yaml';
+
+import { startBroadcast } from '../broadcast/start';
+import { loadSettings } from '../config/settings';
+import type { BroadcastRequest, BroadcastStatus } from '../shared/broadcast';
+import { cancelUpdate, rescheduleUpdate, restartUpdate, statusQuery, stopUpdate } from '../workflows/messages';
+
+import { printJson, UsageError, withClient } from './common';
+
+function readRequestFile(file: string): BroadcastRequest {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`--file: cannot read ${file} (${(err as NodeJS.ErrnoException).code})`);
+  }
+  try {
+    return (file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text)) as BroadcastRequest;
+  } catch (err) {
+    throw new UsageError(
+      `--file: ${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`
+    );
+  }
+}
+
+interface StartFlags {
+  id: string;
+  file?: string;
+  source?: string[];
+  sourceType?: 'live' | 'vod' | 'url';
+  protocol?: string;
+  dst?: string;
+  start?: string;
+  end?: string;
+  region?: string;
+  leadTime?: string;
+  maxRestarts?: string;
+  label?: string[];
+  json?: boolean;
+}
+
+function integerFlag(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^-?\d+$/.test(value)) throw new UsageError(`--${name}: must be an integer, got "${value}"`);
+  return Number(value);
+}
+
+/** Flags override the file; the result is validated as a whole by startBroadcast. */
+function requestFromFlags(flags: StartFlags): BroadcastRequest {
+  const base: BroadcastRequest = flags.file ? readRequestFile(flags.file) : {};
+  const relay = { ...(base.relay ?? {}) } as Partial<NonNullable<BroadcastRequest['relay']>>;
+  if (flags.source) relay.SourceUrls = flags.source;
+  if (flags.sourceType) relay.SourceType = flags.sourceType;
+  if (flags.protocol) relay.SourceProtocol = flags.protocol;
+  if (flags.dst) relay.DstUrl = flags.dst;
+  if (flags.start) relay.StartTime = flags.start;
+  if (flags.end) relay.EndTime = flags.end;
+  if (flags.region) relay.Region = flags.region;
+  if (relay.SourceUrls && !relay.SourceType) relay.SourceType = 'live';
+  if (relay.SourceType === 'live' && !relay.SourceProtocol) relay.SourceProtocol = 'rtmp';
+  const labels = { ...(base.labels ?? {}) };
+  for (const pair of flags.label ?? []) {
+    const [key, ...rest] = pair.split('=');
+    if (!key || rest.length === 0) throw new UsageError(`--label: expected key=value, got "${pair}"`);
+    labels[key] = rest.join('=');
+  }
+  return {
+    ...base,
+    ...(base.flavour === 'legacy' ? {} : { relay: relay as BroadcastRequest['relay'] }),
+    leadTimeSeconds: integerFlag('lead-time', flags.leadTime) ?? base.leadTimeSeconds,
+    restartPolicy:
+      flags.maxRestarts !== undefined
+        ? { maxRestarts: integerFlag('max-restarts', flags.maxRestarts) ?? 0 }
+        : base.restartPolicy,
+    ...(Object.keys(labels).length > 0 ? { labels } : {}),
+  };
+}
+
+function printStatus(status: BroadcastStatus, json: boolean): void {
+  if (json) return printJson(status);
+  const lines = [
+    `state:     ${status.state}${status.failure ? ` (${status.failure})` : ''}`,
+    `window:    ${status.startTime} → ${status.endTime}`,
+    `task:      ${status.taskId ?? '-'} (${status.taskName})`,
+    `restarts:  ${status.restarts}`,
+    `last event: ${status.lastEvent ? `${status.lastEvent.kind} @ ${status.lastEvent.eventTime} (${status.lastEvent.source})` : '-'}`,
+    'transitions:',
+    ...status.transitions.map((t) => `  ${t.at}  ${t.state}${t.note ? `  ${t.note}` : ''}`),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+export function addBroadcastCommands(program: Command): void {
+  const broadcast = program.command('broadcast').description('one broadcast (a workflow whose ID is your key)');
+  const json = () => new Option('--json', 'machine-readable output');
+
+  broadcast
+    .command('start')
+    .description('validate and start a broadcast')
+    .requiredOption('--id <id>', 'broadcast ID (workflow ID), a business key such as "cup-final-2026"')
+    .option('--file <file>', 'request as YAML or JSON (flags override it)')
+    .option('--source <url...>', 'source URL(s) (SourceUrls)')
+    .addOption(new Option('--source-type <type>', 'SourceType').choices(['live', 'vod', 'url']))
+    .option('--protocol <p>', 'SourceProtocol for live sources (default rtmp)')
+    .option('--dst <rtmpUrl>', 'RTMP ingest URL (DstUrl)')
+    .option('--start <iso>', 'StartTime, yyyy-MM-ddTHH:mm:ssZ')
+    .option('--end <iso>', 'EndTime, yyyy-MM-ddTHH:mm:ssZ')
+    .option('--region <region>', 'Region (default ALIYUN_REGION)')
+    .option('--lead-time <seconds>', 'create the task this long before StartTime (default 300)')
+    .option('--max-restarts <n>', 'restarts when the relay goes offline (default 2)')
+    .option('--label <key=value...>', 'labels shown in the Web UI')
+    .addOption(json())
+    .action(async (flags: StartFlags) => {
+      const settings = loadSettings();
+      const request = requestFromFlags(flags);
+      const handle = await withClient(({ client }) =>
+        startBroadcast({
+          client,
+          taskQueue: settings.TEMPORAL_TASK_QUEUE,
+          workflowId: flags.id,
+          request,
+          defaultRegion: settings.ALIYUN_REGION,
+        })
+      );
+      const out = { workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
+      if (flags.json) printJson(out);
+      else process.stdout.write(`started broadcast ${out.workflowId}\n`);
+    });
+
+  const withHandle = (
+    name: string,
+    description: string,
+    run: (id: string, opts: Record<string, string>) => Promise<BroadcastStatus>
+  ) =>
+    broadcast
+      .command(`${name} <id>`)
+      .description(description)
+      .addOption(json())
+      .action(async (id: string, opts: Record<string, string> & { json?: boolean }) => {
+        printStatus(await run(id, opts), Boolean(opts.json));
+      });
+
+  const onHandle = <T>(id: string, fn: (h: ReturnType<Client['workflow']['getHandle']>) => Promise<T>) =>
+    withClient(({ client }) => fn(client.workflow.getHandle(id)));
+  withHandle('status', 'state, task, last event and transitions', (id) => onHandle(id, (h) => h.query(statusQuery)));
+  withHandle('stop', 'stop the running relay', (id) => onHandle(id, (h) => h.executeUpdate(stopUpdate, { args: [] })));
+  withHandle('restart', 'restart the relay', (id) => onHandle(id, (h) => h.executeUpdate(restartUpdate, { args: [] })));
+  withHandle('cancel', 'cancel; deletes the task if created', (id, opts) =>
+    onHandle(id, (h) => h.executeUpdate(cancelUpdate, { args: [{ reason: opts.reason }] }))
+  ).option('--reason <text>', 'shown in the history');
+  withHandle('reschedule', 'move StartTime/EndTime', (id, opts) => {
+    if (!opts.start && !opts.end) throw new UsageError('reschedule: give --start and/or --end');
+    return onHandle(id, (h) =>
+      h.executeUpdate(rescheduleUpdate, {
+        args: [{ ...(opts.start ? { StartTime: opts.start } : {}), ...(opts.end ? { EndTime: opts.end } : {}) }],
+      })
+    );
+  })
+    .option('--start <iso>', 'new StartTime')
+    .option('--end <iso>', 'new EndTime');
+}
+

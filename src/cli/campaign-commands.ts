@@ -1,0 +1,173 @@
+/** `client campaign …` and `client list`: event campaigns from a file, with progress and control. */
+import cliProgress from 'cli-progress';
+import { Option, type Command } from 'commander';
+
+import { formatProblems, readCampaignFile, type CampaignPlan } from '../campaign/file';
+import { submitCampaign, webUiLink } from '../campaign/submit';
+import { loadSettings } from '../config/settings';
+import {
+  campaignStatusQuery,
+  cancelCampaignUpdate,
+  pauseUpdate,
+  resumeUpdate,
+  type CampaignStatus,
+} from '../workflows/campaign-messages';
+
+import { printJson, UsageError, withClient } from './common';
+
+export class InvalidCampaignFileError extends Error {
+  override readonly name = 'InvalidCampaignFileError';
+}
+
+const STATE_ORDER = ['Scheduled', 'Creating', 'Created', 'Running', 'Recovering', 'Offline', 'Completed', 'Failed', 'Cancelled'];
+
+export function formatCampaignTable(status: CampaignStatus): string {
+  const rows = [['not started', status.pending] as const, ...STATE_ORDER.map((s) => [s, status.counts[s as never] ?? 0] as const)];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return [
+    `campaign ${status.campaignId}: ${status.phase} (${status.total} broadcasts, run ${status.runs})`,
+    ...rows.filter(([, n]) => n > 0).map(([label, n]) => `  ${label.padEnd(width)}  ${String(n).padStart(6)}`),
+  ].join('\n');
+}
+
+function uiBase(): string {
+  return process.env.TEMPORAL_UI_URL ?? `http://127.0.0.1:${process.env.DEV_SERVER_UI_PORT ?? 8233}`;
+}
+
+interface StartFlags {
+  id?: string;
+  dryRun?: boolean;
+  skipInvalid?: boolean;
+  concurrency?: string;
+  json?: boolean;
+}
+
+function planFor(file: string, flags: StartFlags, defaultRegion: string): CampaignPlan & { campaignId: string } {
+  let plan: CampaignPlan;
+  try {
+    plan = readCampaignFile(file, { defaultRegion });
+  } catch (err) {
+    throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const campaignId = flags.id ?? plan.campaignId;
+  if (!campaignId) throw new UsageError('campaign id: give --id or a `campaign:` field in the file');
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(campaignId)) {
+    throw new UsageError('campaign id: 1-100 letters, digits, ".", "_" or "-"');
+  }
+  if (plan.problems.length > 0 && !flags.skipInvalid) {
+    throw new InvalidCampaignFileError(
+      `${plan.problems.length} problem(s); nothing was started:\n${formatProblems(file, plan.problems)}`
+    );
+  }
+  return { ...plan, campaignId };
+}
+
+export function addCampaignCommands(program: Command): void {
+  const campaign = program.command('campaign').description('event campaigns: many broadcasts from one file');
+  const json = () => new Option('--json', 'machine-readable output');
+
+  campaign
+    .command('start <file>')
+    .description('validate a YAML/CSV/JSON campaign file and start every broadcast in it')
+    .option('--id <campaignId>', 'campaign ID (default: the file\'s `campaign:` field)')
+    .option('--dry-run', 'validate and print the plan; start nothing')
+    .option('--skip-invalid', 'start the valid entries and report the invalid ones')
+    .option('--concurrency <n>', 'broadcast starts in flight at once (default 20)')
+    .addOption(json())
+    .action(async (file: string, flags: StartFlags) => {
+      const settings = loadSettings();
+      const plan = planFor(file, flags, settings.ALIYUN_REGION);
+      if (plan.problems.length > 0) process.stderr.write(`skipping invalid entries:\n${formatProblems(file, plan.problems)}\n`);
+      if (flags.dryRun) {
+        const out = {
+          campaignId: plan.campaignId,
+          entries: plan.entries.map((e) => ({ key: e.key, line: e.line, start: e.request.relay?.StartTime, dst: e.request.relay?.DstUrl })),
+          problems: plan.problems,
+        };
+        if (flags.json) return printJson(out);
+        process.stdout.write(`dry run: campaign ${plan.campaignId}, ${plan.entries.length} broadcasts would start\n`);
+        for (const e of out.entries) process.stdout.write(`  ${e.key.padEnd(24)} ${e.start}  ${e.dst}\n`);
+        return;
+      }
+      const concurrency = flags.concurrency === undefined ? undefined : Number(flags.concurrency);
+      if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency > 0 && concurrency <= 500)) {
+        throw new UsageError('--concurrency: an integer from 1 to 500');
+      }
+      await withClient(async ({ client, namespace }) => {
+        const bar = flags.json || !process.stderr.isTTY
+          ? undefined
+          : new cliProgress.SingleBar({ format: 'starting {bar} {value}/{total} entries', hideCursor: true }, cliProgress.Presets.shades_classic);
+        bar?.start(plan.entries.length, 0);
+        const result = await submitCampaign({
+          client,
+          taskQueue: settings.TEMPORAL_TASK_QUEUE,
+          campaignId: plan.campaignId,
+          entries: plan.entries,
+          maxConcurrentStarts: concurrency,
+          onProgress: (sent) => bar?.update(sent),
+        }).finally(() => bar?.stop());
+        const link = webUiLink(uiBase(), namespace, plan.campaignId);
+        if (flags.json) return printJson({ campaignId: plan.campaignId, ...result, skipped: plan.problems.length, webUi: link });
+        process.stdout.write(
+          `campaign ${plan.campaignId}: ${result.accepted} new, ${result.duplicates} already there` +
+            `${plan.problems.length ? `, ${plan.problems.length} invalid skipped` : ''}\nWeb UI: ${link}\n`
+        );
+      });
+    });
+
+  campaign
+    .command('status <campaignId>')
+    .description('broadcasts by state')
+    .option('--watch', 'refresh every 2 s until the campaign ends')
+    .addOption(json())
+    .action(async (campaignId: string, flags: { watch?: boolean; json?: boolean }) => {
+      await withClient(async ({ client }) => {
+        const handle = client.workflow.getHandle(campaignId);
+        for (;;) {
+          const status = await handle.query(campaignStatusQuery);
+          if (flags.json) printJson(status);
+          else process.stdout.write(`${flags.watch ? '\x1b[2J\x1b[H' : ''}${formatCampaignTable(status)}\n`);
+          if (!flags.watch || status.phase === 'completed' || status.phase === 'cancelled') return;
+          await new Promise((r) => setTimeout(r, 2_000));
+        }
+      });
+    });
+
+  for (const [name, update, description] of [
+    ['pause', pauseUpdate, 'no new task creation; running relays continue'],
+    ['resume', resumeUpdate, 'undo pause'],
+    ['cancel', cancelCampaignUpdate, 'cancel every broadcast (each deletes its task)'],
+  ] as const) {
+    campaign
+      .command(`${name} <campaignId>`)
+      .description(description)
+      .addOption(json())
+      .action(async (campaignId: string, flags: { json?: boolean }) => {
+        const status = await withClient(({ client }) => client.workflow.getHandle(campaignId).executeUpdate(update, { args: [] }));
+        if (flags.json) printJson(status);
+        else process.stdout.write(`${formatCampaignTable(status)}\n`);
+      });
+  }
+
+  program
+    .command('list')
+    .description('campaigns (or one campaign\'s broadcasts) from Temporal visibility')
+    .option('--campaign <campaignId>', 'list the broadcasts of this campaign')
+    .option('--limit <n>', 'at most this many rows', '50')
+    .addOption(json())
+    .action(async (flags: { campaign?: string; limit: string; json?: boolean }) => {
+      const query = flags.campaign
+        ? `CampaignId = "${flags.campaign.replace(/"/g, '')}" AND WorkflowType = "broadcastWorkflow"`
+        : 'WorkflowType = "campaignWorkflow"';
+      const rows: { id: string; status: string; state?: string; start?: string }[] = [];
+      await withClient(async ({ client }) => {
+        for await (const wf of client.workflow.list({ query, pageSize: 100 })) {
+          const state = wf.typedSearchAttributes.getAll().find((p) => p.key.name === 'BroadcastState')?.value;
+          rows.push({ id: wf.workflowId, status: wf.status.name, ...(state ? { state: String(state) } : {}), start: wf.startTime.toISOString() });
+          if (rows.length >= Number(flags.limit)) break;
+        }
+      });
+      if (flags.json) return printJson(rows);
+      for (const r of rows) process.stdout.write(`${r.id.padEnd(40)} ${r.status.padEnd(12)} ${r.state ?? ''}\n`);
+    });
+}

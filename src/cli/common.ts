@@ -1,0 +1,44 @@
+/** Pieces shared by the client script's commands. */
+import { Client, Connection } from '@temporalio/client';
+
+import { loadTemporalConnectConfig } from '../temporal/connection';
+
+/** Exit codes: 0 ok, 1 the operation failed, 2 bad input or configuration. */
+export const EXIT = { ok: 0, failed: 1, badInput: 2 } as const;
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export interface Connected {
+  client: Client;
+  namespace: string;
+  close: () => Promise<void>;
+}
+
+/** Connects with the envconfig settings; with none, to the `npm start` dev server on 127.0.0.1:7233. */
+export async function connect(): Promise<Connected> {
+  const temporal = loadTemporalConnectConfig();
+  const connection = await Connection.connect({
+    ...temporal.connectionOptions,
+    address: temporal.address ?? '127.0.0.1:7233',
+  });
+  return {
+    client: new Client({ connection, namespace: temporal.namespace }),
+    namespace: temporal.namespace,
+    close: () => connection.close(),
+  };
+}
+
+export async function withClient<T>(fn: (c: Connected) => Promise<T>): Promise<T> {
+  const connected = await connect();
+  try {
+    return await fn(connected);
+  } finally {
+    await connected.close();
+  }
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
