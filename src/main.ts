@@ -8,7 +8,7 @@ import { Runtime, DefaultLogger, type LogLevel } from '@temporalio/worker';
 import { startCallbackService } from './callbacks/service';
 import { ConfigError, loadSettings, usesSandbox, type Settings } from './config/settings';
 import { LiveClient } from './provider/client';
-import { startSandbox } from './sandbox';
+import { DEMO_ACCESS_KEY, startSandbox } from './sandbox';
 import { describeBinaries, ensureTemporalBinaries } from './temporal/binaries';
 import { loadTemporalConnectConfig } from './temporal/connection';
 import { startDevServer } from './temporal/dev-server';
@@ -16,7 +16,7 @@ import { chooseWorkflowSource } from './temporal/workflow-bundle';
 import { connectWorker, createRelayWorkers } from './worker';
 
 /** The demo key pair of the sandbox; printed at start, never valid against the real cloud. */
-export const SANDBOX_DEMO_KEY = { id: 'sandbox-demo-id', secret: 'sandbox-demo-secret' };
+export const SANDBOX_DEMO_KEY = DEMO_ACCESS_KEY;
 /** Used only when no CALLBACK_SECRET is configured outside production; printed as such. */
 const DEVELOPMENT_CALLBACK_SECRET = 'development-only-callback-secret';
 

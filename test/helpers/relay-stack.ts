@@ -31,6 +31,8 @@ export interface RelayStackOptions {
   /** Base URL of a callback service; without it tasks are created with no CallbackUrl. */
   callbackBaseUrl?: string;
   maxCachedWorkflows?: number;
+  /** Provider calls per second for the whole queue. @default 10 (the real quota) */
+  providerRateLimit?: number;
   workflowBundle?: { code: string };
 }
 
@@ -51,6 +53,7 @@ export async function startRelayStack(env: TestWorkflowEnvironment, options: Rel
     TEMPORAL_TASK_QUEUE: options.taskQueue,
     WORKER_MAX_CACHED_WORKFLOWS: String(options.maxCachedWorkflows ?? 100),
     WORKER_SHUTDOWN_GRACE_MS: '1000',
+    PROVIDER_RATE_LIMIT_PER_SECOND: String(options.providerRateLimit ?? 10),
   });
   const workers = await createRelayWorkers({
     connection: env.nativeConnection,

@@ -1,0 +1,373 @@
+/**
+ * A local sandbox of the ApsaraVideo Live pull-to-push API: the ten actions with the real wire format, signature
+ * checks (V1 and V3), validation with the provider schemas, the 10 calls/s quota, a task clock with callbacks, fault
+ * injection, and admin endpoints under /_sandbox/ for audits. State is in memory; no input can crash it.
+ */
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { ACTIONS, fromWireParams, type ActionName } from '../provider/schemas';
+
+import { Authenticator, SandboxError } from './auth';
+import { CallbackSender } from './callbacks';
+import { ERROR_MESSAGES, ERROR_STATUS, pickApiFault, type FaultConfig } from './faults';
+import { TaskStore, type SandboxTask } from './tasks';
+
+export type { FaultConfig } from './faults';
+export type { SandboxTask } from './tasks';
+
+/** The documented demo key pair, used when SANDBOX_ACCESS_KEYS is not set. Never valid on the real cloud. */
+export const DEMO_ACCESS_KEY = { id: 'sandbox-demo-id', secret: 'sandbox-demo-secret' };
+
+export interface SandboxOptions {
+  /** 0 picks a free port. @default 8480 */
+  port?: number;
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** @default SANDBOX_ACCESS_KEYS (`id:secret,id2:secret2`), else the demo pair */
+  accessKeys?: Record<string, string>;
+  /** Divides a task's schedule durations (creation→start, start→end, RetryInterval). @default 1 */
+  timeScale?: number;
+  /** Accepted calls per access key in any 1000 ms. @default 10 */
+  quotaPerSecond?: number;
+  /** @default 'LivePullToPushRuning' (the official sample's spelling) */
+  runningEventSpelling?: 'LivePullToPushRunning' | 'LivePullToPushRuning';
+  faults?: FaultConfig;
+  /** @default 15 minutes */
+  clockSkewToleranceMs?: number;
+  /** Random source for faults. @default Math.random */
+  random?: () => number;
+}
+
+export interface SandboxCall {
+  at: string;
+  action: string;
+  accessKeyId?: string;
+  version?: 'v1' | 'v3';
+  code: string;
+  status: number;
+  durationMs: number;
+}
+
+interface LegacyConfig {
+  DomainName: string;
+  AppName: string;
+  StreamName: string;
+  SourceUrl: string;
+  StartTime: string;
+  EndTime: string;
+}
+
+export interface RunningSandbox {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+  setFaults(faults: FaultConfig): void;
+  tasks(): SandboxTask[];
+  calls(): SandboxCall[];
+  failTask(taskId: string, kind: 'pull' | 'push', opts?: { recoverAfterRetries?: number }): void;
+  reset(): void;
+}
+
+export function parseAccessKeys(text: string | undefined): Record<string, string> | undefined {
+  if (!text) return undefined;
+  const keys: Record<string, string> = {};
+  for (const pair of text.split(',')) {
+    const at = pair.indexOf(':');
+    if (at > 0) keys[pair.slice(0, at).trim()] = pair.slice(at + 1).trim();
+  }
+  return keys;
+}
+
+const MAX_BODY = 64 * 1024;
+/** V1 common parameters: not business parameters, so not validated as such. */
+const COMMON = ['Action', 'Format', 'Version', 'AccessKeyId', 'SignatureMethod', 'SignatureNonce', 'SignatureVersion', 'Timestamp', 'Signature', 'SecurityToken'];
+
+function readBody(req: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new SandboxError('InvalidParameter', 'request body too large', 413));
+        req.resume();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function decode(search: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of new URLSearchParams(search)) out[k] = v;
+  return out;
+}
+
+function view(task: SandboxTask) {
+  return {
+    TaskId: task.TaskId,
+    TaskStatus: task.status,
+    ...(task.status === 3 && task.invalidReason ? { TaskInvalidReason: task.invalidReason } : {}),
+    ...(task.status === -1 ? { TaskExitReason: task.exitReason, TaskExitTime: task.exitTime } : {}),
+    CurrentFileIndex: task.FileIndex,
+    CurrentOffset: task.Offset,
+    TaskInfo: {
+      TaskId: task.TaskId,
+      TaskName: task.TaskName,
+      StartTime: task.StartTime,
+      EndTime: task.EndTime,
+      SourceType: task.SourceType,
+      SourceProtocol: task.SourceProtocol?.toUpperCase(),
+      SourceUrls: task.SourceUrls,
+      DstUrl: task.DstUrl,
+      CallbackURL: task.CallbackUrl ?? '',
+      RepeatNumber: task.RepeatNumber,
+      FileIndex: task.FileIndex,
+      Offset: task.Offset,
+      RetryCount: task.RetryCount,
+      RetryInterval: task.RetryInterval,
+    },
+  };
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
+  const keys = options.accessKeys ?? parseAccessKeys(process.env.SANDBOX_ACCESS_KEYS) ?? { [DEMO_ACCESS_KEY.id]: DEMO_ACCESS_KEY.secret };
+  const timeScale = options.timeScale ?? 1;
+  const quota = options.quotaPerSecond ?? 10;
+  const random = options.random ?? Math.random;
+  let faults: FaultConfig = options.faults ?? {};
+  const auth = new Authenticator(keys, options.clockSkewToleranceMs ?? 15 * 60_000);
+  const callbacks = new CallbackSender({
+    runningEvent: options.runningEventSpelling ?? 'LivePullToPushRuning',
+    timeScale,
+    faults: () => faults,
+    random,
+  });
+  const store = new TaskStore(timeScale, callbacks);
+  const configs = new Map<string, LegacyConfig>();
+  const calls: SandboxCall[] = [];
+  const accepted = new Map<string, number[]>();
+  const host = options.host ?? '127.0.0.1';
+  const hostId = 'live.aliyuncs.com';
+
+  function throttle(accessKeyId: string): void {
+    const now = Date.now();
+    const recent = (accepted.get(accessKeyId) ?? []).filter((t) => now - t < 1000);
+    if (recent.length >= quota) {
+      accepted.set(accessKeyId, recent);
+      throw new SandboxError('Throttling.User', ERROR_MESSAGES['Throttling.User'] ?? 'throttled');
+    }
+    recent.push(now);
+    accepted.set(accessKeyId, recent);
+  }
+
+  function legacyKey(p: Record<string, unknown>): string {
+    return `${p.DomainName}/${p.AppName}/${p.StreamName}`;
+  }
+
+  function perform(action: ActionName, p: Record<string, unknown>, accessKeyId: string): object {
+    const ok = { RetCode: 0, Description: 'OK' };
+    switch (action) {
+      case 'CreateLivePullToPush':
+        return { ...ok, TaskId: store.create(p, accessKeyId).TaskId };
+      case 'UpdateLivePullToPush':
+        store.update(p);
+        return ok;
+      case 'DeleteLivePullToPush':
+        store.delete(p.TaskId as string);
+        return ok;
+      case 'DescribeLivePullToPush':
+        return { ...ok, ...view(store.get(p.TaskId as string)) };
+      case 'StopLivePullToPush':
+        store.stop(p.TaskId as string);
+        return { TaskId: p.TaskId };
+      case 'RestartLivePullToPush':
+        store.restart(p.TaskId as string);
+        return { TaskId: p.TaskId };
+      case 'DescribeLivePullToPushList': {
+        const contains = (value: string, filter: unknown) => filter === undefined || value.includes(String(filter));
+        const matches = store
+          .live()
+          .filter((t) => contains(t.TaskId, p.TaskId) && contains(t.TaskName, p.TaskName) && contains(t.DstUrl, p.DstUrl));
+        const pageNumber = (p.PageNumber as number | undefined) ?? 1;
+        const pageSize = (p.PageSize as number | undefined) ?? 10;
+        return {
+          PageNumber: pageNumber,
+          PageSize: pageSize,
+          Total: matches.length,
+          TaskList: matches.slice((pageNumber - 1) * pageSize, pageNumber * pageSize).map(view),
+        };
+      }
+      case 'AddLivePullStreamInfoConfig': {
+        const key = legacyKey(p);
+        const existing = configs.get(key);
+        if (existing && Date.parse(existing.EndTime) > Date.now()) {
+          throw new SandboxError('CodeConfigAlreadyExists', 'Code Config Already Exists');
+        }
+        configs.set(key, p as unknown as LegacyConfig);
+        return {};
+      }
+      case 'DeleteLivePullStreamInfoConfig':
+        if (!configs.delete(legacyKey(p))) {
+          throw new SandboxError('InvalidConfig.NotFound', 'The specified pull stream config does not exist.', 404);
+        }
+        return {};
+      case 'DescribeLivePullStreamConfig':
+        return {
+          LiveAppRecordList: {
+            LiveAppRecord: [...configs.values()]
+              .filter((c) => c.DomainName === p.DomainName)
+              .map((c) => ({ ...c, SourceUsing: c.SourceUrl.split(';')[0] })),
+          },
+        };
+    }
+  }
+
+  async function api(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const started = Date.now();
+    const requestId = randomUUID().toUpperCase();
+    const record: SandboxCall = { at: new Date().toISOString(), action: '?', code: 'OK', status: 200, durationMs: 0 };
+    calls.push(record);
+    const send = (status: number, body: object) => {
+      record.status = status;
+      record.durationMs = Date.now() - started;
+      if (!res.destroyed) {
+        res.writeHead(status, { 'content-type': 'application/json;charset=utf-8' });
+        res.end(JSON.stringify({ RequestId: requestId, ...body }));
+      }
+    };
+    try {
+      const url = new URL(req.url ?? '/', 'http://sandbox');
+      const body = await readBody(req);
+      const query = decode(url.search);
+      const form = /x-www-form-urlencoded/.test(req.headers['content-type'] ?? '') ? decode(body.toString('utf8')) : {};
+      const method = req.method ?? 'GET';
+      const who = auth.check({ req, method, query, form, body });
+      record.action = who.action;
+      record.accessKeyId = who.accessKeyId;
+      record.version = who.version;
+      if (!(ACTIONS as readonly string[]).includes(who.action)) {
+        throw new SandboxError('InvalidAction.NotFound', `Specified api ${who.action} is not found.`, 404);
+      }
+      throttle(who.accessKeyId);
+      const fault = pickApiFault(faults, who.action, random);
+      if (faults.latencyMs) await new Promise((r) => setTimeout(r, faults.latencyMs));
+      if (fault.kind === 'hang') {
+        record.code = 'Hung (fault)';
+        return; // never answered; the socket closes when the client gives up
+      }
+      if (fault.kind === 'reset') {
+        record.code = 'Reset (fault)';
+        req.socket.destroy();
+        return;
+      }
+      if (fault.kind === 'error') {
+        throw new SandboxError(fault.code, ERROR_MESSAGES[fault.code] ?? `${fault.code} (injected fault)`, ERROR_STATUS[fault.code] ?? 400);
+      }
+      const raw = Object.fromEntries(Object.entries({ ...query, ...form }).filter(([k]) => !COMMON.includes(k)));
+      const action = who.action as ActionName;
+      const parsed = fromWireParams(action, raw);
+      if (!parsed.ok) {
+        const missing = parsed.violations.find((v) => v.missing);
+        if (missing) throw new SandboxError(`Missing${missing.field}`, `${missing.field} is mandatory for this action.`);
+        throw new SandboxError(
+          'InvalidParameter',
+          `Invalid parameter: ${parsed.violations.map((v) => `${v.field} ${v.rule}`).join('; ')}`
+        );
+      }
+      const result = perform(action, parsed.value as Record<string, unknown>, who.accessKeyId);
+      if (action === 'CreateLivePullToPush' && faults.createThenFailRate && random() < faults.createThenFailRate) {
+        throw new SandboxError('InternalError', ERROR_MESSAGES.InternalError ?? 'internal error', 500);
+      }
+      send(200, result);
+    } catch (err) {
+      const e = err instanceof SandboxError ? err : new SandboxError('InternalError', ERROR_MESSAGES.InternalError ?? '', 500);
+      record.code = e.code;
+      send(e.status, { HostId: hostId, Code: e.code, Message: e.message });
+    }
+  }
+
+  function admin(req: http.IncomingMessage, res: http.ServerResponse, path: string): void {
+    const json = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    };
+    const withBody = (fn: (body: Record<string, unknown>) => void) =>
+      readBody(req)
+        .then((b) => fn(b.length ? (JSON.parse(b.toString('utf8')) as Record<string, unknown>) : {}))
+        .catch((err: Error) => json(400, { error: err.message }));
+    if (req.method === 'GET' && path === '/_sandbox/health') return json(200, { ok: true });
+    if (req.method === 'GET' && path === '/_sandbox/tasks') {
+      return json(200, store.all().map((t) => ({ ...t, deliveries: callbacks.deliveries.filter((d) => d.taskId === t.TaskId) })));
+    }
+    if (req.method === 'GET' && path === '/_sandbox/calls') return json(200, calls);
+    if (req.method === 'POST' && path === '/_sandbox/faults') {
+      return void withBody((b) => {
+        faults = b as FaultConfig;
+        json(200, faults);
+      });
+    }
+    if (req.method === 'POST' && path === '/_sandbox/reset') {
+      running.reset();
+      return json(200, { ok: true });
+    }
+    const fail = /^\/_sandbox\/tasks\/([^/]+)\/fail$/.exec(path);
+    if (req.method === 'POST' && fail) {
+      return void withBody((b) => {
+        try {
+          store.fail(decodeURIComponent(fail[1] ?? ''), b.kind === 'push' ? 'push' : 'pull', b.recoverAfterRetries as number | undefined);
+          json(200, { ok: true });
+        } catch (err) {
+          json(err instanceof SandboxError ? err.status : 400, { error: (err as Error).message });
+        }
+      });
+    }
+    json(404, { error: 'unknown admin endpoint' });
+  }
+
+  const server = http.createServer((req, res) => {
+    try {
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      if (path.startsWith('/_sandbox/')) admin(req, res, path);
+      else void api(req, res);
+    } catch {
+      res.destroy();
+    }
+  });
+  server.on('clientError', (_err, socket) => socket.destroy());
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8480, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  const running: RunningSandbox = {
+    url: `http://${host}:${port}`,
+    port,
+    async close() {
+      store.close();
+      callbacks.close();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+    },
+    setFaults(f) {
+      faults = f;
+    },
+    tasks: () => store.all(),
+    calls: () => calls,
+    failTask: (taskId, kind, opts) => store.fail(taskId, kind, opts?.recoverAfterRetries),
+    reset() {
+      store.reset();
+      configs.clear();
+      calls.length = 0;
+      accepted.clear();
+      faults = {};
+    },
+  };
+  return running;
+}

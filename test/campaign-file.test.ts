@@ -1,0 +1,71 @@
+/** Campaign files: every problem with its line and field, before anything starts. */
+import path from 'node:path';
+
+import { formatProblems, parseCampaign, readCampaignFile } from '../src/campaign/file';
+
+const now = new Date('2026-11-22T12:00:00Z');
+const options = { defaultRegion: 'cn-shanghai', now };
+const examples = path.resolve(__dirname, '..', 'examples');
+
+describe('campaign files', () => {
+  it.each(['festival-demo.yaml', 'festival-demo.csv'])('reads the example %s with defaults and relative times', (name) => {
+    const plan = readCampaignFile(path.join(examples, name), options);
+    expect(plan.problems).toEqual([]);
+    expect(plan.campaignId).toMatch(/^festival-demo/);
+    const first = plan.entries[0]!;
+    expect(first.request.relay).toMatchObject({
+      Region: 'cn-shanghai',
+      SourceType: 'live',
+      SourceProtocol: 'rtmp',
+      StartTime: '2026-11-22T12:01:00Z',
+      EndTime: '2026-11-22T12:03:00Z',
+    });
+    expect(first.request.leadTimeSeconds).toBe(30);
+    expect(first.request.labels?.stage).toBe('main');
+  });
+
+  it('reports every problem of a YAML file with its line, entry key and field', () => {
+    const text = [
+      'campaign: cup',
+      'defaults: { leadTimeSeconds: 60 }',
+      'broadcasts:',
+      '  - key: a', //                                                  line 4
+      '    source: rtmp://src/a',
+      '    dst: http://not-rtmp/a', //                                    line 6
+      '    start: 2026-11-22T13:00:00Z',
+      '    end: 2026-11-22T14:00:00Z',
+      '  - { key: a, source: rtmp://src/b, dst: rtmp://i/b, start: 2026-11-22T13:00:00Z, end: 2026-11-22T12:30:00Z }', // 9
+      '  - { key: c, source: rtmp://src/c, dst: rtmp://i/c, start: 2026-11-22T13:00:00Z, end: 2026-11-22T15:00:00Z }', // 10
+      '  - { key: d, source: rtmp://src/d, dst: rtmp://i/c, start: 2026-11-22T14:00:00Z, end: 2026-11-22T16:00:00Z }', // 11
+      '  - { key: e, dst: rtmp://i/e, start: 2026-11-22T13:00:00Z, end: 2026-11-22T15:00:00Z, maxRestarts: 99 }', // 12
+    ].join('\n');
+    const plan = parseCampaign('cup.yaml', text, options);
+    const found = plan.problems.map((p) => `${p.line} ${p.key} ${p.field}`);
+    expect(found).toEqual(
+      expect.arrayContaining(['6 a dst', '9 a key', '9 a end', '11 d dst', '12 e source', '12 e maxRestarts'])
+    );
+    expect(formatProblems('cup.yaml', plan.problems)).toContain('cup.yaml:11 [d] dst: same destination as entry "c" (line 10)');
+    expect(plan.entries.map((e) => e.key)).toEqual(['c', 'd']); // valid ones only, for --skip-invalid
+  });
+
+  it('gives CSV rows their line numbers and JSON syntax errors their line', () => {
+    const csv = [
+      '# defaults: leadTimeSeconds=60',
+      'key,source,dst,start,end',
+      'ok,rtmp://s/1,rtmp://i/1,2026-11-22T13:00:00Z,2026-11-22T14:00:00Z',
+      'bad,rtmp://s/2,rtmp://i/2,not-a-time,2026-11-22T14:00:00Z',
+    ].join('\n');
+    const plan = parseCampaign('c.csv', csv, options);
+    expect(plan.problems.map((p) => `${p.line} ${p.key} ${p.field}`)).toEqual(['4 bad start']);
+
+    const json = '{\n  "campaign": "x",\n  "broadcasts": [\n    { "key": "a", }\n  ]\n}';
+    const broken = parseCampaign('c.json', json, options);
+    expect(broken.problems[0]).toMatchObject({ line: 4, field: 'file' });
+  });
+
+  it('rejects a file without a broadcasts list', () => {
+    expect(parseCampaign('x.yaml', 'campaign: x\n', options).problems).toEqual([
+      { line: 1, field: 'broadcasts', rule: 'required: a list of entries' },
+    ]);
+  });
+});

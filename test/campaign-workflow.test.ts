@@ -1,0 +1,139 @@
+/**
+ * Campaigns in time-skipping mode, with real broadcast children making signed calls to the sandbox: a 1,000-entry
+ * campaign across several continue-as-new runs, pause/resume/cancel, and idempotent resubmission.
+ */
+import { randomUUID } from 'node:crypto';
+
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode } from '@temporalio/worker';
+
+import type { CampaignEntry } from '../src/campaign/file';
+import { submitCampaign } from '../src/campaign/submit';
+import { isoSeconds } from '../src/provider/signing';
+import { WORKFLOWS_PATH } from '../src/temporal/workflow-bundle';
+import type { campaignWorkflow } from '../src/workflows/campaign';
+import { campaignStatusQuery, cancelCampaignUpdate, pauseUpdate, resumeUpdate } from '../src/workflows/campaign-messages';
+
+import { relayRequest } from './helpers/broadcasts';
+import { startRelayStack, type RelayStack } from './helpers/relay-stack';
+import { countCalls, liveTasks } from './helpers/sandbox-audit';
+import { createTimeSkippingEnv } from './helpers/temporal';
+
+const HOUR = 3600_000;
+
+describe('campaign workflow (time-skipping)', () => {
+  let env: TestWorkflowEnvironment;
+  let stack: RelayStack;
+  let bundle: { code: string };
+
+  beforeAll(async () => {
+    env = await createTimeSkippingEnv();
+    bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: undefined });
+  });
+  afterAll(() => env?.teardown());
+  beforeEach(async () => {
+    stack = await startRelayStack(env, {
+      taskQueue: `camp-${randomUUID()}`,
+      workflowBundle: bundle,
+      providerRateLimit: 2_000, // the quota itself is proven elsewhere; here it would only slow the test
+      sandbox: { quotaPerSecond: 100_000 },
+    });
+  });
+  afterEach(() => stack?.close());
+
+  const handleOf = (id: string) => env.client.workflow.getHandle<typeof campaignWorkflow>(id);
+
+  it('completes a 1,000-entry campaign over several runs with correct counts', async () => {
+    await stack.run(async () => {
+      const t0 = await env.currentTimeMs();
+      // Legacy-flavour entries follow their schedule without callbacks, so the campaign can finish on its own.
+      const entries: CampaignEntry[] = Array.from({ length: 1000 }, (_, i) => ({
+        key: `show-${i}`,
+        line: i + 1,
+        request: {
+          flavour: 'legacy',
+          legacy: {
+            DomainName: 'live.example.com',
+            AppName: 'festival',
+            StreamName: `stream-${i}`,
+            SourceUrl: `rtmp://origin.example.com/live/${i}`,
+            StartTime: isoSeconds(new Date(t0 + HOUR + (i % 10) * 600_000)),
+            EndTime: isoSeconds(new Date(t0 + 2 * HOUR + (i % 10) * 600_000)),
+          },
+          leadTimeSeconds: 300,
+        },
+      }));
+      const campaignId = `big-${randomUUID().slice(0, 8)}`;
+      const wallStart = performance.now();
+      const submitted = await submitCampaign({
+        client: env.client,
+        taskQueue: stack.taskQueue,
+        campaignId,
+        entries,
+        maxConcurrentStarts: 50,
+        continueAsNewAfterStarts: 300,
+      });
+      expect(submitted).toEqual({ accepted: 1000, duplicates: 0 });
+      const result = await handleOf(campaignId).result();
+      expect(result.phase).toBe('completed');
+      expect(result.counts).toEqual({ Completed: 1000 });
+      expect(result.runs).toBeGreaterThanOrEqual(4); // continue-as-new really happened
+      expect(countCalls(stack.sandbox, 'AddLivePullStreamInfoConfig')).toBe(1000);
+      expect(countCalls(stack.sandbox, 'DeleteLivePullStreamInfoConfig')).toBe(1000);
+      process.stdout.write(
+        `1,000-entry campaign: ${result.runs} runs, ${((performance.now() - wallStart) / 1000).toFixed(1)} s wall time\n`
+      );
+    });
+  });
+
+  it('pauses task creation, resumes it, and cancels every broadcast leaving no task', async () => {
+    await stack.run(async () => {
+      const t0 = await env.currentTimeMs();
+      const campaignId = `pause-${randomUUID().slice(0, 8)}`;
+      const entries = Array.from({ length: 5 }, (_, i) => ({
+        key: `e${i}`,
+        line: i + 1,
+        request: relayRequest(t0, 2 * HOUR, HOUR),
+      }));
+      await submitCampaign({ client: env.client, taskQueue: stack.taskQueue, campaignId, entries });
+      const handle = handleOf(campaignId);
+      await waitFor(async () => (await handle.query(campaignStatusQuery)).counts.Scheduled === 5, 'all started');
+      const paused = await handle.executeUpdate(pauseUpdate, { args: [] });
+      expect(paused.phase).toBe('paused');
+      await env.sleep(2 * HOUR - 60_000); // past every lead time
+      expect(countCalls(stack.sandbox, 'CreateLivePullToPush')).toBe(0);
+      await handle.executeUpdate(resumeUpdate, { args: [] });
+      await waitFor(async () => (await handle.query(campaignStatusQuery)).counts.Created === 5, 'created after resume');
+      expect(countCalls(stack.sandbox, 'CreateLivePullToPush')).toBe(5);
+      const cancelled = await handle.executeUpdate(cancelCampaignUpdate, { args: [] });
+      expect(cancelled).toMatchObject({ phase: 'cancelled', counts: { Cancelled: 5 } });
+      expect(liveTasks(stack.sandbox)).toHaveLength(0);
+    });
+  });
+
+  it('is idempotent: submitting the same entries again starts nothing twice', async () => {
+    await stack.run(async () => {
+      const t0 = await env.currentTimeMs();
+      const campaignId = `again-${randomUUID().slice(0, 8)}`;
+      const entries = Array.from({ length: 3 }, (_, i) => ({ key: `k${i}`, line: i + 1, request: relayRequest(t0, HOUR, HOUR) }));
+      const first = await submitCampaign({ client: env.client, taskQueue: stack.taskQueue, campaignId, entries });
+      const second = await submitCampaign({ client: env.client, taskQueue: stack.taskQueue, campaignId, entries });
+      expect(first).toEqual({ accepted: 3, duplicates: 0 });
+      expect(second).toEqual({ accepted: 0, duplicates: 3 });
+      const handle = handleOf(campaignId);
+      await waitFor(async () => (await handle.query(campaignStatusQuery)).counts.Scheduled === 3, 'started');
+      const { total } = await handle.query(campaignStatusQuery);
+      expect(total).toBe(3);
+      await handle.executeUpdate(cancelCampaignUpdate, { args: [] });
+    });
+  });
+});
+
+async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting until ${what}`);
+}
