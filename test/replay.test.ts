@@ -5,12 +5,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 
 import { WORKFLOWS_PATH } from '../src/temporal/workflow-bundle';
 
-import { HISTORIES_DIR } from './helpers/histories';
+import { HISTORIES_DIR, readHistory } from './helpers/histories';
 
 const files = fs.existsSync(HISTORIES_DIR) ? fs.readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')) : [];
 
@@ -24,7 +23,7 @@ describe('replay of recorded histories', () => {
     const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: undefined });
     const histories = files.map((file) => ({
       workflowId: path.basename(file, '.json'),
-      history: historyFromJSON(JSON.parse(fs.readFileSync(path.join(HISTORIES_DIR, file), 'utf8'))),
+      history: readHistory(path.join(HISTORIES_DIR, file)),
     }));
     const results = [];
     for await (const result of Worker.runReplayHistories({ workflowBundle: { code } }, histories)) {

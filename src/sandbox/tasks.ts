@@ -35,6 +35,7 @@ export interface SandboxTask {
   history: { status: TaskStatus; at: string; reason?: string }[];
 }
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
 const NAMES: Record<TaskStatus, string> = { 0: 'Idle', 1: 'Running', 2: 'Recovering', 3: 'Offline', [-1]: 'Exit' };
 
 export class TaskStore {
@@ -98,7 +99,9 @@ export class TaskStore {
   }
 
   private later(task: SandboxTask, ms: number, fn: () => void): void {
-    const timer = setTimeout(fn, ms);
+    // setTimeout fires at once for delays over 2^31-1 ms (~24.8 days): wait in steps instead.
+    const step = Math.min(ms, MAX_TIMER_MS);
+    const timer = setTimeout(() => (ms > MAX_TIMER_MS ? this.later(task, ms - MAX_TIMER_MS, fn) : fn()), step);
     timer.unref();
     this.timers.set(task.TaskId, [...(this.timers.get(task.TaskId) ?? []), timer]);
   }

@@ -4,6 +4,7 @@
  * they go quiet), restart it by policy, and delete it on cancellation or failure so nothing is left running.
  */
 import {
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   allHandlersFinished,
@@ -308,10 +309,15 @@ export async function broadcastWorkflow(request: BroadcastRequest): Promise<Broa
       if (isCancellation(err)) throw err;
       return status;
     }
-    status.failure = err instanceof Error ? err.message : String(err);
+    // Surface the activity's own failure (type and message), not the ActivityFailure wrapper.
+    const cause = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : err;
+    status.failure = cause instanceof Error ? cause.message : String(cause);
     await compensate();
     transition('Failed', status.failure);
     await finish();
+    if (cause instanceof ApplicationFailure) {
+      throw ApplicationFailure.create({ message: cause.message, type: cause.type ?? undefined, nonRetryable: true, details: cause.details as unknown[] });
+    }
     throw err;
   }
   await finish();

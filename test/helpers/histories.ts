@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import type { WorkflowHandle } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { temporal } from '@temporalio/proto';
 
 export const HISTORIES_DIR = path.resolve(__dirname, '..', 'histories');
 
@@ -13,12 +13,17 @@ export const HISTORIES_DIR = path.resolve(__dirname, '..', 'histories');
  */
 export async function historyOf(handle: WorkflowHandle, name: string): Promise<string> {
   const history = await handle.fetchHistory();
-  const json = historyToJSON(history);
+  const json = JSON.stringify(temporal.api.history.v1.History.toObject(history as temporal.api.history.v1.History, { longs: String }));
   if (process.env.RECORD_HISTORIES === '1') {
     fs.mkdirSync(HISTORIES_DIR, { recursive: true });
     fs.writeFileSync(path.join(HISTORIES_DIR, `${name}.json`), json);
   }
   return json;
+}
+
+/** Reads a history written by historyOf. */
+export function readHistory(file: string): temporal.api.history.v1.History {
+  return temporal.api.history.v1.History.fromObject(JSON.parse(fs.readFileSync(file, 'utf8')));
 }
 
 /** Every payload in a history is base64 JSON: decode them so the scan sees what the Web UI would show. */

