@@ -416,8 +416,8 @@ export async function broadcastWorkflow(request: BroadcastRequest): Promise<Broa
             FailureTypes.restartsExhausted
           );
         }
+        await withSummary('restartRelayTask', `restart ${status.restarts + 1}/${maxRestarts}`, taskRef());
         status.restarts++;
-        await withSummary('restartRelayTask', `restart ${status.restarts}/${maxRestarts}`, taskRef());
         transition('Offline', `restart ${status.restarts}/${maxRestarts} requested`);
         lastReconcileMs = Date.now();
       }
