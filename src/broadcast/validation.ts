@@ -48,24 +48,29 @@ export interface ValidateBroadcastOptions {
 /** Every problem of the request at once, each naming its field (`relay.DstUrl: must start with rtmp://`). */
 export function validateBroadcastRequest(input: unknown, options: ValidateBroadcastOptions): BroadcastValidation {
   const own = ownRules.safeParse(input);
-  if (!own.success) {
-    return { violations: own.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`) };
-  }
+  if (typeof input !== 'object' || input === null) return { violations: ['request: must be an object'] };
+  // Our rules and the provider's are reported together: every problem at once.
+  const violations: string[] = own.success
+    ? []
+    : own.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`);
   const request = input as BroadcastRequest;
-  const flavour = request.flavour ?? 'pull-to-push';
+  const flavour = request.flavour === 'legacy' ? 'legacy' : 'pull-to-push';
   const now = options.now ?? new Date();
-  const violations: string[] = [];
   let normalized: BroadcastRequest | undefined;
 
   if (flavour === 'pull-to-push') {
-    if (!request.relay) return { violations: ['relay: required for the pull-to-push flavour'] };
+    if (!request.relay || typeof request.relay !== 'object') {
+      return { violations: [...violations, 'relay: required for the pull-to-push flavour'] };
+    }
     if (request.legacy) violations.push('legacy: not allowed with the pull-to-push flavour');
     const relay = { ...request.relay, Region: request.relay.Region ?? options.defaultRegion };
     const result = validateRequest('CreateLivePullToPush', relay, { now });
     if (!result.ok) violations.push(...describe('relay.', result.violations));
     normalized = { ...request, flavour, relay };
   } else {
-    if (!request.legacy) return { violations: ['legacy: required for the legacy flavour'] };
+    if (!request.legacy || typeof request.legacy !== 'object') {
+      return { violations: [...violations, 'legacy: required for the legacy flavour'] };
+    }
     if (request.relay) violations.push('relay: not allowed with the legacy flavour');
     const result = validateRequest('AddLivePullStreamInfoConfig', request.legacy, { now });
     if (!result.ok) violations.push(...describe('legacy.', result.violations));

@@ -108,6 +108,16 @@ function toRequest(fields: Raw, defaults: Raw, campaignId: string | undefined, n
 }
 
 function readStructured(text: string, format: 'yaml' | 'json'): { header: Raw; entries: RawEntry[]; problems: CampaignProblem[] } {
+  if (format === 'json') {
+    // YAML would accept JSON with trailing commas: hold JSON files to JSON's own grammar.
+    try {
+      JSON.parse(text);
+    } catch (err) {
+      const position = Number(/position (\d+)/.exec((err as Error).message)?.[1] ?? 0);
+      const line = text.slice(0, position).split('\n').length;
+      return { header: {}, entries: [], problems: [{ line, field: 'file', rule: `not valid JSON: ${(err as Error).message}` }] };
+    }
+  }
   const lineCounter = new LineCounter();
   const doc = YAML.parseDocument(text, { lineCounter, prettyErrors: false });
   const lineAt = (node: Node | null | undefined, fallback: number) =>
