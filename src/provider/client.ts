@@ -1,15 +1,20 @@
 /**
- * Typed, signed client for the ApsaraVideo Live pull-to-push actions, with the official SDK's wire format:
- * RPC style, path `/`, every parameter in the query, empty body; V3 (ACS3-HMAC-SHA256) by default, V1 (HMAC-SHA1)
- * as an option. Keep-alive pool and timeouts from undici. The secret is held in a private field and never appears
- * in errors, logs or serialisations.
+ * Typed, signed client for the ApsaraVideo Live pull-to-push actions, sending exactly what the official SDK sends:
+ * RPC style, path `/`, every parameter in the query string, empty body, the action's HTTP method; V3
+ * (ACS3-HMAC-SHA256) by default, V1 (HMAC-SHA1) as an option. Requests are checked against the provider schemas
+ * before anything is sent. The AccessKey secret and STS token live in private fields and never appear in errors,
+ * logs or serialisations of the client.
  */
-import { Pool, errors as undiciErrors } from 'undici';
+import { inspect } from 'node:util';
 
-import { ProviderError, ProviderValidationError } from './errors';
+import { Pool } from 'undici';
+
+import { API_VERSION, endpointFor, parseEndpoint, type ParsedEndpoint } from './endpoints';
+import { CLIENT_ERROR_CODES, ProviderError, ProviderValidationError } from './errors';
 import {
   HTTP_METHODS,
   responseSchemas,
+  takesRegion,
   toWireParams,
   validateRequest,
   type ActionName,
@@ -18,195 +23,357 @@ import {
 } from './schemas';
 import { EMPTY_BODY_SHA256, isoSeconds, newNonce, percentEncode, signV1, signV3 } from './signing';
 
-export const API_VERSION = '2016-11-01';
+export { API_VERSION } from './endpoints';
+
+export interface CallEvent {
+  action: ActionName;
+  durationMs: number;
+  /** Error code of a failed call (service code, or RequestTimeout/ConnectionError/MalformedResponse/...). */
+  code?: string;
+  httpStatus?: number;
+}
 
 export interface LiveClientOptions {
   accessKeyId: string;
+  /** Kept in a private field; never logged, serialised or put in an error. */
   accessKeySecret: string;
-  /** STS token for temporary credentials. */
+  /** STS token for temporary credentials (sent as `x-acs-security-token` / `SecurityToken`). @default none */
   securityToken?: string;
-  /** Region put in requests that name none. */
+  /** `Region` of pull-to-push requests that name none. */
   region: string;
-  /** Full endpoint URL. @default 'https://live.aliyuncs.com' (the SDK maps every region to it) */
+  /** Full endpoint URL, e.g. `http://127.0.0.1:8480`. @default endpointFor(region), i.e. 'https://live.aliyuncs.com' */
   endpoint?: string;
-  /** @default 'v3' */
+  /** @default 'v3' (ACS3-HMAC-SHA256, as the SDK); 'v1' is HMAC-SHA1 with the signature in the query */
   signatureVersion?: 'v3' | 'v1';
-  /** Per-request timeout for headers and body, ms. @default 10000 */
+  /** Connect, response-headers and between-body-chunks timeout, ms. @default 10000 */
   timeoutMs?: number;
-  /** Keep-alive connections. @default 10 */
+  /** Keep-alive connections in the pool. @default 10 */
   connections?: number;
-  /** For tests: fixed clock and nonce. */
+  /** Clock for signing dates and the "EndTime later than now" rule (tests). @default () => new Date() */
   clock?: () => Date;
+  /** Signature nonce source (tests). @default 32 random hex characters */
   nonce?: () => string;
-  /** Metrics hook; never receives secrets. */
-  onCall?: (event: { action: ActionName; durationMs: number; code?: string; httpStatus?: number }) => void;
+  /** Called after every sent request (metrics). Never receives secrets; its own errors are ignored. @default none */
+  onCall?: (event: CallEvent) => void;
 }
 
-// Region endpoints other than live.aliyuncs.com are unconfirmed: the explicit `endpoint` option covers them.
-export function endpointFor(_region: string): string {
-  return 'https://live.aliyuncs.com';
+/** Enum-typed fields accept any string (checked at run time, all at once) and Region defaults from the options. */
+type Widen<V> = V extends string ? string : V;
+type Widened<T> = { [K in keyof T]: Widen<T[K]> };
+export type ClientRequest<A extends ActionName> =
+  RequestOf<A> extends { Region: unknown }
+    ? Omit<Widened<RequestOf<A>>, 'Region'> & { Region?: string }
+    : Widened<RequestOf<A>>;
+
+interface SignedRequest {
+  method: 'GET' | 'POST';
+  path: string;
+  headers: Record<string, string>;
+  /** Redacted from any message that could echo it. */
+  signature: string;
 }
 
-/** Enum fields typed as plain strings and Region optional: the rules are checked at run time, all at once. */
-type Loose<T> = { [K in keyof T]: T[K] extends string ? string : T[K] extends string | undefined ? string | undefined : T[K] };
-type WithOptionalRegion<T> = T extends { Region: unknown } ? Omit<Loose<T>, 'Region'> & { Region?: string } : Loose<T>;
+const USER_AGENT = 'broadcast-relay/0.1 (ApsaraVideo Live pull-to-push client; undici)';
+/** pop-core's list of `Code` values that mean success in a 2xx body. */
+const SUCCESS_CODES = new Set(['200', 'OK', 'Success', 'success']);
+/** Transport failures where the request certainly never reached the server: not ambiguous. */
+const NOT_SENT = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_CLOSED',
+  'UND_ERR_DESTROYED',
+]);
+const TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+/** undici codes that mean we misused the API rather than the network failed: rethrown as they are. */
+const PROGRAMMING_ERRORS = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED', 'UND_ERR_INVALID_RETURN_VALUE']);
+
+function errorCodeOf(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const e = err as { code?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof e.code === 'string') return e.code;
+  // Node wraps parallel connection attempts in an AggregateError; undici sometimes nests the socket error as cause.
+  if (Array.isArray(e.errors)) return errorCodeOf(e.errors[0]);
+  return e.cause ? errorCodeOf(e.cause) : undefined;
+}
+
+function parseJsonObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export class LiveClient {
-  readonly #secret: string;
-  private readonly pool: Pool;
-  private readonly host: string;
-  private readonly options: Omit<LiveClientOptions, 'accessKeySecret'>;
+  readonly #accessKeyId: string;
+  readonly #accessKeySecret: string;
+  readonly #securityToken: string | undefined;
+  readonly #endpoint: ParsedEndpoint;
+  readonly #region: string;
+  readonly #signatureVersion: 'v3' | 'v1';
+  readonly #clock: () => Date;
+  readonly #nonce: () => string;
+  readonly #onCall: ((event: CallEvent) => void) | undefined;
+  readonly #pool: Pool;
 
   constructor(options: LiveClientOptions) {
-    const { accessKeySecret, ...rest } = options;
-    this.#secret = accessKeySecret;
-    this.options = rest;
-    const url = new URL(options.endpoint ?? endpointFor(options.region));
-    this.host = url.host;
+    this.#accessKeyId = options.accessKeyId;
+    this.#accessKeySecret = options.accessKeySecret;
+    this.#securityToken = options.securityToken || undefined;
+    this.#endpoint = parseEndpoint(endpointFor(options.region, options.endpoint));
+    this.#region = options.region;
+    this.#signatureVersion = options.signatureVersion ?? 'v3';
+    this.#clock = options.clock ?? (() => new Date());
+    this.#nonce = options.nonce ?? newNonce;
+    this.#onCall = options.onCall;
     const timeout = options.timeoutMs ?? 10_000;
-    this.pool = new Pool(url.origin, {
+    this.#pool = new Pool(this.#endpoint.origin, {
       connections: options.connections ?? 10,
       headersTimeout: timeout,
       bodyTimeout: timeout,
-      connectTimeout: timeout,
+      connect: { timeout },
     });
   }
 
+  /** Origin the client talks to. */
+  get endpoint(): string {
+    return this.#endpoint.origin;
+  }
+
+  /** Default `Region` of pull-to-push requests. */
+  get region(): string {
+    return this.#region;
+  }
+
   toJSON(): object {
-    return { accessKeyId: this.options.accessKeyId, endpoint: this.host };
+    return {
+      endpoint: this.endpoint,
+      region: this.#region,
+      accessKeyId: this.#accessKeyId,
+      signatureVersion: this.#signatureVersion,
+    };
   }
 
+  toString(): string {
+    return `LiveClient(${this.endpoint}, ${this.#accessKeyId}, ${this.#signatureVersion})`;
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+
+  /** Closes the keep-alive connections; in-flight calls finish first. */
   async close(): Promise<void> {
-    await this.pool.close();
+    await this.#pool.close();
   }
 
-  createLivePullToPush = this.op('CreateLivePullToPush');
-  updateLivePullToPush = this.op('UpdateLivePullToPush');
-  deleteLivePullToPush = this.op('DeleteLivePullToPush');
-  describeLivePullToPush = this.op('DescribeLivePullToPush');
-  describeLivePullToPushList = this.op('DescribeLivePullToPushList');
-  stopLivePullToPush = this.op('StopLivePullToPush');
-  restartLivePullToPush = this.op('RestartLivePullToPush');
-  addLivePullStreamInfoConfig = this.op('AddLivePullStreamInfoConfig');
-  deleteLivePullStreamInfoConfig = this.op('DeleteLivePullStreamInfoConfig');
-  describeLivePullStreamConfig = this.op('DescribeLivePullStreamConfig');
+  createLivePullToPush(request: ClientRequest<'CreateLivePullToPush'>): Promise<ResponseOf<'CreateLivePullToPush'>> {
+    return this.call('CreateLivePullToPush', request);
+  }
 
-  private op<A extends ActionName>(action: A) {
-    return (request: WithOptionalRegion<RequestOf<A>>): Promise<ResponseOf<A>> => this.call(action, request);
+  updateLivePullToPush(request: ClientRequest<'UpdateLivePullToPush'>): Promise<ResponseOf<'UpdateLivePullToPush'>> {
+    return this.call('UpdateLivePullToPush', request);
+  }
+
+  deleteLivePullToPush(request: ClientRequest<'DeleteLivePullToPush'>): Promise<ResponseOf<'DeleteLivePullToPush'>> {
+    return this.call('DeleteLivePullToPush', request);
+  }
+
+  describeLivePullToPush(
+    request: ClientRequest<'DescribeLivePullToPush'>
+  ): Promise<ResponseOf<'DescribeLivePullToPush'>> {
+    return this.call('DescribeLivePullToPush', request);
+  }
+
+  describeLivePullToPushList(
+    request: ClientRequest<'DescribeLivePullToPushList'> = {}
+  ): Promise<ResponseOf<'DescribeLivePullToPushList'>> {
+    return this.call('DescribeLivePullToPushList', request);
+  }
+
+  stopLivePullToPush(request: ClientRequest<'StopLivePullToPush'>): Promise<ResponseOf<'StopLivePullToPush'>> {
+    return this.call('StopLivePullToPush', request);
+  }
+
+  restartLivePullToPush(request: ClientRequest<'RestartLivePullToPush'>): Promise<ResponseOf<'RestartLivePullToPush'>> {
+    return this.call('RestartLivePullToPush', request);
+  }
+
+  addLivePullStreamInfoConfig(
+    request: ClientRequest<'AddLivePullStreamInfoConfig'>
+  ): Promise<ResponseOf<'AddLivePullStreamInfoConfig'>> {
+    return this.call('AddLivePullStreamInfoConfig', request);
+  }
+
+  deleteLivePullStreamInfoConfig(
+    request: ClientRequest<'DeleteLivePullStreamInfoConfig'>
+  ): Promise<ResponseOf<'DeleteLivePullStreamInfoConfig'>> {
+    return this.call('DeleteLivePullStreamInfoConfig', request);
+  }
+
+  describeLivePullStreamConfig(
+    request: ClientRequest<'DescribeLivePullStreamConfig'>
+  ): Promise<ResponseOf<'DescribeLivePullStreamConfig'>> {
+    return this.call('DescribeLivePullStreamConfig', request);
   }
 
   private async call<A extends ActionName>(action: A, request: object): Promise<ResponseOf<A>> {
     const params: Record<string, unknown> = { ...request };
-    if (!action.includes('StreamInfoConfig') && !action.includes('StreamConfig') && params.Region === undefined) {
-      params.Region = this.options.region;
-    }
-    for (const k of Object.keys(params)) if (params[k] === undefined) delete params[k];
-    const valid = validateRequest(action, params, { now: this.now() });
+    if (takesRegion(action) && params.Region === undefined) params.Region = this.#region;
+    const valid = validateRequest(action, params, { now: this.#clock() });
     if (!valid.ok) throw new ProviderValidationError(action, valid.violations);
-    const started = Date.now();
+    const signed = this.sign(action, toWireParams(action, valid.value));
+    const started = performance.now();
+    let httpStatus: number | undefined;
     let code: string | undefined;
-    let status: number | undefined;
     try {
-      const { query, headers } = this.sign(action, toWireParams(params));
-      const path = `/?${Object.entries(query)
-        .map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`)
-        .join('&')}`;
-      let res;
-      try {
-        res = await this.pool.request({ method: HTTP_METHODS[action], path, headers });
-      } catch (err) {
-        throw this.transportError(action, err);
-      }
-      status = res.statusCode;
-      let text: string;
-      try {
-        text = await res.body.text();
-      } catch (err) {
-        throw this.transportError(action, err);
-      }
-      let body: Record<string, unknown>;
-      try {
-        body = JSON.parse(text) as Record<string, unknown>;
-      } catch {
-        code = 'MalformedResponse';
-        throw new ProviderError(action, code, 'response is not JSON', status, undefined, status >= 500);
-      }
-      if (status >= 400 || typeof body.Code === 'string') {
-        code = String(body.Code ?? `HTTP${status}`);
-        throw new ProviderError(
-          action,
-          code,
-          String(body.Message ?? ''),
-          status,
-          body.RequestId as string | undefined,
-          status >= 500
-        );
-      }
-      const parsed = responseSchemas[action].safeParse(body);
-      if (!parsed.success) {
-        code = 'MalformedResponse';
-        throw new ProviderError(action, code, `unexpected response shape: ${parsed.error.issues[0]?.message}`, status);
-      }
-      return parsed.data as ResponseOf<A>;
+      const response = await this.send(action, signed);
+      httpStatus = response.status;
+      return this.interpret(action, response.status, response.text, signed);
     } catch (err) {
       if (err instanceof ProviderError) code = err.code;
       throw err;
     } finally {
-      this.options.onCall?.({ action, durationMs: Date.now() - started, code, httpStatus: status });
+      try {
+        this.#onCall?.({ action, durationMs: Math.round(performance.now() - started), code, httpStatus });
+      } catch {
+        // A broken metrics hook must not fail the call.
+      }
     }
   }
 
-  private now(): Date {
-    return this.options.clock?.() ?? new Date();
-  }
-
-  private sign(action: ActionName, business: Record<string, string>) {
-    const date = isoSeconds(this.now());
-    const nonce = this.options.nonce?.() ?? newNonce();
-    const token = this.options.securityToken;
-    const common = { accept: 'application/json', 'user-agent': 'broadcast-relay (AlibabaCloud-compatible)' };
-    if (this.options.signatureVersion === 'v1') {
+  private sign(action: ActionName, business: Record<string, string>): SignedRequest {
+    const method = HTTP_METHODS[action];
+    const date = isoSeconds(this.#clock());
+    const nonce = this.#nonce();
+    const token = this.#securityToken;
+    const common = { host: this.#endpoint.host, 'x-acs-action': action, 'x-acs-version': API_VERSION };
+    const unsigned = { accept: 'application/json', 'user-agent': USER_AGENT };
+    if (this.#signatureVersion === 'v1') {
       const query: Record<string, string> = {
         ...business,
         Action: action,
         Format: 'JSON',
         Version: API_VERSION,
-        AccessKeyId: this.options.accessKeyId,
+        AccessKeyId: this.#accessKeyId,
         SignatureMethod: 'HMAC-SHA1',
         SignatureNonce: nonce,
         SignatureVersion: '1.0',
         Timestamp: date,
         ...(token ? { SecurityToken: token } : {}),
       };
-      query.Signature = signV1(HTTP_METHODS[action], query, this.#secret);
-      return { query, headers: { ...common, host: this.host, 'x-acs-action': action, 'x-acs-version': API_VERSION } };
+      const signature = signV1(method, query, this.#accessKeySecret);
+      query.Signature = signature;
+      return { method, path: pathWithQuery(query), headers: { ...common, ...unsigned }, signature };
     }
     const headers: Record<string, string> = {
-      host: this.host,
-      'x-acs-action': action,
-      'x-acs-version': API_VERSION,
+      ...common,
       'x-acs-date': date,
       'x-acs-signature-nonce': nonce,
       'x-acs-content-sha256': EMPTY_BODY_SHA256,
-      ...(token ? { 'x-acs-security-token': token } : {}),
+      // As the SDK: with an STS token the AccessKeyId also travels (signed) in x-acs-accesskey-id.
+      ...(token ? { 'x-acs-accesskey-id': this.#accessKeyId, 'x-acs-security-token': token } : {}),
     };
-    const { authorization } = signV3({
-      method: HTTP_METHODS[action],
+    const { authorization, signature } = signV3({
+      method,
+      pathname: '/',
       query: business,
       headers,
       hashedPayload: EMPTY_BODY_SHA256,
-      accessKeyId: this.options.accessKeyId,
-      accessKeySecret: this.#secret,
+      accessKeyId: this.#accessKeyId,
+      accessKeySecret: this.#accessKeySecret,
     });
-    return { query: business, headers: { ...common, ...headers, authorization } };
+    return { method, path: pathWithQuery(business), headers: { ...headers, ...unsigned, authorization }, signature };
   }
 
-  private transportError(action: ActionName, err: unknown): ProviderError {
-    const timeout =
-      err instanceof undiciErrors.HeadersTimeoutError ||
-      err instanceof undiciErrors.BodyTimeoutError ||
-      err instanceof undiciErrors.ConnectTimeoutError;
-    const message = err instanceof Error ? err.message : String(err);
-    return new ProviderError(action, timeout ? 'RequestTimeout' : 'ConnectionError', message, undefined, undefined, true);
+  private async send(action: ActionName, signed: SignedRequest): Promise<{ status: number; text: string }> {
+    let status: number | undefined;
+    try {
+      const res = await this.#pool.request({ method: signed.method, path: signed.path, headers: signed.headers });
+      status = res.statusCode;
+      return { status, text: await res.body.text() };
+    } catch (err) {
+      throw this.transportError(action, err, signed, status);
+    }
   }
+
+  private interpret<A extends ActionName>(
+    action: A,
+    status: number,
+    text: string,
+    signed: SignedRequest
+  ): ResponseOf<A> {
+    const body = parseJsonObject(text);
+    const serviceCode = typeof body?.Code === 'string' ? body.Code : undefined;
+    const requestId = typeof body?.RequestId === 'string' ? body.RequestId : undefined;
+    if (status < 200 || status >= 300 || (serviceCode !== undefined && !SUCCESS_CODES.has(serviceCode))) {
+      throw new ProviderError({
+        action,
+        code: serviceCode ?? `HTTP${status}`,
+        providerMessage: this.redact(
+          typeof body?.Message === 'string' ? body.Message : text.slice(0, 200) || 'no error body',
+          signed
+        ),
+        httpStatus: status,
+        requestId,
+        ambiguous: status >= 500,
+      });
+    }
+    // A 2xx we cannot read may still have taken effect: ambiguous.
+    const malformed = (providerMessage: string, code: string = CLIENT_ERROR_CODES.malformed) =>
+      new ProviderError({ action, code, providerMessage, httpStatus: status, requestId, ambiguous: true });
+    if (!body) throw malformed('success answer is not a JSON object');
+    const parsed = responseSchemas[action].safeParse(body);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+      throw malformed(`unexpected success answer: ${problems}`);
+    }
+    const retCode = (parsed.data as { RetCode?: number }).RetCode;
+    if (retCode !== undefined && retCode !== 0) {
+      throw malformed(`RetCode ${retCode}: ${String(body.Description ?? '')}`, CLIENT_ERROR_CODES.retCode);
+    }
+    return parsed.data as ResponseOf<A>;
+  }
+
+  private transportError(action: ActionName, err: unknown, signed: SignedRequest, httpStatus?: number): unknown {
+    const code = errorCodeOf(err);
+    // undici's own codes and errno-style socket codes (ECONNRESET…); Node's ERR_* codes are programming errors.
+    const known =
+      code !== undefined && (code.startsWith('UND_ERR_') || /^E[A-Z]+$/.test(code)) && !PROGRAMMING_ERRORS.has(code);
+    if (!known) return err;
+    const timeout = TIMEOUTS.has(code);
+    const detail = err instanceof Error ? err.message : String(err);
+    return new ProviderError({
+      action,
+      code: timeout ? CLIENT_ERROR_CODES.timeout : CLIENT_ERROR_CODES.connection,
+      providerMessage: this.redact(
+        `${timeout ? 'no answer in time' : 'connection failed'}: ${detail} (${code})`,
+        signed
+      ),
+      httpStatus,
+      ambiguous: !NOT_SENT.has(code),
+    });
+  }
+
+  /** Defence in depth: whatever a server or socket error echoes, credentials and signatures never leave the client. */
+  private redact(message: string, signed: SignedRequest): string {
+    // Very short values would shred ordinary words and are not meaningful secrets to hide.
+    const secrets = [this.#accessKeySecret, this.#securityToken, signed.signature].filter(
+      (s): s is string => s !== undefined && s.length >= 4
+    );
+    return secrets.reduce((text, secret) => text.split(secret).join('[redacted]'), message);
+  }
+}
+
+/** `/?k=v&…` with full RFC 3986 encoding; the server decodes and re-encodes, so any valid encoding signs the same. */
+function pathWithQuery(query: Record<string, string>): string {
+  const pairs = Object.entries(query).map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`);
+  return pairs.length > 0 ? `/?${pairs.join('&')}` : '/';
 }

@@ -1,12 +1,27 @@
-/** Provider error taxonomy: what is retried, what backs off, what fails fast, what means "already gone". */
-import type { ActionName, Violation } from './schemas';
+/**
+ * Provider error taxonomy: what is retried, what backs off, what fails fast, and what means "already gone".
+ * Error names are stable strings (`ProviderError`, `ProviderValidationError`) because they cross the Temporal activity
+ * boundary, where `instanceof` does not survive.
+ */
+import { formatViolations, type ActionName, type Violation } from './schemas';
 
 export type ProviderErrorKind = 'retryable' | 'throttled' | 'permanent' | 'not-found';
 
-/** Codes that never succeed on retry; activity retry policies fail fast on them. */
+/** Codes the client itself sets when there is no service answer to take a code from. */
+export const CLIENT_ERROR_CODES = {
+  /** No answer within `timeoutMs` (connect, headers or body). */
+  timeout: 'RequestTimeout',
+  /** The connection was refused, reset or closed. */
+  connection: 'ConnectionError',
+  /** A 2xx answer that is not JSON or lacks the fields the response schema requires. */
+  malformed: 'MalformedResponse',
+  /** A 2xx answer whose RetCode is not 0. */
+  retCode: 'UnexpectedRetCode',
+} as const;
+
+/** Exact codes that never succeed on retry; activity retry policies can list them as non-retryable. */
 export const PERMANENT_ERROR_CODES = [
   'InvalidParameter',
-  'Missing*',
   'SignatureDoesNotMatch',
   'SignatureNonceUsed',
   'InvalidTimeStamp.Format',
@@ -14,48 +29,99 @@ export const PERMANENT_ERROR_CODES = [
   'IncompleteSignature',
   'InvalidAccessKeyId.NotFound',
   'InvalidAccessKeyId.Inactive',
+  'InvalidAction.NotFound',
+  'Forbidden',
   'Forbidden.RAM',
   'CodeConfigAlreadyExists',
+  'InvalidParam.CodeIllegalDuration',
+  'InvalidParam.CodeInvalidAliUid',
 ] as const;
+
+/** Families of permanent codes (`Missing{Field}`, `InvalidParam.*`, …): matched by prefix. */
+export const PERMANENT_ERROR_PREFIXES = [
+  'Missing',
+  'InvalidParam',
+  'InvalidTimeStamp.',
+  'InvalidAccessKeyId.',
+  'Forbidden',
+  'Signature',
+] as const;
+
+const RETRYABLE_CODES: readonly string[] = [
+  'InternalError',
+  'ServiceUnavailable',
+  ...Object.values(CLIENT_ERROR_CODES),
+];
+
+/**
+ * The real not-found codes of tasks and legacy configs are unconfirmed (our sandbox answers `InvalidTaskId.NotFound`
+ * and `InvalidConfig.NotFound` with HTTP 404), so any code containing `NotFound` means "gone" — except lookups of our
+ * own credentials or of the API itself, which are misconfiguration and permanent.
+ */
+function isNotFoundCode(code: string): boolean {
+  return code.includes('NotFound') && !code.startsWith('InvalidAccessKeyId') && !code.startsWith('InvalidAction');
+}
 
 export function classifyProviderError(code: string | undefined, httpStatus: number | undefined): ProviderErrorKind {
   const c = code ?? '';
-  if (c.startsWith('Throttling')) return 'throttled';
-  if (['InternalError', 'ServiceUnavailable', 'RequestTimeout', 'ConnectionError', 'MalformedResponse'].includes(c)) {
-    return 'retryable';
-  }
-  // Real not-found codes for tasks/configs are unconfirmed: any *NotFound except the access key's means "gone".
-  if (/NotFound/.test(c) && !c.startsWith('InvalidAccessKeyId')) return 'not-found';
+  if (c.startsWith('Throttling') || httpStatus === 429) return 'throttled';
+  if (RETRYABLE_CODES.some((r) => c === r || c.startsWith(`${r}.`))) return 'retryable';
+  if ((PERMANENT_ERROR_CODES as readonly string[]).includes(c)) return 'permanent';
+  if (isNotFoundCode(c)) return 'not-found';
+  if (PERMANENT_ERROR_PREFIXES.some((prefix) => c.startsWith(prefix))) return 'permanent';
   if (httpStatus !== undefined && httpStatus >= 500) return 'retryable';
   return 'permanent';
 }
 
+export interface ProviderErrorDetails {
+  action: ActionName;
+  code: string;
+  /** The service's `Message` (or our description of a transport failure). Never holds secrets or signatures. */
+  providerMessage: string;
+  httpStatus?: number;
+  requestId?: string;
+  /** See `ProviderError.ambiguous`. @default false */
+  ambiguous?: boolean;
+}
+
+/** A failed call: a service error answer, or no usable answer at all. */
 export class ProviderError extends Error {
   override readonly name = 'ProviderError';
+  readonly action: ActionName;
+  readonly code: string;
+  readonly providerMessage: string;
+  readonly httpStatus?: number;
+  readonly requestId?: string;
   readonly kind: ProviderErrorKind;
-  constructor(
-    readonly action: ActionName,
-    readonly code: string,
-    readonly providerMessage: string,
-    readonly httpStatus?: number,
-    readonly requestId?: string,
-    /** The request may have taken effect although no answer arrived (timeout, reset, 5xx). */
-    readonly ambiguous = false
-  ) {
-    super(
-      `${action} failed: ${code}${httpStatus ? ` (HTTP ${httpStatus})` : ''}: ${providerMessage}` +
-        (requestId ? ` [RequestId ${requestId}]` : '')
-    );
-    this.kind = classifyProviderError(code, httpStatus);
+  /**
+   * The request may have taken effect although no success answer arrived (timeout or connection loss after sending,
+   * 5xx, unreadable 2xx). Before re-creating anything, look it up.
+   */
+  readonly ambiguous: boolean;
+
+  constructor(details: ProviderErrorDetails) {
+    const status = details.httpStatus !== undefined ? ` (HTTP ${details.httpStatus})` : '';
+    const requestId = details.requestId ? ` [RequestId ${details.requestId}]` : '';
+    super(`${details.action} failed: ${details.code}${status}${requestId}: ${details.providerMessage}`);
+    this.action = details.action;
+    this.code = details.code;
+    this.providerMessage = details.providerMessage;
+    this.httpStatus = details.httpStatus;
+    this.requestId = details.requestId;
+    this.ambiguous = details.ambiguous ?? false;
+    this.kind = classifyProviderError(details.code, details.httpStatus);
   }
 }
 
+/** The request broke the provider's rules and was not sent. Permanent: the same request will never pass. */
 export class ProviderValidationError extends Error {
   override readonly name = 'ProviderValidationError';
+  readonly kind = 'permanent' as const;
+
   constructor(
     readonly action: ActionName,
     readonly violations: Violation[]
   ) {
-    super(`${action}: invalid request: ${violations.map((v) => `${v.field}: ${v.rule}`).join('; ')}`);
+    super(`${action}: invalid request: ${formatViolations(violations)}`);
   }
 }

@@ -1,9 +1,14 @@
 /**
- * Request rules of the ten ApsaraVideo Live actions, as zod schemas: the single source of truth used by the client
- * (before sending), the sandbox (to answer like the service) and the broadcast validation. Field names are the wire
- * names, so every violation names the real field. Lenient where the reference marks a fact unconfirmed.
+ * Request and response rules of the ten ApsaraVideo Live actions, as zod schemas: the single source of truth used by
+ * the client (before sending), the sandbox (to answer like the service) and the broadcast validation. Field names are
+ * the API's PascalCase wire names, so every violation names the real field.
+ *
+ * Policy: lenient on input where the reference marks a fact unconfirmed (each such place says so), strict on output
+ * (a success body without the fields we rely on is an error, not a silent `undefined`).
  */
 import { z } from 'zod';
+
+import { isoSeconds } from './signing';
 
 export const ACTIONS = [
   'CreateLivePullToPush',
@@ -19,7 +24,7 @@ export const ACTIONS = [
 ] as const;
 export type ActionName = (typeof ACTIONS)[number];
 
-/** HTTP method the official SDK uses per action. */
+/** HTTP method of each action, as in the official generated SDK (`Params.method`). */
 export const HTTP_METHODS: Record<ActionName, 'GET' | 'POST'> = {
   CreateLivePullToPush: 'POST',
   UpdateLivePullToPush: 'GET',
@@ -33,229 +38,440 @@ export const HTTP_METHODS: Record<ActionName, 'GET' | 'POST'> = {
   DescribeLivePullStreamConfig: 'POST',
 };
 
-// Five regions per the 2026 Create doc; the siblings still list four (cn-shenzhen unconfirmed there): accept all.
+// Lenient: the 2026 Create doc lists these five; the sibling APIs (and the mid-2025 Create doc) list only the first
+// four. A task created in cn-shenzhen must also be reachable by its siblings, so all actions accept all five.
 export const REGIONS = ['ap-southeast-1', 'ap-southeast-5', 'cn-beijing', 'cn-shanghai', 'cn-shenzhen'] as const;
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
-const SEVEN_DAYS_MS = 7 * 86_400_000;
+export const SOURCE_TYPES = ['live', 'vod', 'url'] as const;
+// Lenient: the current list is rtmp, srt, http-flv, hls; the mid-2025 list also had rtsp and flv. Both accepted.
+export const SOURCE_PROTOCOLS = ['rtmp', 'srt', 'http-flv', 'hls', 'rtsp', 'flv'] as const;
+/** Task status integers of Describe/List: 0 Idle, 1 Running, 2 Recovering, 3 Offline, -1 Exit. */
+export const TASK_STATUSES = [0, 1, 2, 3, -1] as const;
 
-const region = z.enum(REGIONS, { error: `must be one of ${REGIONS.join(', ')}` });
-const time = z
-  .string({ error: 'must be a string yyyy-MM-ddTHH:mm:ssZ' })
-  .refine((v) => ISO.test(v) && !Number.isNaN(Date.parse(v)), 'must be yyyy-MM-ddTHH:mm:ssZ (UTC)');
-const int = (min: number, max: number, rule: string) =>
-  z.number({ error: 'must be an integer' }).int('must be an integer').min(min, rule).max(max, rule);
-const url = (schemes: string[], max: number) =>
-  z
-    .string()
-    .max(max, `must be at most ${max} characters`)
-    .refine((v) => schemes.some((s) => v.toLowerCase().startsWith(`${s}://`) && v.length > s.length + 3), {
-      message: `must be a ${schemes.join(' or ')} URL`,
-    });
-const taskId = z.string().min(1, 'must not be empty').max(64, 'must be at most 64 characters');
+export const MAX_SOURCE_URLS = 30;
+export const MAX_URL_LENGTH = 2000;
+/** Legacy AddLivePullStreamInfoConfig: StartTime–EndTime at most seven days (confirmed). */
+export const MAX_LEGACY_WINDOW_MS = 7 * 24 * 3600_000;
+// Unconfirmed caps, chosen by us: generous enough for real use, small enough to catch garbage.
+const MAX_TASK_NAME_LENGTH = 128;
+const MAX_RETRY_COUNT = 100;
+const MAX_TASK_ID_LENGTH = 128;
+const MAX_NAME_LENGTH = 255;
 
-// DstUrl: the reference says RTMP only; we also accept rtmps:// (RTMP over TLS) as an RTMP destination.
-const dstUrl = url(['rtmp', 'rtmps'], 2000);
-const callbackUrl = url(['http', 'https'], 2000);
-// Mid-2025 list also had rtsp and flv: accepted leniently.
-const SOURCE_PROTOCOLS = ['rtmp', 'srt', 'http-flv', 'hls', 'rtsp', 'flv'] as const;
+// ---------------------------------------------------------------------------------------------------------------
+// Field rules
+// ---------------------------------------------------------------------------------------------------------------
 
-const sourceRules = (v: { SourceType?: string; SourceUrls?: string[]; SourceProtocol?: string }, ctx: z.RefinementCtx) => {
-  if (!v.SourceUrls) return;
-  if (v.SourceType === 'live') {
-    if (v.SourceUrls.length !== 1) ctx.addIssue({ code: 'custom', path: ['SourceUrls'], message: 'exactly one URL for a live source' });
-    if (!v.SourceProtocol) ctx.addIssue({ code: 'custom', path: ['SourceProtocol'], message: 'required when SourceType is live' });
-    v.SourceUrls.forEach((u, i) => {
-      if (!/^(rtmp|rtmps|srt|https?|rtsp):\/\/.+/i.test(u)) {
-        ctx.addIssue({ code: 'custom', path: ['SourceUrls', i], message: 'must be a full playback URL' });
-      }
-    });
-  } else if (v.SourceUrls.length < 1 || v.SourceUrls.length > 30) {
-    ctx.addIssue({ code: 'custom', path: ['SourceUrls'], message: 'between 1 and 30 items for vod/url sources' });
-  } else if (v.SourceType === 'url') {
-    v.SourceUrls.forEach((u, i) => {
-      if (!/^https?:\/\/.+/i.test(u)) ctx.addIssue({ code: 'custom', path: ['SourceUrls', i], message: 'must be an http(s) URL' });
-    });
+/** `yyyy-MM-ddTHH:mm:ssZ` exactly, and a real calendar time (no 2026-02-30). */
+export function isApiTime(value: string): boolean {
+  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(value) && isoSeconds(new Date(value)) === value;
+}
+
+/** A single URL with one of `schemes`, a host, and no whitespace. */
+function isUrl(value: string, schemes: readonly string[]): boolean {
+  if (/\s/.test(value)) return false;
+  try {
+    const url = new URL(value);
+    return schemes.includes(url.protocol.slice(0, -1)) && url.hostname !== '';
+  } catch {
+    return false;
   }
+}
+
+const text = (rule = 'must be a string') => z.string({ error: rule });
+const nonEmpty = (max: number) => text().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+// Not `.int()`: its failure aborts the cross-field rules, and one bad request must report every violation at once.
+const int = (min: number, max: number, rule: string) =>
+  z
+    .number({ error: 'must be an integer' })
+    .refine(Number.isSafeInteger, 'must be an integer')
+    .min(min, rule)
+    .max(max, rule);
+const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { error: `must be one of ${values.join(', ')}` });
+const url = (schemes: readonly string[], rule: string) =>
+  text()
+    .max(MAX_URL_LENGTH, `must be at most ${MAX_URL_LENGTH} characters`)
+    .refine((v) => isUrl(v, schemes), rule);
+
+const fields = {
+  RegionId: text().optional(),
+  Region: oneOf(REGIONS),
+  OwnerId: int(0, Number.MAX_SAFE_INTEGER, 'must be a non-negative integer').optional(),
+  time: text('must be a string yyyy-MM-ddTHH:mm:ssZ').refine(isApiTime, 'must be a UTC time yyyy-MM-ddTHH:mm:ssZ'),
+  // Unconfirmed: the real TaskId format (UUIDs in every example) is not specified, so any non-empty id is accepted.
+  TaskId: nonEmpty(MAX_TASK_ID_LENGTH),
+  // Unconfirmed: no documented length limit for TaskName; 128 is ours.
+  TaskName: text().max(MAX_TASK_NAME_LENGTH, `must be at most ${MAX_TASK_NAME_LENGTH} characters`),
+  // Strict on purpose: the reference says "RTMP only", so rtmps:// (and anything else) is rejected before sending
+  // rather than failing later at push time.
+  DstUrl: url(['rtmp'], 'must be an rtmp:// URL'),
+  // An empty CallbackUrl is the documented default meaning "no callbacks".
+  CallbackUrl: z.union([z.literal(''), url(['http', 'https'], 'must be an http(s) URL')], {
+    error: 'must be an http(s) URL or empty',
+  }),
+  // Unconfirmed: no per-item length limit is documented; 2000 like DstUrl and CallbackUrl.
+  SourceUrls: z
+    .array(nonEmpty(MAX_URL_LENGTH), { error: 'must be a list of strings' })
+    .min(1, `must list 1 to ${MAX_SOURCE_URLS} sources`)
+    .max(MAX_SOURCE_URLS, `must list 1 to ${MAX_SOURCE_URLS} sources`),
+  RepeatNumber: int(-1, Number.MAX_SAFE_INTEGER, 'must be -1 (loop until EndTime), 0 or a positive count'),
+  FileIndex: int(0, Number.MAX_SAFE_INTEGER, 'must be an integer ≥ 0'),
+  Offset: int(1, Number.MAX_SAFE_INTEGER, 'must be an integer > 0 (seconds)'),
+  RetryInterval: int(60, 300, 'must be an integer between 60 and 300 (seconds)'),
+  // Unconfirmed: the documented default is 3 but no range is given; 0–100 is ours.
+  RetryCount: int(0, MAX_RETRY_COUNT, `must be an integer between 0 and ${MAX_RETRY_COUNT}`),
 };
 
-function windowRules(now: () => Date, maxMs?: number) {
-  return (v: { StartTime?: string; EndTime?: string }, ctx: z.RefinementCtx) => {
-    const start = v.StartTime && ISO.test(v.StartTime) ? Date.parse(v.StartTime) : NaN;
-    const end = v.EndTime && ISO.test(v.EndTime) ? Date.parse(v.EndTime) : NaN;
-    if (!Number.isNaN(end) && end <= now().getTime()) {
-      ctx.addIssue({ code: 'custom', path: ['EndTime'], message: 'must be later than now' });
-    }
-    if (!Number.isNaN(start) && !Number.isNaN(end)) {
-      if (end <= start) ctx.addIssue({ code: 'custom', path: ['EndTime'], message: 'must be later than StartTime' });
-      else if (maxMs && end - start > maxMs) {
-        ctx.addIssue({ code: 'custom', path: ['EndTime'], message: 'window may not exceed 7 days' });
-      }
+// ---------------------------------------------------------------------------------------------------------------
+// Cross-field rules. They run even when some fields failed (zod skips refinements after any failure by default),
+// so one bad request reports every violation at once; hence they read the partially parsed value defensively.
+// ---------------------------------------------------------------------------------------------------------------
+
+type Params = Record<string, unknown>;
+type CrossRule = (value: Params, ctx: z.RefinementCtx, now: () => Date) => void;
+
+function withCrossRules<T extends z.ZodObject>(schema: T, now: () => Date, ...rules: CrossRule[]): T {
+  return schema.superRefine((value, ctx) => rules.forEach((rule) => rule(value as Params, ctx, now)), {
+    when: (payload) => typeof payload.value === 'object' && payload.value !== null,
+  });
+}
+
+const timeOf = (value: unknown): number | undefined =>
+  typeof value === 'string' && isApiTime(value) ? Date.parse(value) : undefined;
+
+function scheduleRule(maxWindowMs?: number): CrossRule {
+  return (v, ctx, now) => {
+    const start = timeOf(v.StartTime);
+    const end = timeOf(v.EndTime);
+    if (end === undefined) return;
+    if (end <= now().getTime()) ctx.addIssue({ code: 'custom', path: ['EndTime'], message: 'must be later than now' });
+    if (start === undefined) return;
+    if (end <= start) {
+      ctx.addIssue({ code: 'custom', path: ['EndTime'], message: 'must be later than StartTime' });
+    } else if (maxWindowMs !== undefined && end - start > maxWindowMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['EndTime'],
+        message: `must be at most ${maxWindowMs / 86_400_000} days after StartTime`,
+      });
     }
   };
 }
 
-const sourceUrls = z.array(z.string().min(1, 'must not be empty'), { error: 'must be a list of strings' });
+// Lenient: live sources are documented as rtmp/srt/http-flv (hls over http too); rtmps and rtsp are accepted as well.
+const LIVE_SOURCE_SCHEMES = ['rtmp', 'rtmps', 'srt', 'http', 'https', 'rtsp'];
 
-function buildSchemas(now: () => Date) {
-  const create = z
-    .object({
-      RegionId: z.string().optional(),
-      Region: region,
-      TaskName: z.string().max(128, 'must be at most 128 characters').optional(), // cap unconfirmed: ours
-      StartTime: time,
-      EndTime: time,
-      SourceType: z.enum(['live', 'vod', 'url'], { error: 'must be live, vod or url' }),
-      SourceProtocol: z.enum(SOURCE_PROTOCOLS, { error: `must be one of ${SOURCE_PROTOCOLS.join(', ')}` }).optional(),
-      SourceUrls: sourceUrls,
-      DstUrl: dstUrl,
-      RepeatNumber: int(-1, 1_000_000, 'must be -1 (forever), 0 or a positive count').optional(),
-      FileIndex: int(0, 1_000, 'must be ≥ 0').optional(),
-      Offset: int(1, 86_400 * 7, 'must be greater than 0').optional(),
-      CallbackUrl: callbackUrl.optional(),
-      RetryInterval: int(60, 300, 'must be between 60 and 300 seconds').optional(),
-      RetryCount: int(0, 100, 'must be between 0 and 100').optional(), // range unconfirmed: ours
-      OwnerId: z.number().optional(),
-    })
-    .superRefine(sourceRules)
-    .superRefine(windowRules(now));
-  const ref = z.object({ RegionId: z.string().optional(), Region: region, TaskId: taskId, OwnerId: z.number().optional() });
-  const update = ref
-    .extend({
-      CallbackUrl: callbackUrl.optional(),
-      StartTime: time.optional(),
-      EndTime: time.optional(),
-      SourceUrls: sourceUrls.optional(),
-      RepeatNumber: int(-1, 1_000_000, 'must be -1 (forever), 0 or a positive count').optional(),
-      FileIndex: int(0, 1_000, 'must be ≥ 0').optional(),
-      Offset: int(1, 86_400 * 7, 'must be greater than 0').optional(),
-    })
-    .superRefine((v, ctx) => {
-      if (v.EndTime && ISO.test(v.EndTime) && Date.parse(v.EndTime) <= now().getTime()) {
-        ctx.addIssue({ code: 'custom', path: ['EndTime'], message: 'must be later than now' });
-      }
-      if (v.StartTime && v.EndTime && Date.parse(v.EndTime) <= Date.parse(v.StartTime)) {
-        ctx.addIssue({ code: 'custom', path: ['EndTime'], message: 'must be later than StartTime' });
-      }
+const sourceRule: CrossRule = (v, ctx) => {
+  if (v.SourceType === 'live' && (v.SourceProtocol === undefined || v.SourceProtocol === '')) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['SourceProtocol'],
+      message: 'is required when SourceType is live',
+      params: { missing: true },
     });
-  const list = z.object({
-    RegionId: z.string().optional(),
-    Region: region,
-    PageNumber: int(1, 1_000_000, 'must be greater than 0').optional(),
-    PageSize: int(1, 100, 'must be between 1 and 100').optional(),
-    TaskId: z.string().regex(/^[A-Za-z0-9_-]{1,55}$/, 'letters, digits, _ or -, at most 55').optional(),
-    TaskName: z.string().max(128).optional(),
-    DstUrl: z.string().max(2000).optional(),
+  }
+  if (!Array.isArray(v.SourceUrls)) return;
+  const urls: unknown[] = v.SourceUrls;
+  if (v.SourceType === 'live' && urls.length > 1) {
+    ctx.addIssue({ code: 'custom', path: ['SourceUrls'], message: 'must hold exactly one URL for a live source' });
+  }
+  const itemRule: Record<string, [(u: string) => boolean, string] | undefined> = {
+    live: [(u) => isUrl(u, LIVE_SOURCE_SCHEMES), 'must be a full playback URL (rtmp, srt, http(s) or rtsp)'],
+    vod: [(u) => !u.includes('://'), 'must be a VOD media ID, not a URL'],
+    url: [(u) => isUrl(u, ['http', 'https']), 'must be an http(s) URL'],
+  };
+  const rule = itemRule[String(v.SourceType)];
+  if (!rule) return;
+  urls.forEach((item, index) => {
+    // Empty or non-string items already have their own violation.
+    if (typeof item === 'string' && item !== '' && !rule[0](item)) {
+      ctx.addIssue({ code: 'custom', path: ['SourceUrls', index], message: rule[1] });
+    }
   });
-  const stream = { RegionId: z.string().optional(), DomainName: z.string().min(1), AppName: z.string().min(1).max(255), StreamName: z.string().min(1).max(255) };
-  const legacyAdd = z
-    .object({
-      ...stream,
-      SourceUrl: z
-        .string()
-        .refine(
-          (v) => v.split(';').every((u) => /^(rtmp|https?|srt):\/\/.+/i.test(u.trim())),
-          'one or more rtmp/http(s)/srt URLs separated by ;'
-        ),
-      StartTime: time,
-      EndTime: time,
-    })
-    .superRefine(windowRules(now, SEVEN_DAYS_MS));
+};
+
+const legacySourceRule: CrossRule = (v, ctx) => {
+  if (typeof v.SourceUrl !== 'string' || v.SourceUrl === '') return;
+  const ok = v.SourceUrl.split(';').every((u) => isUrl(u.trim(), ['rtmp', 'http', 'https', 'srt']));
+  if (!ok) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['SourceUrl'],
+      message: 'must be one or more rtmp, http(s) or srt URLs separated by ;',
+    });
+  }
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Request schemas
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The request schemas with `now` injected (EndTime must be later than now). */
+export function buildRequestSchemas(now: () => Date = () => new Date()) {
+  const task = { RegionId: fields.RegionId, OwnerId: fields.OwnerId, Region: fields.Region, TaskId: fields.TaskId };
+  const stream = {
+    RegionId: fields.RegionId,
+    OwnerId: fields.OwnerId,
+    DomainName: nonEmpty(MAX_NAME_LENGTH),
+    AppName: nonEmpty(MAX_NAME_LENGTH),
+    StreamName: nonEmpty(MAX_NAME_LENGTH),
+  };
   return {
-    CreateLivePullToPush: create,
-    UpdateLivePullToPush: update,
-    DeleteLivePullToPush: ref,
-    DescribeLivePullToPush: ref,
-    DescribeLivePullToPushList: list,
-    StopLivePullToPush: ref,
-    RestartLivePullToPush: ref,
-    AddLivePullStreamInfoConfig: legacyAdd,
+    CreateLivePullToPush: withCrossRules(
+      z.object({
+        RegionId: fields.RegionId,
+        OwnerId: fields.OwnerId,
+        Region: fields.Region,
+        TaskName: fields.TaskName.optional(),
+        StartTime: fields.time,
+        EndTime: fields.time,
+        SourceType: oneOf(SOURCE_TYPES),
+        SourceProtocol: oneOf(SOURCE_PROTOCOLS).optional(),
+        SourceUrls: fields.SourceUrls,
+        DstUrl: fields.DstUrl,
+        RepeatNumber: fields.RepeatNumber.optional(),
+        FileIndex: fields.FileIndex.optional(),
+        Offset: fields.Offset.optional(),
+        CallbackUrl: fields.CallbackUrl.optional(),
+        RetryInterval: fields.RetryInterval.optional(),
+        RetryCount: fields.RetryCount.optional(),
+      }),
+      now,
+      sourceRule,
+      // Lenient: the mid-2025 text capped the window at 7 days, the 2026 text dropped it; not enforced here.
+      scheduleRule()
+    ),
+    UpdateLivePullToPush: withCrossRules(
+      z.object({
+        ...task,
+        CallbackUrl: fields.CallbackUrl.optional(),
+        StartTime: fields.time.optional(),
+        EndTime: fields.time.optional(),
+        // Lenient: the task's SourceType is not part of Update, so only the type-independent list rules apply.
+        SourceUrls: fields.SourceUrls.optional(),
+        RepeatNumber: fields.RepeatNumber.optional(),
+        FileIndex: fields.FileIndex.optional(),
+        Offset: fields.Offset.optional(),
+      }),
+      now,
+      scheduleRule()
+    ),
+    DeleteLivePullToPush: z.object(task),
+    DescribeLivePullToPush: z.object(task),
+    DescribeLivePullToPushList: z.object({
+      RegionId: fields.RegionId,
+      OwnerId: fields.OwnerId,
+      Region: fields.Region,
+      PageNumber: int(1, Number.MAX_SAFE_INTEGER, 'must be an integer > 0').optional(),
+      PageSize: int(1, 100, 'must be an integer between 1 and 100').optional(),
+      TaskId: text()
+        .regex(/^[A-Za-z0-9_-]{1,55}$/, 'must be 1 to 55 letters, digits, _ or -')
+        .optional(),
+      TaskName: fields.TaskName.optional(),
+      DstUrl: text().max(MAX_URL_LENGTH, `must be at most ${MAX_URL_LENGTH} characters`).optional(),
+    }),
+    StopLivePullToPush: z.object(task),
+    RestartLivePullToPush: z.object(task),
+    AddLivePullStreamInfoConfig: withCrossRules(
+      z.object({
+        ...stream,
+        SourceUrl: text().min(1, 'must not be empty'),
+        StartTime: fields.time,
+        EndTime: fields.time,
+      }),
+      now,
+      legacySourceRule,
+      scheduleRule(MAX_LEGACY_WINDOW_MS)
+    ),
     DeleteLivePullStreamInfoConfig: z.object(stream),
-    DescribeLivePullStreamConfig: z.object({ RegionId: z.string().optional(), DomainName: z.string().min(1) }),
-  } satisfies Record<ActionName, z.ZodType>;
+    DescribeLivePullStreamConfig: z.object({
+      RegionId: fields.RegionId,
+      OwnerId: fields.OwnerId,
+      DomainName: nonEmpty(MAX_NAME_LENGTH),
+    }),
+  } satisfies Record<ActionName, z.ZodObject>;
 }
 
-type Schemas = ReturnType<typeof buildSchemas>;
-export type RequestOf<A extends ActionName> = z.input<Schemas[A]>;
+type RequestSchemas = ReturnType<typeof buildRequestSchemas>;
+
+/** Request schemas against the real clock: what the sandbox validates incoming requests with. */
+export const requestSchemas: RequestSchemas = buildRequestSchemas();
+
+export type RequestOf<A extends ActionName> = z.input<RequestSchemas[A]>;
 export type CreateLivePullToPushRequest = RequestOf<'CreateLivePullToPush'>;
+export type UpdateLivePullToPushRequest = RequestOf<'UpdateLivePullToPush'>;
+export type DeleteLivePullToPushRequest = RequestOf<'DeleteLivePullToPush'>;
+export type DescribeLivePullToPushRequest = RequestOf<'DescribeLivePullToPush'>;
+export type DescribeLivePullToPushListRequest = RequestOf<'DescribeLivePullToPushList'>;
+export type StopLivePullToPushRequest = RequestOf<'StopLivePullToPush'>;
+export type RestartLivePullToPushRequest = RequestOf<'RestartLivePullToPush'>;
+export type AddLivePullStreamInfoConfigRequest = RequestOf<'AddLivePullStreamInfoConfig'>;
+export type DeleteLivePullStreamInfoConfigRequest = RequestOf<'DeleteLivePullStreamInfoConfig'>;
+export type DescribeLivePullStreamConfigRequest = RequestOf<'DescribeLivePullStreamConfig'>;
+
+/** Whether the action takes the `Region` parameter (the pull-to-push family) — the client defaults it. */
+export function takesRegion(action: ActionName): boolean {
+  return 'Region' in requestSchemas[action].shape;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Validation
+// ---------------------------------------------------------------------------------------------------------------
 
 export interface Violation {
+  /** Wire name of the field; list items as `SourceUrls[1]`; `request` for the whole request. */
   field: string;
   rule: string;
+  /** The field is required here and absent (or empty): the service answers `Missing{Field}`. */
   missing: boolean;
 }
 
 export type Validation<T> = { ok: true; value: T } | { ok: false; violations: Violation[] };
 
+function fieldName(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return 'request';
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i > 0 ? '.' : ''}${String(p)}`)).join('');
+}
+
+function isRequired(schema: z.ZodObject, field: string): boolean {
+  const fieldSchema = schema.shape[field] as z.ZodType | undefined;
+  return fieldSchema !== undefined && !fieldSchema.safeParse(undefined).success;
+}
+
+function toViolations(schema: z.ZodObject, issues: z.core.$ZodIssue[], input: unknown): Violation[] {
+  const given = typeof input === 'object' && input !== null ? (input as Params) : {};
+  const violations: Violation[] = [];
+  const seen = new Set<string>();
+  const missingFields = new Set<string>();
+  for (const issue of issues) {
+    const top = issue.path[0];
+    if (typeof top === 'string' && missingFields.has(top)) continue;
+    const absent =
+      issue.path.length === 1 && typeof top === 'string' && (given[top] === undefined || given[top] === '');
+    const flaggedMissing = issue.code === 'custom' && issue.params?.missing === true;
+    if (absent && typeof top === 'string' && (flaggedMissing || isRequired(schema, top))) {
+      missingFields.add(top);
+      violations.push({ field: top, rule: flaggedMissing ? issue.message : 'is required', missing: true });
+      continue;
+    }
+    const field = fieldName(issue.path);
+    const rule =
+      issue.path.length === 0 && issue.code === 'invalid_type' ? 'must be an object of parameters' : issue.message;
+    if (seen.has(`${field}\n${rule}`)) continue;
+    seen.add(`${field}\n${rule}`);
+    violations.push({ field, rule, missing: false });
+  }
+  return violations;
+}
+
+/**
+ * Checks a request against the action's rules and reports every violation at once. Unknown parameters are dropped
+ * from the returned value (the service ignores them too).
+ */
 export function validateRequest<A extends ActionName>(
   action: A,
   params: unknown,
   opts: { now?: Date } = {}
 ): Validation<RequestOf<A>> {
-  const schema = buildSchemas(() => opts.now ?? new Date())[action] as z.ZodType;
+  const fixedNow = opts.now;
+  const schemas = fixedNow ? buildRequestSchemas(() => fixedNow) : requestSchemas;
+  const schema: z.ZodObject = schemas[action];
   const parsed = schema.safeParse(params);
   if (parsed.success) return { ok: true, value: parsed.data as RequestOf<A> };
-  const input = (params ?? {}) as Record<string, unknown>;
-  const violations = parsed.error.issues.map((issue) => {
-    const field = issue.path.length > 0 ? issue.path.join('.') : 'request';
-    const top = String(issue.path[0] ?? '');
-    const missing = issue.path.length === 1 && (input[top] === undefined || input[top] === '');
-    return { field, rule: missing ? 'is required' : issue.message, missing };
-  });
-  return { ok: false, violations };
+  return { ok: false, violations: toViolations(schema, parsed.error.issues, params) };
 }
 
-const INTEGER_FIELDS = new Set(['RepeatNumber', 'FileIndex', 'Offset', 'RetryInterval', 'RetryCount', 'PageNumber', 'PageSize', 'OwnerId']);
+/** One line: `Field: rule; Other: rule`. */
+export function formatViolations(violations: readonly Violation[]): string {
+  return violations.map((v) => `${v.field}: ${v.rule}`).join('; ');
+}
 
-/** Official-SDK wire form: every parameter a string in the query, SourceUrls one JSON array string. */
-export function toWireParams(params: Record<string, unknown>): Record<string, string> {
+// ---------------------------------------------------------------------------------------------------------------
+// Wire form (official SDK): every parameter a string in the query; lists as one JSON array string
+// ---------------------------------------------------------------------------------------------------------------
+
+type WireKind = 'int' | 'list' | 'text';
+
+function wireKind(action: ActionName, field: string): WireKind {
+  const declared = requestSchemas[action].shape[field as never] as z.ZodType | undefined;
+  const inner = declared instanceof z.ZodOptional ? declared.unwrap() : declared;
+  if (inner instanceof z.ZodNumber) return 'int';
+  if (inner instanceof z.ZodArray) return 'list';
+  return 'text';
+}
+
+/** Typed (validated) request → wire parameters: lists as one JSON array string, integers in decimal, no undefined. */
+export function toWireParams<A extends ActionName>(_action: A, typed: RequestOf<A>): Record<string, string> {
   const wire: Record<string, string> = {};
-  for (const [name, value] of Object.entries(params)) {
+  for (const [name, value] of Object.entries(typed as Params)) {
     if (value === undefined || value === null) continue;
     wire[name] = Array.isArray(value) ? JSON.stringify(value) : String(value);
   }
   return wire;
 }
 
-/** Wire strings back to typed params, then the action's rules. Lenient: also `SourceUrls.1`-style arrays (pop-core). */
+/**
+ * Wire parameters (decoded strings) → typed request, then `validateRequest`. Lists are parsed from their JSON array
+ * string. Lenient: `SourceUrls.1`, `SourceUrls.2`, … (the repeat-list style @alicloud/pop-core and older SDKs produce
+ * for arrays) is accepted too; when both forms are present the JSON one wins.
+ */
 export function fromWireParams<A extends ActionName>(
   action: A,
   raw: Record<string, string>,
   opts: { now?: Date } = {}
 ): Validation<RequestOf<A>> {
-  const typed: Record<string, unknown> = {};
-  const violations: Violation[] = [];
-  const indexed: string[] = [];
+  const typed: Params = {};
+  const unparsable: Violation[] = [];
+  const repeated = new Map<string, Map<number, string>>();
   for (const [name, value] of Object.entries(raw)) {
-    const repeat = /^SourceUrls\.(\d+)$/.exec(name);
-    if (repeat) {
-      indexed[Number(repeat[1]) - 1] = value;
-    } else if (name === 'SourceUrls') {
+    const item = /^([A-Za-z]+)\.(\d+)$/.exec(name);
+    if (item?.[1] && item[2] && wireKind(action, item[1]) === 'list') {
+      const items = repeated.get(item[1]) ?? new Map<number, string>();
+      repeated.set(item[1], items.set(Number(item[2]), value));
+      continue;
+    }
+    const kind = wireKind(action, name);
+    if (kind === 'int') {
+      // Not a decimal integer: left as text so the rule reports "must be an integer".
+      typed[name] = /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+    } else if (kind === 'list') {
       try {
-        const parsed: unknown = JSON.parse(value);
-        typed.SourceUrls = parsed;
+        typed[name] = JSON.parse(value) as unknown;
       } catch {
-        violations.push({ field: 'SourceUrls', rule: 'must be a JSON array of strings', missing: false });
+        unparsable.push({
+          field: name,
+          rule: 'must be a JSON array of strings, e.g. ["rtmp://host/app/stream"]',
+          missing: false,
+        });
       }
-    } else if (INTEGER_FIELDS.has(name)) {
-      typed[name] = /^-?\d+$/.test(value) ? Number(value) : value;
     } else {
       typed[name] = value;
     }
   }
-  if (indexed.length > 0 && typed.SourceUrls === undefined) typed.SourceUrls = indexed.filter((v) => v !== undefined);
-  const result = validateRequest(action, typed, opts);
-  if (violations.length > 0) {
-    return { ok: false, violations: [...violations, ...(result.ok ? [] : result.violations.filter((v) => v.field !== 'SourceUrls'))] };
+  for (const [name, items] of repeated) {
+    if (typed[name] === undefined && !unparsable.some((v) => v.field === name)) {
+      typed[name] = [...items.entries()].sort(([a], [b]) => a - b).map(([, v]) => v);
+    }
   }
-  return result;
+  const result = validateRequest(action, typed, opts);
+  if (unparsable.length === 0) return result;
+  const unparsableFields = new Set(unparsable.map((v) => v.field));
+  const others = result.ok ? [] : result.violations.filter((v) => !unparsableFields.has(v.field.replace(/\[.*$/, '')));
+  return { ok: false, violations: [...unparsable, ...others] };
 }
 
-export function formatViolations(violations: Violation[]): string {
-  return violations.map((v) => `${v.field}: ${v.rule}`).join('; ');
-}
+// ---------------------------------------------------------------------------------------------------------------
+// Responses. Strict on output: the fields we rely on must be present with the right type. Unknown extra fields are
+// kept (`loose`), because the service adds fields without notice and that must not break us.
+// ---------------------------------------------------------------------------------------------------------------
 
-// ---- responses (strict on output) ----
-const taskInfo = z
+const requestId = { RequestId: z.string().min(1) };
+// RetCode/Description: documented for Create/Update/Delete/Describe, but optional in the SDK models; a non-zero
+// RetCode is rejected by the client, an absent one accepted.
+const retCode = { ...requestId, RetCode: z.number().int().optional(), Description: z.string().optional() };
+const taskStatus = z.literal(TASK_STATUSES);
+
+export const taskInfoSchema = z
   .object({
     TaskId: z.string().optional(),
     TaskName: z.string().optional(),
@@ -265,66 +481,80 @@ const taskInfo = z
     SourceProtocol: z.string().optional(),
     SourceUrls: z.array(z.string()).optional(),
     DstUrl: z.string().optional(),
+    /** Capital URL in responses (CallbackUrl in requests). */
     CallbackURL: z.string().optional(),
-    RepeatNumber: z.number().optional(),
-    FileIndex: z.number().optional(),
-    Offset: z.number().optional(),
-    RetryCount: z.number().optional(),
-    RetryInterval: z.number().optional(),
+    RepeatNumber: z.number().int().optional(),
+    FileIndex: z.number().int().optional(),
+    Offset: z.number().int().optional(),
+    RetryCount: z.number().int().optional(),
+    RetryInterval: z.number().int().optional(),
   })
   .loose();
+
 const taskState = {
-  TaskId: z.string(),
-  TaskStatus: z.number().int(),
+  TaskId: z.string().min(1),
+  TaskStatus: taskStatus,
   TaskInvalidReason: z.string().optional(),
   TaskExitReason: z.string().optional(),
-  TaskExitTime: z.number().optional(),
-  CurrentFileIndex: z.number().optional(),
-  CurrentOffset: z.number().optional(),
-  TaskInfo: taskInfo.optional(),
+  /** Unix seconds. */
+  TaskExitTime: z.number().int().optional(),
+  CurrentFileIndex: z.number().int().optional(),
+  CurrentOffset: z.number().int().optional(),
+  TaskInfo: taskInfoSchema.optional(),
 };
-const base = { RequestId: z.string() };
-const ret = { ...base, RetCode: z.number().optional(), Description: z.string().optional() };
+
+export const liveAppRecordSchema = z
+  .object({
+    DomainName: z.string(),
+    AppName: z.string(),
+    StreamName: z.string(),
+    SourceUrl: z.string(),
+    SourceUsing: z.string().optional(),
+    StartTime: z.string(),
+    EndTime: z.string(),
+  })
+  .loose();
 
 export const responseSchemas = {
-  CreateLivePullToPush: z.object({ ...ret, TaskId: z.string().min(1) }).loose(),
-  UpdateLivePullToPush: z.object(ret).loose(),
-  DeleteLivePullToPush: z.object(ret).loose(),
-  DescribeLivePullToPush: z.object({ ...ret, ...taskState }).loose(),
+  CreateLivePullToPush: z.object({ ...retCode, TaskId: z.string().min(1) }).loose(),
+  UpdateLivePullToPush: z.object(retCode).loose(),
+  DeleteLivePullToPush: z.object(retCode).loose(),
+  DescribeLivePullToPush: z.object({ ...retCode, ...taskState }).loose(),
   DescribeLivePullToPushList: z
     .object({
-      ...base,
-      PageNumber: z.number().optional(),
-      PageSize: z.number().optional(),
-      Total: z.number(),
-      TaskList: z.array(z.object(taskState).loose()),
+      ...requestId,
+      PageNumber: z.number().int().optional(),
+      PageSize: z.number().int().optional(),
+      Total: z.number().int(),
+      // An empty page may come without the list (common in Alibaba JSON): read as [].
+      TaskList: z.array(z.object(taskState).loose()).default([]),
     })
     .loose(),
-  StopLivePullToPush: z.object({ ...base, TaskId: z.string().optional() }).loose(),
-  RestartLivePullToPush: z.object({ ...base, TaskId: z.string().optional() }).loose(),
-  AddLivePullStreamInfoConfig: z.object(base).loose(),
-  DeleteLivePullStreamInfoConfig: z.object(base).loose(),
+  StopLivePullToPush: z.object({ ...requestId, TaskId: z.string().min(1) }).loose(),
+  RestartLivePullToPush: z.object({ ...requestId, TaskId: z.string().min(1) }).loose(),
+  AddLivePullStreamInfoConfig: z.object(requestId).loose(),
+  DeleteLivePullStreamInfoConfig: z.object(requestId).loose(),
   DescribeLivePullStreamConfig: z
     .object({
-      ...base,
+      ...requestId,
+      // Absent when the domain has no config: read as an empty list.
       LiveAppRecordList: z
-        .object({
-          LiveAppRecord: z.array(
-            z
-              .object({
-                DomainName: z.string(),
-                AppName: z.string(),
-                StreamName: z.string(),
-                SourceUrl: z.string(),
-                StartTime: z.string(),
-                EndTime: z.string(),
-              })
-              .loose()
-          ),
-        })
-        .optional(),
+        .object({ LiveAppRecord: z.array(liveAppRecordSchema).default([]) })
+        .default({ LiveAppRecord: [] }),
     })
     .loose(),
 } satisfies Record<ActionName, z.ZodType>;
 
 export type ResponseOf<A extends ActionName> = z.output<(typeof responseSchemas)[A]>;
+export type TaskInfo = z.output<typeof taskInfoSchema>;
+export type LiveAppRecord = z.output<typeof liveAppRecordSchema>;
+export type CreateLivePullToPushResponse = ResponseOf<'CreateLivePullToPush'>;
+export type UpdateLivePullToPushResponse = ResponseOf<'UpdateLivePullToPush'>;
+export type DeleteLivePullToPushResponse = ResponseOf<'DeleteLivePullToPush'>;
+export type DescribeLivePullToPushResponse = ResponseOf<'DescribeLivePullToPush'>;
+export type DescribeLivePullToPushListResponse = ResponseOf<'DescribeLivePullToPushList'>;
+export type StopLivePullToPushResponse = ResponseOf<'StopLivePullToPush'>;
+export type RestartLivePullToPushResponse = ResponseOf<'RestartLivePullToPush'>;
+export type AddLivePullStreamInfoConfigResponse = ResponseOf<'AddLivePullStreamInfoConfig'>;
+export type DeleteLivePullStreamInfoConfigResponse = ResponseOf<'DeleteLivePullStreamInfoConfig'>;
+export type DescribeLivePullStreamConfigResponse = ResponseOf<'DescribeLivePullStreamConfig'>;
