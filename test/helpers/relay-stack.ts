@@ -4,8 +4,7 @@
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
-import type { Settings } from '../../src/config/settings';
-import { loadSettings } from '../../src/config/settings';
+import { loadSettings, type Settings } from '../../src/config/settings';
 import { LiveClient } from '../../src/provider/client';
 import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../src/sandbox';
 import { WORKFLOWS_PATH } from '../../src/temporal/workflow-bundle';
