@@ -10,9 +10,7 @@ import { PROJECT_ROOT } from './binaries';
 export const PREBUILT_BUNDLE_PATH = path.join(PROJECT_ROOT, 'lib', 'workflow-bundle.js');
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
-export type WorkflowSource =
-  | { workflowBundle: { codePath: string } | { code: string } }
-  | { workflowsPath: string };
+export type WorkflowSource = { workflowBundle: { codePath: string } | { code: string } } | { workflowsPath: string };
 
 export class WorkflowBundleError extends Error {
   override readonly name = 'WorkflowBundleError';

@@ -26,10 +26,15 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
     TestWorkflowEnvironment.createTimeSkipping({ server: { executable: executableOption(testServer) } })
   );
   // The test server has no `--search-attribute` flag: register ours through the operator API.
-  const indexed = { KEYWORD: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, DATETIME: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME };
+  const indexed = {
+    KEYWORD: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+    DATETIME: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+  };
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((k) => [k.name, indexed[k.type as keyof typeof indexed]])),
+    searchAttributes: Object.fromEntries(
+      SEARCH_ATTRIBUTES.map((k) => [k.name, indexed[k.type as keyof typeof indexed]])
+    ),
   });
   return env;
 }
