@@ -4,13 +4,7 @@
  */
 import type http from 'node:http';
 
-import {
-  parseV3Authorization,
-  safeEqual,
-  sha256Hex,
-  signV1,
-  signV3,
-} from '../provider/signing';
+import { parseV3Authorization, safeEqual, sha256Hex, signV1, signV3 } from '../provider/signing';
 
 export class SandboxError extends Error {
   constructor(
@@ -36,6 +30,8 @@ export interface AuthResult {
   accessKeyId: string;
   version: 'v1' | 'v3';
   action: string;
+  /** `Version` (V1) or `x-acs-version` (V3), as sent. */
+  apiVersion?: string;
 }
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
@@ -77,7 +73,8 @@ export class Authenticator {
     const now = Date.now();
     for (const [k, expiry] of this.nonces) if (expiry < now) this.nonces.delete(k);
     const key = `${accessKeyId}\n${nonce}`;
-    if (this.nonces.has(key)) throw new SandboxError('SignatureNonceUsed', 'Specified signature nonce was used already.');
+    if (this.nonces.has(key))
+      throw new SandboxError('SignatureNonceUsed', 'Specified signature nonce was used already.');
     this.nonces.set(key, now + this.toleranceMs);
   }
 
@@ -95,7 +92,7 @@ export class Authenticator {
     this.checkTime(params.Timestamp);
     if (!safeEqual(signV1(method, params, secret), signature)) throw this.mismatch();
     this.useNonce(accessKeyId, params.SignatureNonce);
-    return { accessKeyId, version: 'v1', action: params.Action };
+    return { accessKeyId, version: 'v1', action: params.Action, apiVersion: params.Version };
   }
 
   private checkV3({ req, method, query, body }: AuthInput, authorization: string): AuthResult {
@@ -130,6 +127,6 @@ export class Authenticator {
     });
     if (!safeEqual(expected.signature, parsed.signature)) throw this.mismatch();
     this.useNonce(parsed.accessKeyId, header('x-acs-signature-nonce'));
-    return { accessKeyId: parsed.accessKeyId, version: 'v3', action };
+    return { accessKeyId: parsed.accessKeyId, version: 'v3', action, apiVersion: header('x-acs-version') };
   }
 }

@@ -74,7 +74,14 @@ export class CallbackSender {
     const faults = this.options.faults();
     const random = this.options.random;
     if (faults.callbackDropRate && random() < faults.callbackDropRate) {
-      this.deliveries.push({ taskId: task.TaskId, event, url, attempt: 0, error: 'dropped (fault)', at: new Date().toISOString() });
+      this.deliveries.push({
+        taskId: task.TaskId,
+        event,
+        url,
+        attempt: 0,
+        error: 'dropped (fault)',
+        at: new Date().toISOString(),
+      });
       return;
     }
     const copies = faults.callbackDuplicateRate && random() < faults.callbackDuplicateRate ? 2 : 1;
@@ -108,7 +115,13 @@ export class CallbackSender {
   private deliver(taskId: string, event: string, url: string, body: string, attempt: number): void {
     const record: Delivery = { taskId, event, url, attempt, at: new Date().toISOString() };
     this.deliveries.push(record);
-    request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, headersTimeout: 5_000, bodyTimeout: 5_000 })
+    request(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+      headersTimeout: 5_000,
+      bodyTimeout: 5_000,
+    })
       .then(async (res) => {
         record.status = res.statusCode;
         await res.body.dump();
@@ -116,7 +129,10 @@ export class CallbackSender {
       })
       .catch((err: Error) => {
         record.error = err.message;
-        if (attempt <= 3) this.after((1000 * 2 ** (attempt - 1)) / this.options.timeScale, () => this.deliver(taskId, event, url, body, attempt + 1));
+        if (attempt <= 3)
+          this.after((1000 * 2 ** (attempt - 1)) / this.options.timeScale, () =>
+            this.deliver(taskId, event, url, body, attempt + 1)
+          );
       });
   }
 

@@ -1,5 +1,7 @@
 /** Injectable faults: API errors by code, latency, hung requests, connection resets, and callback misbehaviour. */
-import type { ActionName } from '../provider/schemas';
+import { z } from 'zod';
+
+import { ACTIONS, type ActionName } from '../provider/schemas';
 
 export interface FaultConfig {
   /** Probability per API call of answering with this error code. */
@@ -19,6 +21,28 @@ export interface FaultConfig {
   /** Hold one callback of a task and send it after the task's next one. */
   callbackReorder?: boolean;
   callbackDelayMs?: number;
+}
+
+const rate = z.number().min(0).max(1);
+const faultConfigSchema = z.strictObject({
+  errorRates: z.record(z.string().min(1), rate).optional(),
+  latencyMs: z.number().int().min(0).max(600_000).optional(),
+  hangRate: rate.optional(),
+  resetRate: rate.optional(),
+  createThenFailRate: rate.optional(),
+  actions: z.array(z.enum(ACTIONS)).optional(),
+  callbackDropRate: rate.optional(),
+  callbackDuplicateRate: rate.optional(),
+  callbackReorder: z.boolean().optional(),
+  callbackDelayMs: z.number().int().min(0).max(600_000).optional(),
+});
+
+/** Checks a fault configuration from outside (admin endpoint, command line); throws naming every bad field. */
+export function parseFaultConfig(input: unknown): FaultConfig {
+  const parsed = faultConfigSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'faults'}: ${i.message}`);
+  throw new Error(`invalid fault configuration: ${problems.join('; ')}`);
 }
 
 export const ERROR_STATUS: Record<string, number> = {

@@ -7,14 +7,15 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { API_VERSION } from '../provider/endpoints';
 import { ACTIONS, fromWireParams, type ActionName } from '../provider/schemas';
 
 import { Authenticator, SandboxError } from './auth';
 import { CallbackSender } from './callbacks';
-import { ERROR_MESSAGES, ERROR_STATUS, pickApiFault, type FaultConfig } from './faults';
+import { ERROR_MESSAGES, ERROR_STATUS, parseFaultConfig, pickApiFault, type FaultConfig } from './faults';
 import { TaskStore, type SandboxTask } from './tasks';
 
-export type { FaultConfig } from './faults';
+export { parseFaultConfig, type FaultConfig } from './faults';
 export type { SandboxTask } from './tasks';
 
 /** The documented demo key pair, used when SANDBOX_ACCESS_KEYS is not set. Never valid on the real cloud. */
@@ -70,19 +71,36 @@ export interface RunningSandbox {
   reset(): void;
 }
 
+/** `id:secret,id2:secret2` (the secret may contain `:`); undefined when unset; throws on a malformed pair. */
 export function parseAccessKeys(text: string | undefined): Record<string, string> | undefined {
-  if (!text) return undefined;
+  if (!text?.trim()) return undefined;
   const keys: Record<string, string> = {};
-  for (const pair of text.split(',')) {
+  for (const [index, pair] of text.split(',').entries()) {
     const at = pair.indexOf(':');
-    if (at > 0) keys[pair.slice(0, at).trim()] = pair.slice(at + 1).trim();
+    const id = pair.slice(0, at).trim();
+    const secret = pair.slice(at + 1).trim();
+    if (at <= 0 || !id || !secret) {
+      throw new Error(`SANDBOX_ACCESS_KEYS: pair ${index + 1} must be id:secret (pairs separated by commas)`);
+    }
+    keys[id] = secret;
   }
   return keys;
 }
 
 const MAX_BODY = 64 * 1024;
 /** V1 common parameters: not business parameters, so not validated as such. */
-const COMMON = ['Action', 'Format', 'Version', 'AccessKeyId', 'SignatureMethod', 'SignatureNonce', 'SignatureVersion', 'Timestamp', 'Signature', 'SecurityToken'];
+const COMMON = [
+  'Action',
+  'Format',
+  'Version',
+  'AccessKeyId',
+  'SignatureMethod',
+  'SignatureNonce',
+  'SignatureVersion',
+  'Timestamp',
+  'Signature',
+  'SecurityToken',
+];
 
 function readBody(req: http.IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -136,11 +154,12 @@ function view(task: SandboxTask) {
 }
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
-  const keys = options.accessKeys ?? parseAccessKeys(process.env.SANDBOX_ACCESS_KEYS) ?? { [DEMO_ACCESS_KEY.id]: DEMO_ACCESS_KEY.secret };
+  const keys = options.accessKeys ??
+    parseAccessKeys(process.env.SANDBOX_ACCESS_KEYS) ?? { [DEMO_ACCESS_KEY.id]: DEMO_ACCESS_KEY.secret };
   const timeScale = options.timeScale ?? 1;
   const quota = options.quotaPerSecond ?? 10;
   const random = options.random ?? Math.random;
-  let faults: FaultConfig = options.faults ?? {};
+  let faults: FaultConfig = parseFaultConfig(options.faults ?? {});
   const auth = new Authenticator(keys, options.clockSkewToleranceMs ?? 15 * 60_000);
   const callbacks = new CallbackSender({
     runningEvent: options.runningEventSpelling ?? 'LivePullToPushRuning',
@@ -172,28 +191,34 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
 
   function perform(action: ActionName, p: Record<string, unknown>, accessKeyId: string): object {
     const ok = { RetCode: 0, Description: 'OK' };
+    // Tasks belong to the access key that created them and to their Region (see Scope in tasks.ts).
+    const scope = { owner: accessKeyId, region: p.Region as string | undefined };
+    const taskId = p.TaskId as string;
     switch (action) {
       case 'CreateLivePullToPush':
         return { ...ok, TaskId: store.create(p, accessKeyId).TaskId };
       case 'UpdateLivePullToPush':
-        store.update(p);
+        store.update(p, scope);
         return ok;
       case 'DeleteLivePullToPush':
-        store.delete(p.TaskId as string);
+        store.delete(taskId, scope);
         return ok;
       case 'DescribeLivePullToPush':
-        return { ...ok, ...view(store.get(p.TaskId as string)) };
+        return { ...ok, ...view(store.get(taskId, scope)) };
       case 'StopLivePullToPush':
-        store.stop(p.TaskId as string);
-        return { TaskId: p.TaskId };
+        store.stop(taskId, scope);
+        return { TaskId: taskId };
       case 'RestartLivePullToPush':
-        store.restart(p.TaskId as string);
-        return { TaskId: p.TaskId };
+        store.restart(taskId, scope);
+        return { TaskId: taskId };
       case 'DescribeLivePullToPushList': {
+        // Fuzzy filters: case-sensitive substring match (the service's exact matching rule is unconfirmed).
         const contains = (value: string, filter: unknown) => filter === undefined || value.includes(String(filter));
         const matches = store
-          .live()
-          .filter((t) => contains(t.TaskId, p.TaskId) && contains(t.TaskName, p.TaskName) && contains(t.DstUrl, p.DstUrl));
+          .listed(scope)
+          .filter(
+            (t) => contains(t.TaskId, p.TaskId) && contains(t.TaskName, p.TaskName) && contains(t.DstUrl, p.DstUrl)
+          );
         const pageNumber = (p.PageNumber as number | undefined) ?? 1;
         const pageSize = (p.PageSize as number | undefined) ?? 10;
         return {
@@ -251,12 +276,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       record.action = who.action;
       record.accessKeyId = who.accessKeyId;
       record.version = who.version;
+      // Missing{Param} is the confirmed gateway pattern; the code for a wrong version (InvalidVersion) is unconfirmed.
+      if (!who.apiVersion) throw new SandboxError('MissingVersion', 'Version is mandatory for this action.');
+      if (who.apiVersion !== API_VERSION) {
+        throw new SandboxError('InvalidVersion', `Specified parameter Version ${who.apiVersion} is not valid.`);
+      }
       if (!(ACTIONS as readonly string[]).includes(who.action)) {
         throw new SandboxError('InvalidAction.NotFound', `Specified api ${who.action} is not found.`, 404);
       }
       throttle(who.accessKeyId);
       const fault = pickApiFault(faults, who.action, random);
-      if (faults.latencyMs) await new Promise((r) => setTimeout(r, faults.latencyMs));
+      // Unref'd: a pending latency must not keep a closed sandbox's process alive.
+      if (faults.latencyMs) await new Promise((r) => setTimeout(r, faults.latencyMs).unref());
       if (fault.kind === 'hang') {
         record.code = 'Hung (fault)';
         return; // never answered; the socket closes when the client gives up
@@ -267,14 +298,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
         return;
       }
       if (fault.kind === 'error') {
-        throw new SandboxError(fault.code, ERROR_MESSAGES[fault.code] ?? `${fault.code} (injected fault)`, ERROR_STATUS[fault.code] ?? 400);
+        throw new SandboxError(
+          fault.code,
+          ERROR_MESSAGES[fault.code] ?? `${fault.code} (injected fault)`,
+          ERROR_STATUS[fault.code] ?? 400
+        );
       }
       const raw = Object.fromEntries(Object.entries({ ...query, ...form }).filter(([k]) => !COMMON.includes(k)));
       const action = who.action as ActionName;
       const parsed = fromWireParams(action, raw);
       if (!parsed.ok) {
         const missing = parsed.violations.find((v) => v.missing);
-        if (missing) throw new SandboxError(`Missing${missing.field}`, `${missing.field} is mandatory for this action.`);
+        if (missing)
+          throw new SandboxError(`Missing${missing.field}`, `${missing.field} is mandatory for this action.`);
         throw new SandboxError(
           'InvalidParameter',
           `Invalid parameter: ${parsed.violations.map((v) => `${v.field} ${v.rule}`).join('; ')}`
@@ -286,7 +322,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       }
       send(200, result);
     } catch (err) {
-      const e = err instanceof SandboxError ? err : new SandboxError('InternalError', ERROR_MESSAGES.InternalError ?? '', 500);
+      const e =
+        err instanceof SandboxError ? err : new SandboxError('InternalError', ERROR_MESSAGES.InternalError ?? '', 500);
       record.code = e.code;
       send(e.status, { HostId: hostId, Code: e.code, Message: e.message });
     }
@@ -302,12 +339,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
         .catch((err: Error) => json(400, { error: err.message }));
     if (req.method === 'GET' && path === '/_sandbox/health') return json(200, { ok: true });
     if (req.method === 'GET' && path === '/_sandbox/tasks') {
-      return json(200, store.all().map((t) => ({ ...t, deliveries: callbacks.deliveries.filter((d) => d.taskId === t.TaskId) })));
+      return json(
+        200,
+        store.all().map((t) => ({ ...t, deliveries: callbacks.deliveries.filter((d) => d.taskId === t.TaskId) }))
+      );
     }
     if (req.method === 'GET' && path === '/_sandbox/calls') return json(200, calls);
     if (req.method === 'POST' && path === '/_sandbox/faults') {
       return void withBody((b) => {
-        faults = b as FaultConfig;
+        faults = parseFaultConfig(b);
         json(200, faults);
       });
     }
@@ -319,7 +359,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     if (req.method === 'POST' && fail) {
       return void withBody((b) => {
         try {
-          store.fail(decodeURIComponent(fail[1] ?? ''), b.kind === 'push' ? 'push' : 'pull', b.recoverAfterRetries as number | undefined);
+          const recoverAfter = typeof b.recoverAfterRetries === 'number' ? b.recoverAfterRetries : undefined;
+          store.fail(decodeURIComponent(fail[1] ?? ''), b.kind === 'push' ? 'push' : 'pull', recoverAfter);
           json(200, { ok: true });
         } catch (err) {
           json(err instanceof SandboxError ? err.status : 400, { error: (err as Error).message });

@@ -1,24 +1,52 @@
-/** `npm run sandbox -- --port N [--host H] [--time-scale X]`: the provider sandbox alone. */
+/**
+ * `npm run sandbox -- --port N [--host H] [--time-scale X] [--running-event LivePullToPushRunning]
+ * [--faults '{"errorRates":{"InternalError":0.1}}']`: the provider sandbox alone. Access keys come from
+ * SANDBOX_ACCESS_KEYS (`id:secret,id2:secret2`), else the demo pair, which is printed.
+ */
 import { parseArgs } from 'node:util';
 
-import { DEMO_ACCESS_KEY, parseAccessKeys, startSandbox } from './index';
+import { DEMO_ACCESS_KEY, parseAccessKeys, parseFaultConfig, startSandbox } from './index';
+
+const RUNNING_EVENTS = ['LivePullToPushRuning', 'LivePullToPushRunning'] as const;
 
 async function run(): Promise<void> {
   const { values } = parseArgs({
-    options: { port: { type: 'string', default: '8480' }, host: { type: 'string', default: '127.0.0.1' }, 'time-scale': { type: 'string', default: '1' } },
+    options: {
+      port: { type: 'string', default: '8480' },
+      host: { type: 'string', default: '127.0.0.1' },
+      'time-scale': { type: 'string', default: '1' },
+      'running-event': { type: 'string', default: RUNNING_EVENTS[0] },
+      faults: { type: 'string' },
+    },
   });
   const port = Number(values.port);
   const timeScale = Number(values['time-scale']);
+  const runningEvent = RUNNING_EVENTS.find((e) => e === values['running-event']);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('--port: an integer 0-65535');
   if (!(timeScale > 0)) throw new Error('--time-scale: a positive number');
+  if (!runningEvent) throw new Error(`--running-event: one of ${RUNNING_EVENTS.join(', ')}`);
+  let faults;
+  try {
+    faults = values.faults === undefined ? undefined : parseFaultConfig(JSON.parse(values.faults));
+  } catch (err) {
+    throw new Error(`--faults: ${(err as Error).message}`);
+  }
   const configured = parseAccessKeys(process.env.SANDBOX_ACCESS_KEYS);
-  const sandbox = await startSandbox({ port, host: values.host, timeScale, accessKeys: configured });
+  const sandbox = await startSandbox({
+    port,
+    host: values.host,
+    timeScale,
+    accessKeys: configured,
+    runningEventSpelling: runningEvent,
+    faults,
+  });
   process.stdout.write(`[sandbox] Alibaba Cloud Live pull-to-push sandbox on ${sandbox.url}\n`);
   process.stdout.write(
     configured
       ? `[sandbox] access keys: ${Object.keys(configured).join(', ')} (from SANDBOX_ACCESS_KEYS)\n`
       : `[sandbox] demo access key: ${DEMO_ACCESS_KEY.id} / ${DEMO_ACCESS_KEY.secret}\n`
   );
+  if (faults) process.stdout.write(`[sandbox] faults: ${JSON.stringify(faults)}\n`);
   const stop = () => void sandbox.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -31,8 +31,20 @@ export interface SandboxTask {
   exitReason?: string;
   exitTime?: number;
   deleted: boolean;
+  /** Retries made in the current (or last) recovery from a simulated failure. */
+  retries: number;
   accessKeyId: string;
   history: { status: TaskStatus; at: string; reason?: string }[];
+}
+
+/**
+ * Whose task, and in which Region. Unconfirmed: how the service answers for another account's task or a different
+ * Region is not documented; we answer "not found", the strict choice (code that names the wrong Region here would
+ * fail against the cloud too).
+ */
+export interface Scope {
+  owner?: string;
+  region?: string;
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -40,7 +52,14 @@ const NAMES: Record<TaskStatus, string> = { 0: 'Idle', 1: 'Running', 2: 'Recover
 
 export class TaskStore {
   private readonly tasks = new Map<string, SandboxTask>();
+  /** Start and end timers of each task. */
   private readonly timers = new Map<string, NodeJS.Timeout[]>();
+  /**
+   * Retry loops run on their own timers, apart from start/end (an Update re-arms those and must not end a retry
+   * loop). Each loop has a generation: Stop, Restart, exit or a new failure turns an older loop into a no-op.
+   */
+  private readonly retryTimers = new Map<string, NodeJS.Timeout>();
+  private readonly retryGeneration = new Map<string, number>();
 
   constructor(
     private readonly timeScale: number,
@@ -55,14 +74,20 @@ export class TaskStore {
     return this.all().filter((t) => !t.deleted);
   }
 
-  get(taskId: string): SandboxTask {
+  /** Live tasks in scope, in creation order: what DescribeLivePullToPushList pages through. */
+  listed(scope: Scope = {}): SandboxTask[] {
+    return this.live().filter((t) => inScope(t, scope));
+  }
+
+  get(taskId: string, scope: Scope = {}): SandboxTask {
     const task = this.tasks.get(taskId);
-    if (!task || task.deleted) {
+    if (!task || task.deleted || !inScope(task, scope)) {
       throw new SandboxError('InvalidTaskId.NotFound', `The specified task ${taskId} does not exist.`, 404);
     }
     return task;
   }
 
+  /** Destination URLs are unique among live tasks of every account: two pushes to one URL make ingest fail. */
   create(params: Record<string, unknown>, accessKeyId: string): SandboxTask {
     const dst = params.DstUrl as string;
     if (this.live().some((t) => t.DstUrl === dst)) {
@@ -86,6 +111,7 @@ export class TaskStore {
       RetryInterval: (params.RetryInterval as number | undefined) ?? 60,
       status: 0,
       deleted: false,
+      retries: 0,
       accessKeyId,
       history: [{ status: 0, at: new Date().toISOString() }],
     };
@@ -98,12 +124,18 @@ export class TaskStore {
     return Math.max(0, (Date.parse(at) - Date.now()) / this.timeScale);
   }
 
-  private later(task: SandboxTask, ms: number, fn: () => void): void {
-    // setTimeout fires at once for delays over 2^31-1 ms (~24.8 days): wait in steps instead.
-    const step = Math.min(ms, MAX_TIMER_MS);
-    const timer = setTimeout(() => (ms > MAX_TIMER_MS ? this.later(task, ms - MAX_TIMER_MS, fn) : fn()), step);
+  /** setTimeout fires at once for delays over 2^31-1 ms (~24.8 days): longer waits go in steps. */
+  private timer(ms: number, fn: () => void, track: (timer: NodeJS.Timeout) => void): void {
+    const timer = setTimeout(
+      () => (ms > MAX_TIMER_MS ? this.timer(ms - MAX_TIMER_MS, fn, track) : fn()),
+      Math.min(ms, MAX_TIMER_MS)
+    );
     timer.unref();
-    this.timers.set(task.TaskId, [...(this.timers.get(task.TaskId) ?? []), timer]);
+    track(timer);
+  }
+
+  private later(task: SandboxTask, ms: number, fn: () => void): void {
+    this.timer(ms, fn, (timer) => this.timers.set(task.TaskId, [...(this.timers.get(task.TaskId) ?? []), timer]));
   }
 
   private clearTimers(task: SandboxTask): void {
@@ -111,7 +143,7 @@ export class TaskStore {
     this.timers.delete(task.TaskId);
   }
 
-  /** (Re)arms the start and end of a task from its current StartTime/EndTime. */
+  /** (Re)arms the start (if not started yet) and the end of a task from its current StartTime/EndTime. */
   private schedule(task: SandboxTask): void {
     this.clearTimers(task);
     if (task.status === 0) this.later(task, this.delay(task.StartTime), () => this.setStatus(task, 1));
@@ -129,6 +161,7 @@ export class TaskStore {
   private exit(task: SandboxTask, reason: 'OverEndTime' | 'TriggerByUser'): void {
     if (task.deleted) return;
     this.clearTimers(task);
+    this.clearRetries(task);
     task.status = -1;
     task.deleted = true;
     task.exitReason = reason;
@@ -137,58 +170,75 @@ export class TaskStore {
     this.callbacks.exited(task);
   }
 
-  delete(taskId: string): void {
-    this.exit(this.get(taskId), 'TriggerByUser');
+  /** Any live task: Exit (TriggerByUser) and deleted at once; a running task stops and cannot be restarted. */
+  delete(taskId: string, scope: Scope = {}): void {
+    this.exit(this.get(taskId, scope), 'TriggerByUser');
   }
 
-  stop(taskId: string): void {
-    const task = this.get(taskId);
+  /** Running or Recovering → Offline (TriggerByUser); no effect on a task that is not running. */
+  stop(taskId: string, scope: Scope = {}): void {
+    const task = this.get(taskId, scope);
     if (task.status === 1 || task.status === 2) {
       this.clearRetries(task);
       this.setStatus(task, 3, 'TriggerByUser');
     }
   }
 
-  /** Running or stopped tasks start again (a running one is interrupted first); no effect before StartTime. */
-  restart(taskId: string): void {
-    const task = this.get(taskId);
+  /** Running, Recovering or Offline tasks start again (a running one is stopped first); no effect before StartTime. */
+  restart(taskId: string, scope: Scope = {}): void {
+    const task = this.get(taskId, scope);
     if (task.status === 0) return;
     this.clearRetries(task);
     if (task.status === 1 || task.status === 2) this.setStatus(task, 3, 'TriggerByUser');
     this.setStatus(task, 1);
   }
 
-  private readonly retrying = new Set<string>();
   private clearRetries(task: SandboxTask): void {
-    this.retrying.delete(task.TaskId);
+    const timer = this.retryTimers.get(task.TaskId);
+    if (timer) clearTimeout(timer);
+    this.retryTimers.delete(task.TaskId);
+    this.retryGeneration.set(task.TaskId, (this.retryGeneration.get(task.TaskId) ?? 0) + 1);
   }
 
-  /** Simulated pull/push failure: Recovering, RetryCount retries RetryInterval apart, then Offline (or recovery). */
-  fail(taskId: string, kind: 'pull' | 'push', recoverAfterRetries?: number): void {
-    const task = this.get(taskId);
+  /**
+   * Simulated pull/push failure of a Running task: Recovering, then RetryCount retries RetryInterval apart, each
+   * failing (unless the `recoverAfterRetries`-th succeeds, which brings the task back to Running), then Offline with
+   * PullStreamFailed / PushStreamFailed. RetryCount 0: no retry, Offline at once.
+   */
+  fail(taskId: string, kind: 'pull' | 'push', recoverAfterRetries?: number, scope: Scope = {}): void {
+    const task = this.get(taskId, scope);
     if (task.status !== 1) throw new SandboxError('InvalidTaskStatus', `task is ${NAMES[task.status]}, not Running`);
+    this.clearRetries(task);
+    const generation = this.retryGeneration.get(task.TaskId);
+    const reason = kind === 'pull' ? 'PullStreamFailed' : 'PushStreamFailed';
     this.setStatus(task, 2);
-    this.retrying.add(task.TaskId);
-    let attempt = 0;
-    const retry = () => {
-      if (!this.retrying.has(task.TaskId) || task.deleted || task.status !== 2) return;
-      attempt++;
-      if (recoverAfterRetries !== undefined && attempt >= recoverAfterRetries) {
-        this.retrying.delete(task.TaskId);
-        this.setStatus(task, 1);
-      } else if (attempt >= task.RetryCount) {
-        this.retrying.delete(task.TaskId);
-        this.setStatus(task, 3, kind === 'pull' ? 'PullStreamFailed' : 'PushStreamFailed');
-      } else {
-        this.later(task, (task.RetryInterval * 1000) / this.timeScale, retry);
-      }
+    task.retries = 0;
+    const next = (): void => {
+      if (task.retries >= task.RetryCount) return this.setStatus(task, 3, reason);
+      this.timer(
+        (task.RetryInterval * 1000) / this.timeScale,
+        () => {
+          if (this.retryGeneration.get(task.TaskId) !== generation || task.deleted || task.status !== 2) return;
+          this.retryTimers.delete(task.TaskId);
+          task.retries++;
+          if (recoverAfterRetries !== undefined && task.retries >= recoverAfterRetries) this.setStatus(task, 1);
+          else next();
+        },
+        (timer) => this.retryTimers.set(task.TaskId, timer)
+      );
     };
-    this.later(task, (task.RetryInterval * 1000) / this.timeScale, retry);
+    next();
   }
 
-  /** Update under the service's state rules: while running only CallbackUrl and RepeatNumber may change. */
-  update(params: Record<string, unknown>): void {
-    const task = this.get(params.TaskId as string);
+  /**
+   * Update under the reference's state rules (both texts agree on these): while running (Recovering included) only
+   * CallbackUrl and RepeatNumber may change; StartTime is ignored once the task has started; otherwise every field
+   * of the request may change. All or nothing: an update that breaks a rule changes nothing. The error code for a
+   * field that may not change in the current state is unconfirmed; we answer InvalidParameter naming the field.
+   */
+  update(params: Record<string, unknown>, scope: Scope = {}): void {
+    const task = this.get(params.TaskId as string, scope);
+    const started = task.status !== 0;
     const changes = Object.entries(params).filter(
       ([k, v]) => v !== undefined && !['TaskId', 'Region', 'RegionId', 'OwnerId'].includes(k)
     );
@@ -198,28 +248,31 @@ export class TaskStore {
         throw new SandboxError('InvalidParameter', `${blocked[0]} cannot be changed while the task is running`);
       }
     }
-    const started = task.status !== 0;
-    for (const [k, v] of changes) {
-      if (k === 'StartTime' && started) continue; // ignored once the task has started
-      (task as unknown as Record<string, unknown>)[k] = v;
-    }
-    if (Date.parse(task.EndTime) <= Date.parse(task.StartTime)) {
+    const applied = Object.fromEntries(changes.filter(([k]) => !(k === 'StartTime' && started)));
+    const next = { ...task, ...applied } as SandboxTask;
+    if (Date.parse(next.EndTime) <= Date.parse(next.StartTime)) {
       throw new SandboxError('InvalidParameter', 'EndTime must be later than StartTime');
     }
-    if (task.status === 0) this.schedule(task);
-    else {
-      this.clearTimers(task);
-      this.later(task, this.delay(task.EndTime), () => this.exit(task, 'OverEndTime'));
-    }
+    Object.assign(task, applied);
+    this.schedule(task);
   }
 
   close(): void {
-    for (const task of this.tasks.values()) this.clearTimers(task);
-    this.retrying.clear();
+    for (const task of this.tasks.values()) {
+      this.clearTimers(task);
+      this.clearRetries(task);
+    }
   }
 
   reset(): void {
     this.close();
     this.tasks.clear();
   }
+}
+
+function inScope(task: SandboxTask, scope: Scope): boolean {
+  return (
+    (scope.owner === undefined || task.accessKeyId === scope.owner) &&
+    (scope.region === undefined || task.Region === scope.region)
+  );
 }
