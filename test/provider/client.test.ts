@@ -23,6 +23,7 @@ interface Reply {
 async function startScriptedServer() {
   let reply: (req: http.IncomingMessage) => Reply = () => ({ status: 200, body: '{}' });
   let last: http.IncomingMessage | undefined;
+  let connections = 0;
   const server = http.createServer((req, res) => {
     last = req;
     req.resume();
@@ -32,16 +33,22 @@ async function startScriptedServer() {
       res.end(body);
     });
   });
+  server.on('connection', () => connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    connections: () => connections,
     port,
     answer(fn: (req: http.IncomingMessage) => Reply) {
       reply = fn;
     },
     last: () => last,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -96,6 +103,16 @@ describe('LiveClient response handling', () => {
     });
     expect(req.headers['x-acs-date']).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
     expect(req.headers.authorization).toMatch(/^ACS3-HMAC-SHA256 Credential=id,SignedHeaders=host;x-acs-accesskey-id;/);
+  });
+
+  it('keeps connections alive: sequential calls reuse the pool’s connections', async () => {
+    server.answer(() => ({ status: 200, body: JSON.stringify({ RequestId: 'r', TaskId: 't-1', TaskStatus: 1 }) }));
+    const pooled = makeClient();
+    const before = server.connections();
+    for (let i = 0; i < 20; i++) await pooled.describeLivePullToPush({ TaskId: 't-1' });
+    // Without keep-alive this would be 20; undici may open a second connection while releasing the first.
+    expect(server.connections() - before).toBeLessThanOrEqual(2);
+    await pooled.close();
   });
 
   it('a 2xx that is not JSON → MalformedResponse, retryable and ambiguous', async () => {
