@@ -1,7 +1,10 @@
 /**
  * Delivers task callbacks as the reference describes them: JSON POSTs to the task's CallbackUrl with `EventTime` as
- * a string of Unix seconds. Unconfirmed facts are our choices: the Recovering/Offline/Exit event names, and the
- * retry policy for failed deliveries (3 retries, 1 s / 2 s / 4 s divided by the time scale).
+ * a string of Unix seconds. Unconfirmed facts are our choices: the Recovering/Offline/Exit event names, the exit
+ * callback's fields (Describe's TaskExitReason/TaskExitTime), TaskStatus as a JSON number, the TaskInfo keys beyond
+ * TaskId/StartTime (Describe's set), the `application/json` content type, any 2xx meaning delivered, and the retry
+ * policy for failed deliveries (3 retries, 1 s / 2 s / 4 s divided by the time scale). Our callback service accepts
+ * the other plausible forms (both running spellings, TaskStatus as a string) — lenient in, strict out.
  */
 import { request } from 'undici';
 
