@@ -11,9 +11,9 @@ import { LiveClient } from './provider/client';
 import { DEMO_ACCESS_KEY, startSandbox } from './sandbox';
 import { describeBinaries, ensureTemporalBinaries } from './temporal/binaries';
 import { loadTemporalConnectConfig } from './temporal/connection';
-import { startDevServer } from './temporal/dev-server';
+import { DevServerError, startDevServer } from './temporal/dev-server';
 import { chooseWorkflowSource } from './temporal/workflow-bundle';
-import { connectWorker, createRelayWorkers } from './worker';
+import { connectWorker, createRelayWorkers, type RelayWorkers } from './worker';
 
 /** The demo key pair of the sandbox; printed at start, never valid against the real cloud. */
 export const SANDBOX_DEMO_KEY = DEMO_ACCESS_KEY;
@@ -30,6 +30,14 @@ function say(line: string): void {
   process.stdout.write(`[relay] ${line}\n`);
 }
 
+/** Signals that stop `npm start`. SIGHUP: the terminal went away. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** Thrown inside start-up when a stop signal arrived before the worker ran. */
+class StartupCancelled extends Error {
+  override readonly name = 'StartupCancelled';
+}
+
 export async function runMain(options: MainOptions = {}): Promise<void> {
   const env = options.env ?? process.env;
   const embedded = options.embedded ?? true;
@@ -43,7 +51,25 @@ export async function runMain(options: MainOptions = {}): Promise<void> {
     }
     throw err;
   }
-  Runtime.install({ logger: new DefaultLogger(settings.LOG_LEVEL as LogLevel) });
+  // Signals are handled here, not by the SDK's Runtime: its handler fires once and then leaves the default action in
+  // place, so a second SIGINT (npm forwards the terminal's Ctrl-C, users press it twice) would kill this process
+  // before it stopped the dev server, which runs in its own process group and would be left behind.
+  Runtime.install({ logger: new DefaultLogger(settings.LOG_LEVEL as LogLevel), shutdownSignals: [] });
+  const stopping = new AbortController();
+  let workers: RelayWorkers | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping.signal.aborted) {
+      say(`${signal}: already stopping, please wait`);
+      return;
+    }
+    say(`${signal}: stopping`);
+    stopping.abort();
+    workers?.shutdown();
+  };
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  const checkStopping = () => {
+    if (stopping.signal.aborted) throw new StartupCancelled('stopped during start-up');
+  };
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch((err) => say(`stop failed: ${(err as Error).message}`));
@@ -56,6 +82,7 @@ export async function runMain(options: MainOptions = {}): Promise<void> {
     if (!address) {
       if (!embedded) throw new ConfigError(['TEMPORAL_ADDRESS: required when running the worker alone']);
       const binaries = await ensureTemporalBinaries({ env });
+      checkStopping();
       say(describeBinaries(binaries).replace(/\n/g, '\n[relay] '));
       const server = await startDevServer({
         binaries,
@@ -63,8 +90,10 @@ export async function runMain(options: MainOptions = {}): Promise<void> {
         uiPort: settings.DEV_SERVER_UI_PORT,
         dbFile: settings.DEV_SERVER_DB_FILE,
         namespace: temporal.namespace,
+        signal: stopping.signal,
       });
       stops.push(() => server.stop());
+      checkStopping();
       address = server.address;
       say(`Temporal dev server: ${address} (namespace ${temporal.namespace}), data in ${settings.DEV_SERVER_DB_FILE}`);
       say(`Temporal Web UI:     ${server.uiUrl}`);
@@ -83,6 +112,7 @@ export async function runMain(options: MainOptions = {}): Promise<void> {
         timeScale: settings.SANDBOX_TIME_SCALE,
       });
       stops.push(() => sandbox.close());
+      checkStopping();
       credentials = SANDBOX_DEMO_KEY;
       endpoint = sandbox.url;
       say(`Provider sandbox:    ${sandbox.url} (demo key ${SANDBOX_DEMO_KEY.id} / ${SANDBOX_DEMO_KEY.secret})`);
@@ -102,6 +132,7 @@ export async function runMain(options: MainOptions = {}): Promise<void> {
 
     const connection = await connectWorker(address, temporal.connectionOptions);
     stops.push(() => connection.close());
+    checkStopping();
 
     // Callback service (also runnable alone with `npm run callbacks`).
     const callbackSecret = settings.CALLBACK_SECRET ?? DEVELOPMENT_CALLBACK_SECRET;
@@ -111,14 +142,16 @@ export async function runMain(options: MainOptions = {}): Promise<void> {
       const callbacks = await startCallbackService({
         port: settings.CALLBACK_PORT,
         secret: callbackSecret,
-        connection: { address, ...temporal.connectionOptions },
+        // Address last: envconfig's options carry `address: undefined` when none is configured.
+        connection: { ...temporal.connectionOptions, address },
         namespace: temporal.namespace,
       });
       stops.push(() => callbacks.close());
+      checkStopping();
       say(`Callback service:    ${callbacks.url} (public base ${callbackBaseUrl})`);
     }
 
-    const workers = await createRelayWorkers({
+    workers = await createRelayWorkers({
       connection,
       namespace: temporal.namespace,
       settings,
@@ -129,13 +162,22 @@ export async function runMain(options: MainOptions = {}): Promise<void> {
         log: say,
       }),
     });
-    say(`Worker running on task queues ${settings.TEMPORAL_TASK_QUEUE} and ${settings.TEMPORAL_TASK_QUEUE}-provider`);
-    say('Ctrl-C drains the worker and stops everything started here.');
-    // The SDK's Runtime shuts the workers down on SIGINT/SIGTERM; run() resolves once they have drained.
-    await workers.run();
+    // run() marks the workers RUNNING synchronously, so a signal that came during their creation can stop them now.
+    const running = workers.run();
+    if (stopping.signal.aborted) workers.shutdown();
+    else {
+      say(`Worker running on task queues ${settings.TEMPORAL_TASK_QUEUE} and ${settings.TEMPORAL_TASK_QUEUE}-provider`);
+      say('Ctrl-C drains the worker and stops everything started here.');
+    }
+    // Resolves once both workers have drained after a stop signal.
+    await running;
     say('worker drained');
+  } catch (err) {
+    if (!(err instanceof StartupCancelled) && !(stopping.signal.aborted && err instanceof DevServerError)) throw err;
+    say('stopped during start-up');
   } finally {
     await stopAll();
+    for (const signal of STOP_SIGNALS) process.removeListener(signal, onSignal);
     say('stopped');
   }
 }

@@ -19,6 +19,9 @@ export function loadTemporalConnectConfig(env: NodeJS.ProcessEnv = process.env):
   return {
     address: config.connectionOptions.address,
     namespace: config.namespace ?? 'default',
-    connectionOptions: config.connectionOptions,
+    // Without undefined entries, so `{ address, ...connectionOptions }` cannot silently reset a field to its default.
+    connectionOptions: Object.fromEntries(
+      Object.entries(config.connectionOptions).filter(([, value]) => value !== undefined)
+    ) as ClientConnectConfig['connectionOptions'],
   };
 }

@@ -24,6 +24,8 @@ export interface DevServerOptions {
   namespace?: string;
   /** How long to wait for the frontend to accept connections. @default 30000 */
   startTimeoutMs?: number;
+  /** Aborts the start: the server is killed and startDevServer rejects with a DevServerError. */
+  signal?: AbortSignal;
 }
 
 export interface RunningDevServer {
@@ -57,9 +59,15 @@ function canConnect(port: number, host: string): Promise<boolean> {
   });
 }
 
-async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, child?: ChildProcess): Promise<boolean> {
+async function waitUntil(
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  child?: ChildProcess,
+  signal?: AbortSignal
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    if (signal?.aborted) return false;
     if (child && child.exitCode !== null) return false;
     if (await check()) return true;
     await new Promise((r) => setTimeout(r, 100));
@@ -127,16 +135,25 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
   const child = spawn(cli.path, args, { stdio: ['ignore', 'inherit', 'inherit'], detached: true });
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
-  const ready = await waitUntil(() => canConnect(options.port, ip), options.startTimeoutMs ?? 30_000, child);
-  if (!ready) {
+  const ready = await waitUntil(
+    () => canConnect(options.port, ip),
+    options.startTimeoutMs ?? 30_000,
+    child,
+    options.signal
+  );
+  if (ready) await waitUntil(() => canConnect(options.uiPort, ip), 10_000, child, options.signal);
+  if (!ready || options.signal?.aborted) {
+    const exitCode = child.exitCode;
     child.kill('SIGKILL');
+    process.removeListener('exit', killOnExit);
     throw new DevServerError(
-      child.exitCode !== null
-        ? `temporal server start-dev exited with code ${child.exitCode} (see its output above)`
-        : `temporal server start-dev did not accept connections on ${address} in time`
+      options.signal?.aborted
+        ? 'start of the dev server was cancelled'
+        : exitCode !== null
+          ? `temporal server start-dev exited with code ${exitCode} (see its output above)`
+          : `temporal server start-dev did not accept connections on ${address} in time`
     );
   }
-  await waitUntil(() => canConnect(options.uiPort, ip), 10_000, child);
 
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
