@@ -28,9 +28,8 @@ describe('time-skipping test server', () => {
       const woke = await env.client.workflow.execute(sleepForADay, { taskQueue: 'ts', workflowId: randomUUID() });
       return { wokeAt: woke, wallMs: performance.now() - t0 };
     });
+    // A day passed on the workflow clock inside one test (jest's timeout is a minute): the server skipped time.
     expect(wokeAt - startedAt).toBeGreaterThanOrEqual(24 * 3600 * 1000);
-    // Not a speed assertion: a real day can only pass this quickly if the server skipped time.
-    expect(wallMs).toBeLessThan(60_000);
     process.stdout.write(`time-skipping: a 1-day sleep took ${wallMs.toFixed(0)} ms of wall time\n`);
   });
 });

