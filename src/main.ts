@@ -6,11 +6,11 @@
 import { Runtime, DefaultLogger, type LogLevel } from '@temporalio/worker';
 
 import { startCallbackService } from './callbacks/service';
-import { ConfigError, loadSettings, usesSandbox, type Settings } from './config/settings';
+import { loadConfiguration, type Configuration } from './config/load';
+import { ConfigError, usesSandbox } from './config/settings';
 import { LiveClient } from './provider/client';
 import { DEMO_ACCESS_KEY, startSandbox } from './sandbox';
 import { describeBinaries, ensureTemporalBinaries } from './temporal/binaries';
-import { loadTemporalConnectConfig } from './temporal/connection';
 import { DevServerError, startDevServer } from './temporal/dev-server';
 import { chooseWorkflowSource } from './temporal/workflow-bundle';
 import { connectWorker, createRelayWorkers, type RelayWorkers } from './worker';
@@ -41,9 +41,10 @@ class StartupCancelled extends Error {
 export async function runMain(options: MainOptions = {}): Promise<void> {
   const env = options.env ?? process.env;
   const embedded = options.embedded ?? true;
-  let settings: Settings;
+  // Settings and Temporal connection together: one message lists every bad variable, before anything starts.
+  let config: Configuration;
   try {
-    settings = loadSettings(env);
+    config = loadConfiguration(env, { embedded });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
@@ -51,6 +52,7 @@ export async function runMain(options: MainOptions = {}): Promise<void> {
     }
     throw err;
   }
+  const { settings, temporal } = config;
   // Signals are handled here, not by the SDK's Runtime: its handler fires once and then leaves the default action in
   // place, so a second SIGINT (npm forwards the terminal's Ctrl-C, users press it twice) would kill this process
   // before it stopped the dev server, which runs in its own process group and would be left behind.
@@ -77,10 +79,8 @@ export async function runMain(options: MainOptions = {}): Promise<void> {
 
   try {
     // Temporal: configured cluster, or an embedded dev server.
-    const temporal = loadTemporalConnectConfig(env);
     let address = temporal.address;
     if (!address) {
-      if (!embedded) throw new ConfigError(['TEMPORAL_ADDRESS: required when running the worker alone']);
       const binaries = await ensureTemporalBinaries({ env });
       checkStopping();
       say(describeBinaries(binaries).replace(/\n/g, '\n[relay] '));
@@ -105,7 +105,6 @@ export async function runMain(options: MainOptions = {}): Promise<void> {
     let credentials = { id: settings.ALIYUN_ACCESS_KEY_ID, secret: settings.ALIYUN_ACCESS_KEY_SECRET };
     let endpoint = settings.ALIYUN_ENDPOINT;
     if (usesSandbox(settings)) {
-      if (!embedded) throw new ConfigError(['ALIYUN_ACCESS_KEY_ID / ALIYUN_ACCESS_KEY_SECRET: required']);
       const sandbox = await startSandbox({
         port: settings.SANDBOX_PORT,
         accessKeys: { [SANDBOX_DEMO_KEY.id]: SANDBOX_DEMO_KEY.secret },

@@ -1,7 +1,8 @@
 /**
  * The project's own settings, read once from the environment and validated with zod.
  * Temporal connection settings (address, namespace, TLS, API key, profiles) are NOT here: they come from
- * @temporalio/envconfig (see ./temporal-connection.ts), so the standard TEMPORAL_* variables keep their meaning.
+ * @temporalio/envconfig (see ../temporal/connection.ts), so the standard TEMPORAL_* variables keep their meaning.
+ * ./load.ts validates both together, so start-up reports every problem in one message.
  *
  * Secrets (provider AccessKey secret, callback secret) are read from the environment or from a file named by the
  * matching `*_FILE` variable, never from code, and are kept out of anything that is logged or sent to Temporal.
@@ -13,8 +14,21 @@ import { z } from 'zod';
 
 import { PROJECT_ROOT } from '../temporal/binaries';
 
-const port = z.coerce.number().int().min(1).max(65535);
-const positiveInt = z.coerce.number().int().positive();
+import { ConfigError } from './errors';
+
+export { ConfigError };
+
+const PORT_RULE = 'must be a port number, an integer from 1 to 65535';
+const port = z.coerce
+  .number({ error: PORT_RULE })
+  .int({ error: PORT_RULE })
+  .min(1, { error: PORT_RULE })
+  .max(65535, { error: PORT_RULE });
+const POSITIVE_INT_RULE = 'must be a positive integer';
+const positiveInt = z.coerce
+  .number({ error: POSITIVE_INT_RULE })
+  .int({ error: POSITIVE_INT_RULE })
+  .positive({ error: POSITIVE_INT_RULE });
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -61,6 +75,8 @@ const settingsSchema = z.object({
 
   /** Port of the callback service. @default 8490 */
   CALLBACK_PORT: port.default(8490),
+  /** Interface the callback service binds. @default 0.0.0.0 in production, else 127.0.0.1 */
+  CALLBACK_HOST: z.string().min(1).optional(),
   /** Public base URL under which the provider reaches the callback service. @default http://127.0.0.1:<CALLBACK_PORT> */
   CALLBACK_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** HMAC secret for callback URL tokens. Required outside local development. */
@@ -91,13 +107,6 @@ const FILE_BACKED = [
   'CALLBACK_SECRET',
 ] as const;
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-  }
-}
-
 /**
  * Reads and validates every setting at once. Throws a ConfigError listing every bad variable and its rule;
  * the message never contains a secret's value.
@@ -126,14 +135,14 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
   }
-  if (parsed.success) {
-    const s = parsed.data;
-    if (Boolean(s.ALIYUN_ACCESS_KEY_ID) !== Boolean(s.ALIYUN_ACCESS_KEY_SECRET)) {
-      problems.push('ALIYUN_ACCESS_KEY_ID / ALIYUN_ACCESS_KEY_SECRET: set both or neither');
-    }
-    if (s.NODE_ENV === 'production' && !s.CALLBACK_SECRET) {
-      problems.push('CALLBACK_SECRET: required when NODE_ENV=production');
-    }
+  // Rules across variables look at the raw values, so they are reported even when another variable is invalid.
+  // A secret whose *_FILE could not be read counts as given: that problem is reported above.
+  const given = (name: (typeof FILE_BACKED)[number]) => input[name] !== undefined || Boolean(env[`${name}_FILE`]);
+  if (given('ALIYUN_ACCESS_KEY_ID') !== given('ALIYUN_ACCESS_KEY_SECRET')) {
+    problems.push('ALIYUN_ACCESS_KEY_ID / ALIYUN_ACCESS_KEY_SECRET: set both or neither');
+  }
+  if (input.NODE_ENV === 'production' && !given('CALLBACK_SECRET')) {
+    problems.push('CALLBACK_SECRET: required when NODE_ENV=production');
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   return parsed.data;
