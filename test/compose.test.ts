@@ -15,7 +15,15 @@ const root = path.resolve(__dirname, '..');
 const compose = YAML.parse(fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
   services: Record<
     string,
-    { environment?: Record<string, unknown>; ports?: string[]; command?: string[]; build?: unknown; image?: string }
+    {
+      environment?: Record<string, unknown>;
+      ports?: string[];
+      command?: string[];
+      build?: unknown;
+      image?: string;
+      volumes?: string[];
+      entrypoint?: string[];
+    }
   >;
 };
 
@@ -83,6 +91,45 @@ describe('docker-compose.yml', () => {
     expect(compose.services.temporal?.ports).toContain(`${temporalPort}:${temporalPort}`);
     expect(serviceEnv('temporal-ui', {}).TEMPORAL_ADDRESS).toBe(`temporal:${temporalPort}`);
     expect(compose.services.callbacks?.command).toEqual(['node', 'lib/callbacks/main.js']);
+  });
+
+  it('mounts only files that exist in the repository', () => {
+    const mounts = Object.values(compose.services)
+      .flatMap((service) => service.volumes ?? [])
+      .filter((volume) => volume.startsWith('./'));
+    expect(mounts.length).toBeGreaterThan(0);
+    for (const volume of mounts) expect(fs.existsSync(path.join(root, volume.split(':')[0] ?? ''))).toBe(true);
+    // Every script an entrypoint runs is one of those mounts.
+    for (const service of Object.values(compose.services)) {
+      const script = service.entrypoint?.find((arg) => arg.startsWith('/scripts/'));
+      if (script) expect(service.volumes?.some((v) => v.split(':')[1] === script)).toBe(true);
+    }
+  });
+
+  it('runs programs the image builds: lib/<x>.js from src/<x>.ts, all services from one image', () => {
+    const dockerfile = fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8');
+    const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]?.split(/\s+/) ?? []);
+    expect(copied).toEqual(expect.arrayContaining(['package.json', 'src']));
+    for (const source of copied) expect(fs.existsSync(path.join(root, source))).toBe(true);
+    const cmd = /^CMD (\[.*\])$/m.exec(dockerfile)?.[1];
+    const commands = ['worker', 'callbacks', 'sandbox'].map((name) => compose.services[name]?.command ?? []);
+    commands.push(JSON.parse(cmd ?? '[]') as string[]);
+    for (const command of commands) {
+      expect(command[0]).toBe('node');
+      const program = /^lib\/(.+)\.js$/.exec(command[1] ?? '')?.[1];
+      expect(program).toBeDefined();
+      expect(fs.existsSync(path.join(root, 'src', `${program}.ts`))).toBe(true);
+    }
+    const image = compose.services.worker?.image;
+    expect(image).toBeDefined();
+    for (const name of ['callbacks', 'sandbox']) expect(compose.services[name]?.image).toBe(image);
+  });
+
+  it('publishes the Web UI and the sandbox on the ports they listen on', () => {
+    expect(compose.services['temporal-ui']?.ports).toContain('8080:8080'); // the README's http://localhost:8080
+    const sandbox = compose.services.sandbox?.command ?? [];
+    const sandboxPort = sandbox[sandbox.indexOf('--port') + 1];
+    expect(compose.services.sandbox?.ports).toContain(`${sandboxPort}:${sandboxPort}`);
   });
 
   it('registers exactly the search attributes the workflows upsert', () => {
