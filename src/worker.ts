@@ -3,9 +3,11 @@
  * limit at the provider's quota. Run alone (`node lib/worker.js`, as in docker-compose) it connects to the
  * configured Temporal cluster; `npm start` (src/main.ts) embeds it next to a dev server, sandbox and callbacks.
  */
+import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type NativeConnectionOptions } from '@temporalio/worker';
 
 import { createActivities, type ActivityDeps } from './activities';
+import { createCampaignActivities } from './activities/campaign-broadcasts';
 import type { Settings } from './config/settings';
 import { providerTaskQueue } from './shared/broadcast';
 import type { WorkflowSource } from './temporal/workflow-bundle';
@@ -29,13 +31,18 @@ export interface RelayWorkers {
 export async function createRelayWorkers(options: RelayWorkerOptions): Promise<RelayWorkers> {
   const { connection, namespace, settings } = options;
   const activities = createActivities(options.activityDeps);
+  // Campaigns start their broadcasts through the same connection the worker polls with.
+  const campaignActivities = createCampaignActivities({
+    client: new Client({ connection, namespace }),
+    defaultRegion: options.activityDeps.defaultRegion,
+  });
   const shutdownGraceTime = settings.WORKER_SHUTDOWN_GRACE_MS;
   const workflowWorker = await Worker.create({
     connection,
     namespace,
     taskQueue: settings.TEMPORAL_TASK_QUEUE,
     ...options.workflowSource,
-    activities,
+    activities: { ...activities, ...campaignActivities },
     maxCachedWorkflows: settings.WORKER_MAX_CACHED_WORKFLOWS,
     // Eager dispatch would bypass the provider queue's server-side rate limit (temporalio/temporal#6800).
     maxEagerActivityReservationsPerWorkflowTask: 0,

@@ -13,6 +13,7 @@ import { isoSeconds } from '../src/provider/signing';
 import { WORKFLOWS_PATH } from '../src/temporal/workflow-bundle';
 import type { campaignWorkflow } from '../src/workflows/campaign';
 import { campaignStatusQuery, cancelCampaignUpdate, pauseUpdate, resumeUpdate } from '../src/workflows/campaign-messages';
+import { statusQuery } from '../src/workflows/messages';
 
 import { relayRequest } from './helpers/broadcasts';
 import { startRelayStack, type RelayStack } from './helpers/relay-stack';
@@ -35,7 +36,7 @@ describe('campaign workflow (time-skipping)', () => {
     stack = await startRelayStack(env, {
       taskQueue: `camp-${randomUUID()}`,
       workflowBundle: bundle,
-      providerRateLimit: 2_000, // the quota itself is proven elsewhere; here it would only slow the test
+      providerRateLimit: 1_000, // the quota itself is proven elsewhere; here it would only slow the test
       sandbox: { quotaPerSecond: 100_000 },
     });
   });
@@ -43,6 +44,7 @@ describe('campaign workflow (time-skipping)', () => {
 
   const handleOf = (id: string) => env.client.workflow.getHandle<typeof campaignWorkflow>(id);
 
+  // A minute or so of wall time on two busy cores: 1,000 broadcasts each run four provider activities.
   it('completes a 1,000-entry campaign over several runs with correct counts', async () => {
     await stack.run(async () => {
       const t0 = await env.currentTimeMs();
@@ -97,13 +99,18 @@ describe('campaign workflow (time-skipping)', () => {
       }));
       await submitCampaign({ client: env.client, taskQueue: stack.taskQueue, campaignId, entries });
       const handle = handleOf(campaignId);
-      await waitFor(async () => (await handle.query(campaignStatusQuery)).counts.Scheduled === 5, 'all started');
+      const status = () => handle.query(campaignStatusQuery);
+      await waitFor(status, (s) => s.counts.Started === 5, 'all started');
       const paused = await handle.executeUpdate(pauseUpdate, { args: [] });
       expect(paused.phase).toBe('paused');
       await env.sleep(2 * HOUR - 60_000); // past every lead time
       expect(countCalls(stack.sandbox, 'CreateLivePullToPush')).toBe(0);
       await handle.executeUpdate(resumeUpdate, { args: [] });
-      await waitFor(async () => (await handle.query(campaignStatusQuery)).counts.Created === 5, 'created after resume');
+      const broadcastStates = async () =>
+        Promise.all(entries.map((e) => env.client.workflow.getHandle(`${campaignId}/${e.key}`).query(statusQuery))).then(
+          (all) => all.map((s) => s.state)
+        );
+      await waitFor(broadcastStates, (states) => states.every((s) => s === 'Created'), 'tasks created after resume');
       expect(countCalls(stack.sandbox, 'CreateLivePullToPush')).toBe(5);
       const cancelled = await handle.executeUpdate(cancelCampaignUpdate, { args: [] });
       expect(cancelled).toMatchObject({ phase: 'cancelled', counts: { Cancelled: 5 } });
@@ -121,7 +128,7 @@ describe('campaign workflow (time-skipping)', () => {
       expect(first).toEqual({ accepted: 3, duplicates: 0 });
       expect(second).toEqual({ accepted: 0, duplicates: 3 });
       const handle = handleOf(campaignId);
-      await waitFor(async () => (await handle.query(campaignStatusQuery)).counts.Scheduled === 3, 'started');
+      await waitFor(() => handle.query(campaignStatusQuery), (s) => s.counts.Started === 3, 'started');
       const { total } = await handle.query(campaignStatusQuery);
       expect(total).toBe(3);
       await handle.executeUpdate(cancelCampaignUpdate, { args: [] });
@@ -129,11 +136,14 @@ describe('campaign workflow (time-skipping)', () => {
   });
 });
 
-async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+/** Polls `read` until `done` holds; on time-out the error shows the last value read. */
+async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
   while (Date.now() < deadline) {
-    if (await check()) return;
+    last = await read();
+    if (done(last)) return last;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`timed out waiting until ${what}`);
+  throw new Error(`timed out waiting until ${what}; last seen: ${JSON.stringify(last)}`);
 }

@@ -8,6 +8,8 @@ import {
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
 
+import type { SearchAttributePair } from '@temporalio/common';
+
 import type { BroadcastRequest } from '../shared/broadcast';
 import { BroadcastStartKey, BroadcastStateKey, CampaignIdKey, RegionKey } from '../shared/search-attributes';
 import type { broadcastWorkflow } from '../workflows/broadcast';
@@ -34,6 +36,30 @@ export function summarize(request: BroadcastRequest): string {
   return `${request.flavour ?? 'pull-to-push'} → ${target}, ${spec?.StartTime} → ${spec?.EndTime}`;
 }
 
+/** Workflow options every broadcast starts with: its search attributes and the Web UI summary. */
+export function broadcastStartOptions(
+  request: BroadcastRequest,
+  ids: { workflowId: string; taskQueue: string; defaultRegion: string }
+) {
+  const spec = request.relay ?? request.legacy;
+  const region = request.relay?.Region ?? request.legacy?.RegionId ?? ids.defaultRegion;
+  return {
+    taskQueue: ids.taskQueue,
+    workflowId: ids.workflowId,
+    args: [request] as [BroadcastRequest],
+    typedSearchAttributes: [
+      { key: BroadcastStateKey, value: 'Scheduled' },
+      { key: BroadcastStartKey, value: new Date(spec?.StartTime ?? 0) },
+      { key: RegionKey, value: region },
+      ...(request.campaignId ? [{ key: CampaignIdKey, value: request.campaignId }] : []),
+    ] as SearchAttributePair[],
+    staticSummary: summarize(request),
+    staticDetails: Object.entries(request.labels ?? {})
+      .map(([k, v]) => `**${k}**: ${v}`)
+      .join('\n'),
+  };
+}
+
 /** Validates (every violation at once) and starts the workflow; nothing starts if anything is invalid. */
 export async function startBroadcast(
   options: StartBroadcastOptions
@@ -42,24 +68,8 @@ export async function startBroadcast(
     defaultRegion: options.defaultRegion,
   });
   if (!normalized || violations.length > 0) throw new InvalidBroadcastRequestError(violations);
-  const spec = normalized.relay ?? normalized.legacy;
-  const region = normalized.relay?.Region ?? normalized.legacy?.RegionId ?? options.defaultRegion;
   try {
-    return await options.client.workflow.start('broadcastWorkflow', {
-      taskQueue: options.taskQueue,
-      workflowId: options.workflowId,
-      args: [normalized],
-      typedSearchAttributes: [
-        { key: BroadcastStateKey, value: 'Scheduled' },
-        { key: BroadcastStartKey, value: new Date(spec?.StartTime ?? 0) },
-        { key: RegionKey, value: region },
-        ...(normalized.campaignId ? [{ key: CampaignIdKey, value: normalized.campaignId }] : []),
-      ],
-      staticSummary: summarize(normalized),
-      staticDetails: Object.entries(normalized.labels ?? {})
-        .map(([k, v]) => `**${k}**: ${v}`)
-        .join('\n'),
-    });
+    return await options.client.workflow.start<typeof broadcastWorkflow>('broadcastWorkflow', broadcastStartOptions(normalized, options));
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
       throw new BroadcastAlreadyExistsError(`a broadcast with id ${options.workflowId} already exists`);

@@ -1,6 +1,7 @@
 /** `client campaign …` and `client list`: event campaigns from a file, with progress and control. */
 import cliProgress from 'cli-progress';
 import { Option, type Command } from 'commander';
+import type { Client } from '@temporalio/client';
 
 import { formatProblems, readCampaignFile, type CampaignPlan } from '../campaign/file';
 import { submitCampaign, webUiLink } from '../campaign/submit';
@@ -19,10 +20,31 @@ export class InvalidCampaignFileError extends Error {
   override readonly name = 'InvalidCampaignFileError';
 }
 
-const STATE_ORDER = ['Scheduled', 'Creating', 'Created', 'Running', 'Recovering', 'Offline', 'Completed', 'Failed', 'Cancelled'];
+const LIVE_STATES = ['Scheduled', 'Creating', 'Created', 'Running', 'Recovering', 'Offline'] as const;
+const ENDED_STATES = ['Completed', 'Failed', 'Cancelled'] as const;
 
-export function formatCampaignTable(status: CampaignStatus): string {
-  const rows = [['not started', status.pending] as const, ...STATE_ORDER.map((s) => [s, status.counts[s as never] ?? 0] as const)];
+/**
+ * The campaign counts how its broadcasts ended; the live state of the others is each broadcast's BroadcastState
+ * search attribute, counted through visibility (eventually consistent: a second or so behind).
+ */
+export async function liveStateCounts(client: Client, campaignId: string): Promise<Partial<Record<string, number>>> {
+  const id = campaignId.replace(/["\\]/g, '');
+  const counts: Partial<Record<string, number>> = {};
+  for (const state of LIVE_STATES) {
+    const query = `CampaignId = "${id}" AND BroadcastState = "${state}" AND ExecutionStatus = "Running"`;
+    const { count } = await client.workflow.count(query);
+    if (count > 0) counts[state] = count;
+  }
+  return counts;
+}
+
+export function formatCampaignTable(status: CampaignStatus, live: Partial<Record<string, number>> = {}): string {
+  const rows = [
+    ['not started', status.pending] as const,
+    ['in progress', status.counts.Started ?? 0] as const,
+    ...LIVE_STATES.map((s) => [`  ${s}`, live[s] ?? 0] as const),
+    ...ENDED_STATES.map((s) => [s, status.counts[s] ?? 0] as const),
+  ];
   const width = Math.max(...rows.map(([label]) => label.length));
   return [
     `campaign ${status.campaignId}: ${status.phase} (${status.total} broadcasts, run ${status.runs})`,
@@ -125,8 +147,9 @@ export function addCampaignCommands(program: Command): void {
         const handle = client.workflow.getHandle(campaignId);
         for (;;) {
           const status = await handle.query(campaignStatusQuery);
-          if (flags.json) printJson(status);
-          else process.stdout.write(`${flags.watch ? '\x1b[2J\x1b[H' : ''}${formatCampaignTable(status)}\n`);
+          const live = await liveStateCounts(client, campaignId).catch(() => ({}));
+          if (flags.json) printJson({ ...status, live });
+          else process.stdout.write(`${flags.watch ? '\x1b[2J\x1b[H' : ''}${formatCampaignTable(status, live)}\n`);
           if (!flags.watch || status.phase === 'completed' || status.phase === 'cancelled') return;
           await new Promise((r) => setTimeout(r, 2_000));
         }

@@ -126,10 +126,10 @@ export async function broadcastWorkflow(request: BroadcastRequest): Promise<Broa
     upsertSearchAttributes([{ key: BroadcastStateKey, value: state }]);
     const task = status.taskId ? ` · task \`${status.taskId}\`` : '';
     setCurrentDetails(`**${state}**${task}\n\n${status.startTime} → ${status.endTime}${note ? `\n\n${note}` : ''}`);
-    reportToCampaign(state);
+    if (FINAL_STATES.includes(state)) reportToCampaign(state);
   }
 
-  /** A broadcast of a campaign tells the campaign each state it enters (the campaign keeps counts). */
+  /** A broadcast of a campaign tells the campaign how it ended (one signal: the campaign's history stays small). */
   function reportToCampaign(state: BroadcastState): void {
     if (!request.campaignId) return;
     const campaign = getExternalWorkflowHandle(request.campaignId);

@@ -20,13 +20,16 @@ export interface AddEntriesResult {
   duplicates: number;
 }
 
+/** What a campaign knows of each broadcast: started, then how it ended (live states are the broadcast's own). */
+export type CampaignBroadcastState = 'Started' | 'Completed' | 'Failed' | 'Cancelled';
+
 export interface CampaignStatus {
   campaignId: string;
   phase: 'receiving' | 'running' | 'paused' | 'cancelling' | 'completed' | 'cancelled';
   /** Entries accepted but not started yet. */
   pending: number;
-  /** Broadcasts started, by their last reported state. */
-  counts: Partial<Record<BroadcastState, number>>;
+  /** Broadcasts started: still running (`Started`) or by how they ended. */
+  counts: Partial<Record<CampaignBroadcastState, number>>;
   total: number;
   /** Runs so far (continue-as-new keeps the history small). */
   runs: number;
@@ -40,5 +43,10 @@ export const pauseUpdate = defineUpdate<CampaignStatus, []>('pause');
 export const resumeUpdate = defineUpdate<CampaignStatus, []>('resume');
 export const cancelCampaignUpdate = defineUpdate<CampaignStatus, []>('cancel');
 export const campaignStatusQuery = defineQuery<CampaignStatus>('campaignStatus');
-/** Each broadcast of a campaign reports its state changes to the campaign. */
+/** Each broadcast of a campaign reports how it ended (Completed, Failed or Cancelled) to the campaign. */
 export const broadcastStateSignal = defineSignal<[{ workflowId: string; state: BroadcastState }]>('broadcastState');
+
+/** The workflow ID of a campaign entry's broadcast: a business key the user can find again. */
+export function campaignBroadcastId(campaignId: string, entryKey: string): string {
+  return `${campaignId}/${entryKey}`;
+}

@@ -1,49 +1,52 @@
 /**
- * An event campaign: hundreds to thousands of broadcasts, each started as a child (`<campaignId>/<entryKey>`) with
- * bounded start concurrency. Entries arrive through the `addEntries` update in chunks (a 10,000-entry file does not
- * fit in one payload). Children are abandoned on close so they outlive each run: the campaign continues-as-new
- * whenever its history grows, carrying only pending entries and one state per broadcast.
+ * An event campaign: hundreds to thousands of broadcasts (`<campaignId>/<entryKey>`), started in batches by an
+ * activity with bounded concurrency. Entries arrive through the `addEntries` update in chunks (a 10,000-entry file
+ * does not fit in one payload).
+ *
+ * History stays small at any size: broadcasts are top-level workflows carrying the CampaignId search attribute (no
+ * parent link for continue-as-new to break), each reports to the campaign once, when it ends; pause, resume and
+ * cancel reach them through one activity, not one event per broadcast. The campaign continues-as-new whenever its
+ * history grows, carrying only the entries not yet started and one state per broadcast. Live states (Running,
+ * Recovering…) are each broadcast's own, visible through its BroadcastState search attribute.
  */
 import {
   ApplicationFailure,
-  ParentClosePolicy,
-  WorkflowIdReusePolicy,
   allHandlersFinished,
   condition,
   continueAsNew,
-  getExternalWorkflowHandle,
+  proxyActivities,
   setCurrentDetails,
   setHandler,
-  startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { ControlInput, createCampaignActivities } from '../activities/campaign-broadcasts';
+import { FINAL_STATES } from '../shared/broadcast';
+import { CampaignIdKey } from '../shared/search-attributes';
 
-import { FINAL_STATES, type BroadcastState } from '../shared/broadcast';
-import { BroadcastStartKey, BroadcastStateKey, CampaignIdKey, RegionKey } from '../shared/search-attributes';
-
-import { broadcastWorkflow } from './broadcast';
 import {
   addEntriesUpdate,
   broadcastStateSignal,
+  campaignBroadcastId,
   campaignStatusQuery,
   cancelCampaignUpdate,
   pauseUpdate,
   removeEntriesUpdate,
   resumeUpdate,
+  type CampaignBroadcastState,
   type CampaignEntryInput,
   type CampaignStatus,
 } from './campaign-messages';
-import { holdSignal } from './messages';
 
 export interface CampaignOptions {
-  /** Broadcast starts in flight at once. @default 20 */
+  /** Broadcast starts in flight at once (within one batch). @default 20 */
   maxConcurrentStarts?: number;
+  /** Broadcasts started by one activity: fewer, larger batches keep the campaign's history small. @default 100 */
+  startBatchSize?: number;
   /** Continue-as-new after this many history events. @default 5000 */
   continueAsNewAfterEvents?: number;
-  /** Continue-as-new after starting this many children in one run (pending-children limit is 2,000). @default 1000 */
+  /** Continue-as-new after starting this many broadcasts in one run. @default 2000 */
   continueAsNewAfterStarts?: number;
   /** Entries held at once before `addEntries` waits (backpressure). @default 1000 */
   maxPendingEntries?: number;
@@ -57,19 +60,28 @@ export interface CampaignInput extends CampaignOptions {
 
 interface CarriedState {
   pending: CampaignEntryInput[];
-  /** Child workflow ID → last reported state. */
-  states: Record<string, BroadcastState>;
+  /** Broadcast workflow ID → `Started` until it reports how it ended. */
+  states: Record<string, CampaignBroadcastState>;
   paused: boolean;
   cancelling: boolean;
   sealed: boolean;
   runs: number;
 }
 
-const CHUNK = 50;
+/** Start batches in flight at once: the next batch is on its way while one finishes. */
+const BATCHES_IN_FLIGHT = 2;
+
+const { startCampaignBroadcasts, controlBroadcasts } = proxyActivities<ReturnType<typeof createCampaignActivities>>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '1 minute',
+  // Transient failures (server busy, connection lost) are retried; a retried batch is idempotent.
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 20 },
+});
 
 export async function campaignWorkflow(input: CampaignInput): Promise<CampaignStatus> {
   const { campaignId } = input;
   const maxConcurrentStarts = input.maxConcurrentStarts ?? 20;
+  const startBatchSize = input.startBatchSize ?? 100;
   const maxPending = input.maxPendingEntries ?? 1000;
   const carried: CarriedState = input.carried ?? {
     pending: [],
@@ -83,15 +95,16 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSt
   carried.runs++;
   const pendingKeys = new Set(pending.map((e) => e.key));
   let inFlight = 0;
+  let batchesInFlight = 0;
   let startedThisRun = 0;
   let fanOut: Promise<void> = Promise.resolve();
   let continuing = false;
 
-  const childId = (key: string) => `${campaignId}/${key}`;
-  const isFinal = (state: BroadcastState) => FINAL_STATES.includes(state);
+  const childId = (key: string) => campaignBroadcastId(campaignId, key);
+  const isFinal = (state: CampaignBroadcastState) => state !== 'Started';
 
   function status(): CampaignStatus {
-    const counts: Partial<Record<BroadcastState, number>> = {};
+    const counts: Partial<Record<CampaignBroadcastState, number>> = {};
     for (const state of Object.values(states)) counts[state] = (counts[state] ?? 0) + 1;
     const done = allDone();
     return {
@@ -131,23 +144,19 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSt
     setCurrentDetails(`**${s.phase}** · ${s.total} broadcasts · ${s.pending} not started\n\n| state | count |\n|---|---|\n${rows}`);
   }
 
-  /** Signals (or cancels) children in small batches, so pending external operations stay bounded. */
-  async function forEachChild(keys: string[], action: (id: string) => Promise<void>): Promise<void> {
-    for (let i = 0; i < keys.length; i += CHUNK) {
-      await Promise.all(keys.slice(i, i + CHUNK).map((id) => action(id).catch(() => undefined)));
-    }
-  }
-  const openChildren = (filter: (s: BroadcastState) => boolean) =>
+  const openBroadcasts = () =>
     Object.entries(states)
-      .filter(([, s]) => filter(s))
+      .filter(([, state]) => !isFinal(state))
       .map(([id]) => id);
+  const control = (workflowIds: string[], action: ControlInput['action']) =>
+    workflowIds.length === 0 ? Promise.resolve(0) : controlBroadcasts({ workflowIds, action, concurrency: maxConcurrentStarts });
 
   setHandler(campaignStatusQuery, status);
   setHandler(broadcastStateSignal, ({ workflowId, state }) => {
-    // A late report never resurrects a finished broadcast.
+    // Only how a broadcast ended counts; a duplicate or late report changes nothing.
     const current = states[workflowId];
-    if (current && isFinal(current)) return;
-    states[workflowId] = state;
+    if (!FINAL_STATES.includes(state) || (current && isFinal(current))) return;
+    states[workflowId] = state as CampaignBroadcastState;
     showDetails();
   });
   setHandler(
@@ -190,19 +199,19 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSt
         toCancel.push(childId(key));
       }
     }
-    await forEachChild(toCancel, (id) => getExternalWorkflowHandle(id).cancel());
+    await control(toCancel, 'cancel');
     return { removed, cancelled: toCancel.length };
   });
   setHandler(pauseUpdate, async () => {
     carried.paused = true;
     showDetails();
-    await forEachChild(openChildren((s) => s === 'Scheduled'), (id) => getExternalWorkflowHandle(id).signal(holdSignal, true));
+    await control(openBroadcasts(), 'hold');
     return status();
   });
   setHandler(resumeUpdate, async () => {
     carried.paused = false;
     showDetails();
-    await forEachChild(openChildren((s) => s === 'Scheduled'), (id) => getExternalWorkflowHandle(id).signal(holdSignal, false));
+    await control(openBroadcasts(), 'release');
     return status();
   });
   setHandler(cancelCampaignUpdate, async () => {
@@ -210,42 +219,39 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSt
       carried.cancelling = true;
       pending.splice(0);
       pendingKeys.clear();
-      await forEachChild(openChildren((s) => !isFinal(s)), (id) => getExternalWorkflowHandle(id).cancel());
+      await control(openBroadcasts(), 'cancel');
     }
     await condition(allDone);
     return status();
   });
 
-  async function startOne(entry: CampaignEntryInput): Promise<void> {
-    const id = childId(entry.key);
-    const spec = entry.request.relay ?? entry.request.legacy;
-    states[id] = 'Scheduled';
+  /** Starts one batch; afterwards applies a pause or cancel that arrived while it was in flight. */
+  async function startBatch(batch: CampaignEntryInput[]): Promise<void> {
+    const held = carried.paused;
+    let started: string[];
     try {
-      await startChild(broadcastWorkflow, {
-        workflowId: id,
-        args: [entry.request],
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        // Never a second broadcast under the same key, even if an earlier one has finished.
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        typedSearchAttributes: [
-          { key: CampaignIdKey, value: campaignId },
-          { key: BroadcastStateKey, value: 'Scheduled' },
-          { key: BroadcastStartKey, value: new Date(spec?.StartTime ?? 0) },
-          { key: RegionKey, value: entry.request.relay?.Region ?? entry.request.legacy?.RegionId ?? '' },
-        ],
-        staticSummary: `${campaignId} · ${entry.key}`,
+      const outcomes = await startCampaignBroadcasts({
+        campaignId,
+        taskQueue: workflowInfo().taskQueue,
+        entries: batch,
+        concurrency: maxConcurrentStarts,
+        hold: held,
       });
-      if (carried.paused) await getExternalWorkflowHandle(id).signal(holdSignal, true);
-    } catch (err) {
-      // Already started by an earlier run or submission: idempotent, it reports its own state.
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) states[id] = 'Failed';
+      for (const o of outcomes) if (o.outcome === 'failed') states[o.workflowId] = 'Failed';
+      started = outcomes.filter((o) => o.outcome !== 'failed').map((o) => o.workflowId);
+    } catch {
+      // Retries exhausted: whatever this batch did start reports its own state; mark the rest failed.
+      for (const entry of batch) if (states[childId(entry.key)] === 'Started') states[childId(entry.key)] = 'Failed';
+      return;
     }
+    if (carried.cancelling) await control(started, 'cancel');
+    else if (carried.paused && !held) await control(started, 'hold');
   }
 
   upsertSearchAttributes([{ key: CampaignIdKey, value: campaignId }]);
   showDetails();
   const continueAfterEvents = input.continueAsNewAfterEvents ?? 5000;
-  const continueAfterStarts = input.continueAsNewAfterStarts ?? 1000;
+  const continueAfterStarts = input.continueAsNewAfterStarts ?? 2000;
   const shouldContinue = () =>
     startedThisRun >= continueAfterStarts ||
     workflowInfo().historyLength >= continueAfterEvents ||
@@ -256,14 +262,21 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSt
       () =>
         allDone() ||
         shouldContinue() ||
-        (!carried.paused && !carried.cancelling && pending.length > 0 && inFlight < maxConcurrentStarts)
+        (!carried.paused && !carried.cancelling && pending.length > 0 && batchesInFlight < BATCHES_IN_FLIGHT)
     );
     if (allDone() || shouldContinue()) break;
-    const entry = pending.shift()!;
-    pendingKeys.delete(entry.key);
-    inFlight++;
-    startedThisRun++;
-    const started = startOne(entry).finally(() => inFlight--);
+    const batch = pending.splice(0, Math.min(startBatchSize, continueAfterStarts - startedThisRun));
+    for (const entry of batch) {
+      pendingKeys.delete(entry.key);
+      states[childId(entry.key)] = 'Started';
+    }
+    inFlight += batch.length;
+    batchesInFlight++;
+    startedThisRun += batch.length;
+    const started = startBatch(batch).finally(() => {
+      inFlight -= batch.length;
+      batchesInFlight--;
+    });
     fanOut = Promise.all([fanOut, started]).then(() => undefined);
   }
   await fanOut;
