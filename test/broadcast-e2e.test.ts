@@ -45,7 +45,13 @@ describe('broadcast end to end (dev server, sandbox, callback service)', () => {
   afterEach(() => stack?.close());
 
   const start = (request: Parameters<typeof startBroadcast>[0]['request'], workflowId = `e2e-${randomUUID()}`) =>
-    startBroadcast({ client: env.client, taskQueue: stack.taskQueue, workflowId, request, defaultRegion: 'cn-shanghai' });
+    startBroadcast({
+      client: env.client,
+      taskQueue: stack.taskQueue,
+      workflowId,
+      request,
+      defaultRegion: 'cn-shanghai',
+    });
 
   it('completes a few-second broadcast through real callbacks, leaving exactly one task, none running', async () => {
     const handle = await stack.run(async () => {
@@ -61,7 +67,11 @@ describe('broadcast end to end (dev server, sandbox, callback service)', () => {
 
     const history = decodedHistoryText(await historyOf(handle, 'e2e-happy-path'));
     expect(history).toContain('ensureRelayTask'); // the scan really reads the history
-    for (const secret of [TEST_KEY.secret, TEST_CALLBACK_SECRET, callbackToken(TEST_CALLBACK_SECRET, handle.workflowId)]) {
+    for (const secret of [
+      TEST_KEY.secret,
+      TEST_CALLBACK_SECRET,
+      callbackToken(TEST_CALLBACK_SECRET, handle.workflowId),
+    ]) {
       expect(history).not.toContain(secret);
     }
   });

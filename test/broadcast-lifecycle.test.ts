@@ -66,7 +66,10 @@ describe('broadcast lifecycle (time-skipping)', () => {
   /** Ends the task the way the provider does at EndTime (deleted), then reports it as the exit callback would. */
   const endTaskAtEndTime = async (handle: Handle, status: BroadcastStatus) => {
     await stack.provider.deleteLivePullToPush({ Region: 'cn-shanghai', TaskId: status.taskId ?? '' });
-    await handle.signal(taskEventSignal, callback(status.taskId ?? '', 'exit', Math.floor((await now()) / 1000), 'OverEndTime'));
+    await handle.signal(
+      taskEventSignal,
+      callback(status.taskId ?? '', 'exit', Math.floor((await now()) / 1000), 'OverEndTime')
+    );
   };
 
   it('runs the happy path over hours in seconds of wall time: one task, created at lead time, gone at the end', async () => {
@@ -90,7 +93,9 @@ describe('broadcast lifecycle (time-skipping)', () => {
       expect(countCalls(stack.sandbox, 'CreateLivePullToPush')).toBe(1);
       expect(liveTasks(stack.sandbox)).toHaveLength(0);
       await historyOf(handle, 'ts-happy-path');
-      process.stdout.write(`happy path: 5 h of schedule in ${(performance.now() - wallStart).toFixed(0)} ms wall time\n`);
+      process.stdout.write(
+        `happy path: 5 h of schedule in ${(performance.now() - wallStart).toFixed(0)} ms wall time\n`
+      );
     });
   });
 
@@ -164,7 +169,11 @@ describe('broadcast lifecycle (time-skipping)', () => {
   it('fails fast on a destination owned by someone else, without retrying or leaving anything', async () => {
     await stack.run(async () => {
       const request = relayRequest(await now(), 60_000, HOUR);
-      const other = await stack.provider.createLivePullToPush({ ...request.relay!, Region: 'cn-shanghai', TaskName: 'someone-else' });
+      const other = await stack.provider.createLivePullToPush({
+        ...request.relay!,
+        Region: 'cn-shanghai',
+        TaskName: 'someone-else',
+      });
       const failure = await failureOf(await start(request));
       expect(failure.type).toBe('DestinationAlreadyInUse');
       expect(failure.message).toContain(request.relay!.DstUrl);

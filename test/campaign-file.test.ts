@@ -8,21 +8,24 @@ const options = { defaultRegion: 'cn-shanghai', now };
 const examples = path.resolve(__dirname, '..', 'examples');
 
 describe('campaign files', () => {
-  it.each(['festival-demo.yaml', 'festival-demo.csv'])('reads the example %s with defaults and relative times', (name) => {
-    const plan = readCampaignFile(path.join(examples, name), options);
-    expect(plan.problems).toEqual([]);
-    expect(plan.campaignId).toMatch(/^festival-demo/);
-    const first = plan.entries[0]!;
-    expect(first.request.relay).toMatchObject({
-      Region: 'cn-shanghai',
-      SourceType: 'live',
-      SourceProtocol: 'rtmp',
-      StartTime: '2026-11-22T12:01:00Z',
-      EndTime: '2026-11-22T12:03:00Z',
-    });
-    expect(first.request.leadTimeSeconds).toBe(30);
-    expect(first.request.labels?.stage).toBe('main');
-  });
+  it.each(['festival-demo.yaml', 'festival-demo.csv'])(
+    'reads the example %s with defaults and relative times',
+    (name) => {
+      const plan = readCampaignFile(path.join(examples, name), options);
+      expect(plan.problems).toEqual([]);
+      expect(plan.campaignId).toMatch(/^festival-demo/);
+      const first = plan.entries[0]!;
+      expect(first.request.relay).toMatchObject({
+        Region: 'cn-shanghai',
+        SourceType: 'live',
+        SourceProtocol: 'rtmp',
+        StartTime: '2026-11-22T12:01:00Z',
+        EndTime: '2026-11-22T12:03:00Z',
+      });
+      expect(first.request.leadTimeSeconds).toBe(30);
+      expect(first.request.labels?.stage).toBe('main');
+    }
+  );
 
   it('reports every problem of a YAML file with its line, entry key and field', () => {
     const text = [
@@ -44,7 +47,9 @@ describe('campaign files', () => {
     expect(found).toEqual(
       expect.arrayContaining(['6 a dst', '9 a key', '9 a end', '11 d dst', '12 e source', '12 e maxRestarts'])
     );
-    expect(formatProblems('cup.yaml', plan.problems)).toContain('cup.yaml:11 [d] dst: same destination as entry "c" (line 10)');
+    expect(formatProblems('cup.yaml', plan.problems)).toContain(
+      'cup.yaml:11 [d] dst: same destination as entry "c" (line 10)'
+    );
     expect(plan.entries.map((e) => e.key)).toEqual(['c', 'd']); // valid ones only, for --skip-invalid
   });
 

@@ -12,7 +12,12 @@ import { submitCampaign } from '../src/campaign/submit';
 import { isoSeconds } from '../src/provider/signing';
 import { WORKFLOWS_PATH } from '../src/temporal/workflow-bundle';
 import type { campaignWorkflow } from '../src/workflows/campaign';
-import { campaignStatusQuery, cancelCampaignUpdate, pauseUpdate, resumeUpdate } from '../src/workflows/campaign-messages';
+import {
+  campaignStatusQuery,
+  cancelCampaignUpdate,
+  pauseUpdate,
+  resumeUpdate,
+} from '../src/workflows/campaign-messages';
 import { statusQuery } from '../src/workflows/messages';
 
 import { relayRequest } from './helpers/broadcasts';
@@ -86,7 +91,7 @@ describe('campaign workflow (time-skipping)', () => {
         `1,000-entry campaign: ${result.runs} runs, ${((performance.now() - wallStart) / 1000).toFixed(1)} s wall time\n`
       );
     });
-  });
+  }, 300_000);
 
   it('pauses task creation, resumes it, and cancels every broadcast leaving no task', async () => {
     await stack.run(async () => {
@@ -107,9 +112,9 @@ describe('campaign workflow (time-skipping)', () => {
       expect(countCalls(stack.sandbox, 'CreateLivePullToPush')).toBe(0);
       await handle.executeUpdate(resumeUpdate, { args: [] });
       const broadcastStates = async () =>
-        Promise.all(entries.map((e) => env.client.workflow.getHandle(`${campaignId}/${e.key}`).query(statusQuery))).then(
-          (all) => all.map((s) => s.state)
-        );
+        Promise.all(
+          entries.map((e) => env.client.workflow.getHandle(`${campaignId}/${e.key}`).query(statusQuery))
+        ).then((all) => all.map((s) => s.state));
       await waitFor(broadcastStates, (states) => states.every((s) => s === 'Created'), 'tasks created after resume');
       expect(countCalls(stack.sandbox, 'CreateLivePullToPush')).toBe(5);
       const cancelled = await handle.executeUpdate(cancelCampaignUpdate, { args: [] });
@@ -122,13 +127,21 @@ describe('campaign workflow (time-skipping)', () => {
     await stack.run(async () => {
       const t0 = await env.currentTimeMs();
       const campaignId = `again-${randomUUID().slice(0, 8)}`;
-      const entries = Array.from({ length: 3 }, (_, i) => ({ key: `k${i}`, line: i + 1, request: relayRequest(t0, HOUR, HOUR) }));
+      const entries = Array.from({ length: 3 }, (_, i) => ({
+        key: `k${i}`,
+        line: i + 1,
+        request: relayRequest(t0, HOUR, HOUR),
+      }));
       const first = await submitCampaign({ client: env.client, taskQueue: stack.taskQueue, campaignId, entries });
       const second = await submitCampaign({ client: env.client, taskQueue: stack.taskQueue, campaignId, entries });
       expect(first).toEqual({ accepted: 3, duplicates: 0 });
       expect(second).toEqual({ accepted: 0, duplicates: 3 });
       const handle = handleOf(campaignId);
-      await waitFor(() => handle.query(campaignStatusQuery), (s) => s.counts.Started === 3, 'started');
+      await waitFor(
+        () => handle.query(campaignStatusQuery),
+        (s) => s.counts.Started === 3,
+        'started'
+      );
       const { total } = await handle.query(campaignStatusQuery);
       expect(total).toBe(3);
       await handle.executeUpdate(cancelCampaignUpdate, { args: [] });
@@ -137,7 +150,12 @@ describe('campaign workflow (time-skipping)', () => {
 });
 
 /** Polls `read` until `done` holds; on time-out the error shows the last value read. */
-async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
+async function waitFor<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  what: string,
+  timeoutMs = 30_000
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   while (Date.now() < deadline) {

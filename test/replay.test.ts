@@ -16,7 +16,16 @@ const files = fs.existsSync(HISTORIES_DIR) ? fs.readdirSync(HISTORIES_DIR).filte
 describe('replay of recorded histories', () => {
   it('has the histories of the main paths committed', () => {
     const names = files.map((f) => path.basename(f, '.json'));
-    expect(names).toEqual(expect.arrayContaining(['e2e-happy-path', 'e2e-worker-replaced', 'ts-happy-path', 'ts-cancel-after-creation', 'ts-restarts-exhausted', 'ts-legacy']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'e2e-happy-path',
+        'e2e-worker-replaced',
+        'ts-happy-path',
+        'ts-cancel-after-creation',
+        'ts-restarts-exhausted',
+        'ts-legacy',
+      ])
+    );
   });
 
   it('replays every one without nondeterminism', async () => {

@@ -69,7 +69,10 @@ export async function startBroadcast(
   });
   if (!normalized || violations.length > 0) throw new InvalidBroadcastRequestError(violations);
   try {
-    return await options.client.workflow.start<typeof broadcastWorkflow>('broadcastWorkflow', broadcastStartOptions(normalized, options));
+    return await options.client.workflow.start<typeof broadcastWorkflow>(
+      'broadcastWorkflow',
+      broadcastStartOptions(normalized, options)
+    );
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
       throw new BroadcastAlreadyExistsError(`a broadcast with id ${options.workflowId} already exists`);

@@ -54,7 +54,14 @@ const FIELD_NAMES: Record<string, string> = {
 };
 
 const KEY_RULE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
-const NUMERIC = new Set(['leadTimeSeconds', 'maxRestarts', 'reconcileAfterSeconds', 'retryInterval', 'retryCount', 'repeatNumber']);
+const NUMERIC = new Set([
+  'leadTimeSeconds',
+  'maxRestarts',
+  'reconcileAfterSeconds',
+  'retryInterval',
+  'retryCount',
+  'repeatNumber',
+]);
 
 type Raw = Record<string, unknown>;
 interface RawEntry {
@@ -85,7 +92,11 @@ function toRequest(fields: Raw, defaults: Raw, campaignId: string | undefined, n
   const relay: Partial<RelaySpec> = {
     Region: get('region') as string | undefined,
     SourceType: (get('sourceType') ?? 'live') as RelaySpec['SourceType'],
-    SourceUrls: Array.isArray(sources) ? (sources as string[]) : typeof sources === 'string' ? sources.split('|') : (sources as never),
+    SourceUrls: Array.isArray(sources)
+      ? (sources as string[])
+      : typeof sources === 'string'
+        ? sources.split('|')
+        : (sources as never),
     DstUrl: get('dst') as string,
     StartTime: get('start') as string,
     EndTime: get('end') as string,
@@ -101,13 +112,18 @@ function toRequest(fields: Raw, defaults: Raw, campaignId: string | undefined, n
     relay: relay as RelaySpec,
     ...(get('leadTimeSeconds') !== undefined ? { leadTimeSeconds: get('leadTimeSeconds') as number } : {}),
     ...(maxRestarts !== undefined ? { restartPolicy: { maxRestarts: maxRestarts as number } } : {}),
-    ...(get('reconcileAfterSeconds') !== undefined ? { reconcileAfterSeconds: get('reconcileAfterSeconds') as number } : {}),
+    ...(get('reconcileAfterSeconds') !== undefined
+      ? { reconcileAfterSeconds: get('reconcileAfterSeconds') as number }
+      : {}),
     ...(Object.keys(labels).length > 0 ? { labels } : {}),
     ...(campaignId ? { campaignId } : {}),
   };
 }
 
-function readStructured(text: string, format: 'yaml' | 'json'): { header: Raw; entries: RawEntry[]; problems: CampaignProblem[] } {
+function readStructured(
+  text: string,
+  format: 'yaml' | 'json'
+): { header: Raw; entries: RawEntry[]; problems: CampaignProblem[] } {
   if (format === 'json') {
     // YAML would accept JSON with trailing commas: hold JSON files to JSON's own grammar.
     try {
@@ -115,7 +131,11 @@ function readStructured(text: string, format: 'yaml' | 'json'): { header: Raw; e
     } catch (err) {
       const position = Number(/position (\d+)/.exec((err as Error).message)?.[1] ?? 0);
       const line = text.slice(0, position).split('\n').length;
-      return { header: {}, entries: [], problems: [{ line, field: 'file', rule: `not valid JSON: ${(err as Error).message}` }] };
+      return {
+        header: {},
+        entries: [],
+        problems: [{ line, field: 'file', rule: `not valid JSON: ${(err as Error).message}` }],
+      };
     }
   }
   const lineCounter = new LineCounter();
@@ -130,11 +150,19 @@ function readStructured(text: string, format: 'yaml' | 'json'): { header: Raw; e
   if (problems.length > 0) return { header: {}, entries: [], problems };
   const root = doc.toJS() as Raw | null;
   if (!root || typeof root !== 'object' || Array.isArray(root) || !isMap(doc.contents)) {
-    return { header: {}, entries: [], problems: [{ line: 1, field: 'file', rule: 'must be a mapping with a broadcasts list' }] };
+    return {
+      header: {},
+      entries: [],
+      problems: [{ line: 1, field: 'file', rule: 'must be a mapping with a broadcasts list' }],
+    };
   }
   const seq = doc.contents.get('broadcasts', true);
   if (!isSeq(seq)) {
-    return { header: root, entries: [], problems: [{ line: lineAt(doc.contents, 1), field: 'broadcasts', rule: 'required: a list of entries' }] };
+    return {
+      header: root,
+      entries: [],
+      problems: [{ line: lineAt(doc.contents, 1), field: 'broadcasts', rule: 'required: a list of entries' }],
+    };
   }
   const entries = seq.items.map((item, index) => {
     const line = lineAt(item as Node, 1);
@@ -162,7 +190,11 @@ function readCsv(text: string): { header: Raw; entries: RawEntry[]; problems: Ca
     rows = parseCsv(text, { columns: true, comment: '#', skip_empty_lines: true, trim: true, info: true });
   } catch (err) {
     const line = (err as { lines?: number }).lines ?? 1;
-    return { header: {}, entries: [], problems: [{ line, field: 'file', rule: `not valid CSV: ${(err as Error).message}` }] };
+    return {
+      header: {},
+      entries: [],
+      problems: [{ line, field: 'file', rule: `not valid CSV: ${(err as Error).message}` }],
+    };
   }
   const entries = rows.map(({ record, info }) => {
     const fields: Raw = {};
@@ -196,7 +228,8 @@ export function parseCampaign(fileName: string, text: string, options: ParseCamp
 
   for (const raw of read.entries) {
     const key = String(raw.fields.key ?? '');
-    const problem = (field: string, rule: string) => problems.push({ line: raw.lineOf(field), key: key || undefined, field, rule });
+    const problem = (field: string, rule: string) =>
+      problems.push({ line: raw.lineOf(field), key: key || undefined, field, rule });
     if ('__invalid' in raw.fields) {
       problem('entry', 'must be a mapping of fields');
       continue;
@@ -226,7 +259,9 @@ function overlappingDestinations(entries: CampaignEntry[]): CampaignProblem[] {
   }
   const problems: CampaignProblem[] = [];
   for (const group of byDst.values()) {
-    const sorted = [...group].sort((a, b) => Date.parse(a.request.relay!.StartTime) - Date.parse(b.request.relay!.StartTime));
+    const sorted = [...group].sort(
+      (a, b) => Date.parse(a.request.relay!.StartTime) - Date.parse(b.request.relay!.StartTime)
+    );
     for (let i = 1; i < sorted.length; i++) {
       const prev = sorted[i - 1]!;
       const cur = sorted[i]!;
@@ -248,7 +283,5 @@ export function readCampaignFile(file: string, options: ParseCampaignOptions): C
 }
 
 export function formatProblems(fileName: string, problems: CampaignProblem[]): string {
-  return problems
-    .map((p) => `${fileName}:${p.line}${p.key ? ` [${p.key}]` : ''} ${p.field}: ${p.rule}`)
-    .join('\n');
+  return problems.map((p) => `${fileName}:${p.line}${p.key ? ` [${p.key}]` : ''} ${p.field}: ${p.rule}`).join('\n');
 }

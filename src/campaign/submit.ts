@@ -27,29 +27,31 @@ export class CampaignFinishedError extends Error {
 
 export async function submitCampaign(options: SubmitCampaignOptions): Promise<AddEntriesResult> {
   const { client, campaignId, entries } = options;
-  const handle = await client.workflow.start('campaignWorkflow', {
-    taskQueue: options.taskQueue,
-    workflowId: campaignId,
-    args: [
-      {
-        campaignId,
-        maxConcurrentStarts: options.maxConcurrentStarts,
-        continueAsNewAfterEvents: options.continueAsNewAfterEvents,
-        continueAsNewAfterStarts: options.continueAsNewAfterStarts,
-        maxPendingEntries: options.maxPendingEntries,
-      },
-    ],
-    // Same file again: join the running campaign; a finished one is never started twice under one ID.
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    typedSearchAttributes: [{ key: CampaignIdKey, value: campaignId }],
-    staticSummary: `campaign ${campaignId}: ${entries.length} broadcasts`,
-  }).catch((err: Error) => {
-    if (err.name === 'WorkflowExecutionAlreadyStartedError') {
-      throw new CampaignFinishedError(`campaign ${campaignId} has already finished; choose a new campaign id`);
-    }
-    throw err;
-  });
+  const handle = await client.workflow
+    .start('campaignWorkflow', {
+      taskQueue: options.taskQueue,
+      workflowId: campaignId,
+      args: [
+        {
+          campaignId,
+          maxConcurrentStarts: options.maxConcurrentStarts,
+          continueAsNewAfterEvents: options.continueAsNewAfterEvents,
+          continueAsNewAfterStarts: options.continueAsNewAfterStarts,
+          maxPendingEntries: options.maxPendingEntries,
+        },
+      ],
+      // Same file again: join the running campaign; a finished one is never started twice under one ID.
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      typedSearchAttributes: [{ key: CampaignIdKey, value: campaignId }],
+      staticSummary: `campaign ${campaignId}: ${entries.length} broadcasts`,
+    })
+    .catch((err: Error) => {
+      if (err.name === 'WorkflowExecutionAlreadyStartedError') {
+        throw new CampaignFinishedError(`campaign ${campaignId} has already finished; choose a new campaign id`);
+      }
+      throw err;
+    });
   const total: AddEntriesResult = { accepted: 0, duplicates: 0 };
   for (let i = 0; i < entries.length || i === 0; i += ENTRIES_PER_UPDATE) {
     const chunk = entries.slice(i, i + ENTRIES_PER_UPDATE);

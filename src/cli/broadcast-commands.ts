@@ -164,4 +164,3 @@ export function addBroadcastCommands(program: Command): void {
     .option('--start <iso>', 'new StartTime')
     .option('--end <iso>', 'new EndTime');
 }
-

@@ -91,7 +91,7 @@ export function addCampaignCommands(program: Command): void {
   campaign
     .command('start <file>')
     .description('validate a YAML/CSV/JSON campaign file and start every broadcast in it')
-    .option('--id <campaignId>', 'campaign ID (default: the file\'s `campaign:` field)')
+    .option('--id <campaignId>', "campaign ID (default: the file's `campaign:` field)")
     .option('--dry-run', 'validate and print the plan; start nothing')
     .option('--skip-invalid', 'start the valid entries and report the invalid ones')
     .option('--concurrency <n>', 'broadcast starts in flight at once (default 20)')
@@ -99,11 +99,17 @@ export function addCampaignCommands(program: Command): void {
     .action(async (file: string, flags: StartFlags) => {
       const settings = loadSettings();
       const plan = planFor(file, flags, settings.ALIYUN_REGION);
-      if (plan.problems.length > 0) process.stderr.write(`skipping invalid entries:\n${formatProblems(file, plan.problems)}\n`);
+      if (plan.problems.length > 0)
+        process.stderr.write(`skipping invalid entries:\n${formatProblems(file, plan.problems)}\n`);
       if (flags.dryRun) {
         const out = {
           campaignId: plan.campaignId,
-          entries: plan.entries.map((e) => ({ key: e.key, line: e.line, start: e.request.relay?.StartTime, dst: e.request.relay?.DstUrl })),
+          entries: plan.entries.map((e) => ({
+            key: e.key,
+            line: e.line,
+            start: e.request.relay?.StartTime,
+            dst: e.request.relay?.DstUrl,
+          })),
           problems: plan.problems,
         };
         if (flags.json) return printJson(out);
@@ -116,9 +122,13 @@ export function addCampaignCommands(program: Command): void {
         throw new UsageError('--concurrency: an integer from 1 to 500');
       }
       await withClient(async ({ client, namespace }) => {
-        const bar = flags.json || !process.stderr.isTTY
-          ? undefined
-          : new cliProgress.SingleBar({ format: 'starting {bar} {value}/{total} entries', hideCursor: true }, cliProgress.Presets.shades_classic);
+        const bar =
+          flags.json || !process.stderr.isTTY
+            ? undefined
+            : new cliProgress.SingleBar(
+                { format: 'starting {bar} {value}/{total} entries', hideCursor: true },
+                cliProgress.Presets.shades_classic
+              );
         bar?.start(plan.entries.length, 0);
         const result = await submitCampaign({
           client,
@@ -129,7 +139,8 @@ export function addCampaignCommands(program: Command): void {
           onProgress: (sent) => bar?.update(sent),
         }).finally(() => bar?.stop());
         const link = webUiLink(uiBase(), namespace, plan.campaignId);
-        if (flags.json) return printJson({ campaignId: plan.campaignId, ...result, skipped: plan.problems.length, webUi: link });
+        if (flags.json)
+          return printJson({ campaignId: plan.campaignId, ...result, skipped: plan.problems.length, webUi: link });
         process.stdout.write(
           `campaign ${plan.campaignId}: ${result.accepted} new, ${result.duplicates} already there` +
             `${plan.problems.length ? `, ${plan.problems.length} invalid skipped` : ''}\nWeb UI: ${link}\n`
@@ -166,7 +177,9 @@ export function addCampaignCommands(program: Command): void {
       .description(description)
       .addOption(json())
       .action(async (campaignId: string, flags: { json?: boolean }) => {
-        const status = await withClient(({ client }) => client.workflow.getHandle(campaignId).executeUpdate(update, { args: [] }));
+        const status = await withClient(({ client }) =>
+          client.workflow.getHandle(campaignId).executeUpdate(update, { args: [] })
+        );
         if (flags.json) printJson(status);
         else process.stdout.write(`${formatCampaignTable(status)}\n`);
       });
@@ -174,7 +187,7 @@ export function addCampaignCommands(program: Command): void {
 
   program
     .command('list')
-    .description('campaigns (or one campaign\'s broadcasts) from Temporal visibility')
+    .description("campaigns (or one campaign's broadcasts) from Temporal visibility")
     .option('--campaign <campaignId>', 'list the broadcasts of this campaign')
     .option('--limit <n>', 'at most this many rows', '50')
     .addOption(json())
@@ -186,7 +199,12 @@ export function addCampaignCommands(program: Command): void {
       await withClient(async ({ client }) => {
         for await (const wf of client.workflow.list({ query, pageSize: 100 })) {
           const state = wf.typedSearchAttributes.getAll().find((p) => p.key.name === 'BroadcastState')?.value;
-          rows.push({ id: wf.workflowId, status: wf.status.name, ...(state ? { state: String(state) } : {}), start: wf.startTime.toISOString() });
+          rows.push({
+            id: wf.workflowId,
+            status: wf.status.name,
+            ...(state ? { state: String(state) } : {}),
+            start: wf.startTime.toISOString(),
+          });
           if (rows.length >= Number(flags.limit)) break;
         }
       });

@@ -280,9 +280,13 @@ export async function broadcastWorkflow(request: BroadcastRequest): Promise<Broa
     await waitUntil(() => startMs() - leadMs, 'wait for lead time');
     if (held) {
       transition('Scheduled', 'held: campaign paused');
-      await condition(() => !held || cancelReason !== undefined || Date.now() >= endMs(), Math.max(endMs() - Date.now(), 1), {
-        summary: 'held by campaign pause',
-      });
+      await condition(
+        () => !held || cancelReason !== undefined || Date.now() >= endMs(),
+        Math.max(endMs() - Date.now(), 1),
+        {
+          summary: 'held by campaign pause',
+        }
+      );
       if (cancelReason) throw new CancelRequested();
     }
     if (endMs() <= Date.now()) {
@@ -316,7 +320,12 @@ export async function broadcastWorkflow(request: BroadcastRequest): Promise<Broa
     transition('Failed', status.failure);
     await finish();
     if (cause instanceof ApplicationFailure) {
-      throw ApplicationFailure.create({ message: cause.message, type: cause.type ?? undefined, nonRetryable: true, details: cause.details as unknown[] });
+      throw ApplicationFailure.create({
+        message: cause.message,
+        type: cause.type ?? undefined,
+        nonRetryable: true,
+        details: cause.details as unknown[],
+      });
     }
     throw err;
   }

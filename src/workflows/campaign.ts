@@ -141,7 +141,9 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSt
     const rows = Object.entries(s.counts)
       .map(([state, n]) => `| ${state} | ${n} |`)
       .join('\n');
-    setCurrentDetails(`**${s.phase}** · ${s.total} broadcasts · ${s.pending} not started\n\n| state | count |\n|---|---|\n${rows}`);
+    setCurrentDetails(
+      `**${s.phase}** · ${s.total} broadcasts · ${s.pending} not started\n\n| state | count |\n|---|---|\n${rows}`
+    );
   }
 
   const openBroadcasts = () =>
@@ -149,7 +151,9 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSt
       .filter(([, state]) => !isFinal(state))
       .map(([id]) => id);
   const control = (workflowIds: string[], action: ControlInput['action']) =>
-    workflowIds.length === 0 ? Promise.resolve(0) : controlBroadcasts({ workflowIds, action, concurrency: maxConcurrentStarts });
+    workflowIds.length === 0
+      ? Promise.resolve(0)
+      : controlBroadcasts({ workflowIds, action, concurrency: maxConcurrentStarts });
 
   setHandler(campaignStatusQuery, status);
   setHandler(broadcastStateSignal, ({ workflowId, state }) => {

@@ -13,7 +13,12 @@ export const HISTORIES_DIR = path.resolve(__dirname, '..', 'histories');
  */
 export async function historyOf(handle: WorkflowHandle, name: string): Promise<string> {
   const history = await handle.fetchHistory();
-  const json = JSON.stringify(temporal.api.history.v1.History.toObject(history as temporal.api.history.v1.History, { longs: String, bytes: String }));
+  const json = JSON.stringify(
+    temporal.api.history.v1.History.toObject(history as temporal.api.history.v1.History, {
+      longs: String,
+      bytes: String,
+    })
+  );
   if (process.env.RECORD_HISTORIES === '1') {
     fs.mkdirSync(HISTORIES_DIR, { recursive: true });
     fs.writeFileSync(path.join(HISTORIES_DIR, `${name}.json`), json);

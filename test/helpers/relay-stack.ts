@@ -64,7 +64,9 @@ export async function startRelayStack(env: TestWorkflowEnvironment, options: Rel
       callbackSecret: options.callbackBaseUrl ? TEST_CALLBACK_SECRET : undefined,
       defaultRegion: 'cn-shanghai',
     },
-    workflowSource: options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH },
+    workflowSource: options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: WORKFLOWS_PATH },
   });
   return {
     sandbox,
