@@ -9,7 +9,7 @@ import { startCallbackService } from './callbacks/service';
 import { loadConfiguration, type Configuration } from './config/load';
 import { ConfigError, usesSandbox } from './config/settings';
 import { LiveClient } from './provider/client';
-import { DEMO_ACCESS_KEY, startSandbox } from './sandbox';
+import { DEMO_ACCESS_KEY, parseAccessKeys, startSandbox } from './sandbox';
 import { describeBinaries, ensureTemporalBinaries } from './temporal/binaries';
 import { DevServerError, startDevServer } from './temporal/dev-server';
 import { chooseWorkflowSource } from './temporal/workflow-bundle';
@@ -105,16 +105,26 @@ export async function runMain(options: MainOptions = {}): Promise<void> {
     let credentials = { id: settings.ALIYUN_ACCESS_KEY_ID, secret: settings.ALIYUN_ACCESS_KEY_SECRET };
     let endpoint = settings.ALIYUN_ENDPOINT;
     if (usesSandbox(settings)) {
+      // The worker signs with the first configured sandbox pair; the demo pair (printed) when none is configured.
+      const configuredKeys = parseAccessKeys(process.env.SANDBOX_ACCESS_KEYS);
+      const [sandboxKeyId, sandboxSecret] = Object.entries(configuredKeys ?? {})[0] ?? [
+        SANDBOX_DEMO_KEY.id,
+        SANDBOX_DEMO_KEY.secret,
+      ];
       const sandbox = await startSandbox({
         port: settings.SANDBOX_PORT,
-        accessKeys: { [SANDBOX_DEMO_KEY.id]: SANDBOX_DEMO_KEY.secret },
+        accessKeys: configuredKeys ?? { [SANDBOX_DEMO_KEY.id]: SANDBOX_DEMO_KEY.secret },
         timeScale: settings.SANDBOX_TIME_SCALE,
       });
       stops.push(() => sandbox.close());
       checkStopping();
-      credentials = SANDBOX_DEMO_KEY;
+      credentials = { id: sandboxKeyId, secret: sandboxSecret };
       endpoint = sandbox.url;
-      say(`Provider sandbox:    ${sandbox.url} (demo key ${SANDBOX_DEMO_KEY.id} / ${SANDBOX_DEMO_KEY.secret})`);
+      say(
+        configuredKeys
+          ? `Provider sandbox:    ${sandbox.url} (key ${sandboxKeyId} from SANDBOX_ACCESS_KEYS)`
+          : `Provider sandbox:    ${sandbox.url} (demo key ${SANDBOX_DEMO_KEY.id} / ${SANDBOX_DEMO_KEY.secret})`
+      );
     } else {
       say(`Provider: ${endpoint ?? `Alibaba Cloud (${settings.ALIYUN_REGION})`} as ${settings.ALIYUN_ACCESS_KEY_ID}`);
     }

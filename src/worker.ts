@@ -79,5 +79,10 @@ export async function connectWorker(
 
 if (require.main === module) {
   // Stand-alone mode (production image): everything from the environment, nothing embedded.
-  void import('./main').then(({ runMain }) => runMain({ embedded: false }));
+  import('./main')
+    .then(({ runMain }) => runMain({ embedded: false }))
+    .catch((err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    });
 }

@@ -11,7 +11,7 @@ async function run(): Promise<void> {
   const address = temporal.address ?? '127.0.0.1:7233';
   const service = await startCallbackService({
     port: settings.CALLBACK_PORT,
-    host: process.env.CALLBACK_HOST ?? (settings.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1'),
+    host: settings.CALLBACK_HOST ?? (settings.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1'),
     secret: settings.CALLBACK_SECRET,
     connection: { ...temporal.connectionOptions, address },
     namespace: temporal.namespace,
