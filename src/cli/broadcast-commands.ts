@@ -6,6 +6,7 @@ import { Option, type Command } from 'commander';
 import YAML from 'yaml';
 
 import { startBroadcast } from '../broadcast/start';
+import { InvalidBroadcastRequestError, validateBroadcastRequest } from '../broadcast/validation';
 import { loadSettings } from '../config/settings';
 import type { BroadcastRequest, BroadcastStatus } from '../shared/broadcast';
 import { cancelUpdate, rescheduleUpdate, restartUpdate, statusQuery, stopUpdate } from '../workflows/messages';
@@ -19,13 +20,18 @@ function readRequestFile(file: string): BroadcastRequest {
   } catch (err) {
     throw new UsageError(`--file: cannot read ${file} (${(err as NodeJS.ErrnoException).code})`);
   }
+  let parsed: unknown;
   try {
-    return (file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text)) as BroadcastRequest;
+    parsed = file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
   } catch (err) {
     throw new UsageError(
       `--file: ${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`
     );
   }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new UsageError(`--file: ${file} must hold a mapping (relay:, leadTimeSeconds:, …)`);
+  }
+  return parsed as BroadcastRequest;
 }
 
 interface StartFlags {
@@ -44,14 +50,18 @@ interface StartFlags {
   json?: boolean;
 }
 
-function integerFlag(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^-?\d+$/.test(value)) throw new UsageError(`--${name}: must be an integer, got "${value}"`);
-  return Number(value);
-}
-
-/** Flags override the file; the result is validated as a whole by startBroadcast. */
-function requestFromFlags(flags: StartFlags): BroadcastRequest {
+/**
+ * Flags override the file. Problems with the flags themselves (a non-integer --lead-time, a --label without `=`) are
+ * returned, not thrown, so they can be reported together with the request's own violations in one message.
+ */
+function requestFromFlags(flags: StartFlags): { request: BroadcastRequest; problems: string[] } {
+  const problems: string[] = [];
+  const integerFlag = (name: string, value: string | undefined): number | undefined => {
+    if (value === undefined) return undefined;
+    if (/^-?\d+$/.test(value.trim())) return Number(value);
+    problems.push(`--${name}: must be an integer, got "${value}"`);
+    return undefined;
+  };
   const base: BroadcastRequest = flags.file ? readRequestFile(flags.file) : {};
   const relay = { ...(base.relay ?? {}) } as Partial<NonNullable<BroadcastRequest['relay']>>;
   if (flags.source) relay.SourceUrls = flags.source;
@@ -66,19 +76,19 @@ function requestFromFlags(flags: StartFlags): BroadcastRequest {
   const labels = { ...(base.labels ?? {}) };
   for (const pair of flags.label ?? []) {
     const [key, ...rest] = pair.split('=');
-    if (!key || rest.length === 0) throw new UsageError(`--label: expected key=value, got "${pair}"`);
-    labels[key] = rest.join('=');
+    if (!key || rest.length === 0) problems.push(`--label: expected key=value, got "${pair}"`);
+    else labels[key] = rest.join('=');
   }
-  return {
+  const leadTimeSeconds = integerFlag('lead-time', flags.leadTime);
+  const maxRestarts = integerFlag('max-restarts', flags.maxRestarts);
+  const request: BroadcastRequest = {
     ...base,
     ...(base.flavour === 'legacy' ? {} : { relay: relay as BroadcastRequest['relay'] }),
-    leadTimeSeconds: integerFlag('lead-time', flags.leadTime) ?? base.leadTimeSeconds,
-    restartPolicy:
-      flags.maxRestarts !== undefined
-        ? { maxRestarts: integerFlag('max-restarts', flags.maxRestarts) ?? 0 }
-        : base.restartPolicy,
+    leadTimeSeconds: leadTimeSeconds ?? base.leadTimeSeconds,
+    restartPolicy: maxRestarts !== undefined ? { maxRestarts } : base.restartPolicy,
     ...(Object.keys(labels).length > 0 ? { labels } : {}),
   };
+  return { request, problems };
 }
 
 function printStatus(status: BroadcastStatus, json: boolean): void {
@@ -117,7 +127,12 @@ export function addBroadcastCommands(program: Command): void {
     .addOption(json())
     .action(async (flags: StartFlags) => {
       const settings = loadSettings();
-      const request = requestFromFlags(flags);
+      const { request, problems } = requestFromFlags(flags);
+      if (problems.length > 0) {
+        // Every problem in one message: the flags' own and the request's (nothing starts).
+        const { violations } = validateBroadcastRequest(request, { defaultRegion: settings.ALIYUN_REGION });
+        throw new InvalidBroadcastRequestError([...problems, ...violations]);
+      }
       const handle = await withClient(({ client }) =>
         startBroadcast({
           client,
