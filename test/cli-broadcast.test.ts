@@ -1,0 +1,212 @@
+/**
+ * The client script's `broadcast` commands as a real process (ts-node over src/client.ts), against a dev server,
+ * the provider sandbox, the callback service and the relay workers started here.
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode } from '@temporalio/worker';
+
+import { startCallbackService, type RunningCallbackService } from '../src/callbacks/service';
+import type { BroadcastStatus } from '../src/shared/broadcast';
+import { WORKFLOWS_PATH } from '../src/temporal/workflow-bundle';
+import type { broadcastWorkflow } from '../src/workflows/broadcast';
+
+import { isoIn, runCli, runCliJson, runCliOk, waitFor, type CliTarget } from './helpers/cli';
+import { startRelayStack, TEST_CALLBACK_SECRET, type RelayStack } from './helpers/relay-stack';
+import { createDevEnv } from './helpers/temporal';
+
+jest.setTimeout(180_000);
+
+describe('client script: broadcast commands (real process, dev server, sandbox, callbacks)', () => {
+  let env: TestWorkflowEnvironment;
+  let callbacks: RunningCallbackService;
+  let stack: RelayStack;
+  let running: Promise<void>;
+  let target: CliTarget;
+  let dir: string;
+
+  beforeAll(async () => {
+    env = await createDevEnv();
+    const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: undefined });
+    callbacks = await startCallbackService({ port: 0, secret: TEST_CALLBACK_SECRET, client: env.client });
+    stack = await startRelayStack(env, {
+      taskQueue: `cli-bc-${randomUUID()}`,
+      callbackBaseUrl: callbacks.url,
+      workflowBundle: bundle,
+    });
+    running = stack.workers.run();
+    target = { address: env.address, taskQueue: stack.taskQueue };
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-broadcast-'));
+  });
+  afterAll(async () => {
+    stack?.workers.shutdown();
+    await running;
+    await stack?.close();
+    await callbacks?.close();
+    await env?.teardown();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const handleOf = (id: string) => env.client.workflow.getHandle<typeof broadcastWorkflow>(id);
+  const tasksTo = (dst: string) => stack.sandbox.tasks().filter((t) => t.DstUrl === dst);
+  const dstFor = (id: string) => `rtmp://ingest.example.com/app/${id}`;
+  const status = (id: string) => runCliJson<BroadcastStatus>(target, ['broadcast', 'status', id]);
+
+  it('starts from flags, shows status (human and --json), and completes through real callbacks', async () => {
+    const id = `cli-flags-${randomUUID().slice(0, 8)}`;
+    const started = await runCliOk(target, [
+      'broadcast',
+      'start',
+      '--id',
+      id,
+      '--source',
+      'rtmp://source.example.com/live/feed',
+      '--dst',
+      dstFor(id),
+      '--start',
+      isoIn(6_000),
+      '--end',
+      isoIn(11_000),
+      '--lead-time',
+      '2',
+      '--label',
+      'event=cli-test',
+    ]);
+    expect(started.stdout).toBe(`started broadcast ${id}\n`);
+
+    const human = await runCliOk(target, ['broadcast', 'status', id]);
+    expect(human.stdout).toMatch(/^state: +(Scheduled|Creating|Created|Running)/m);
+    expect(human.stdout).toMatch(/^task: +\S+ \(\S+\)$/m);
+    expect(human.stdout).toMatch(/^transitions:\n {2}\S+ {2}Scheduled/m);
+
+    const result = await handleOf(id).result();
+    expect(result.state).toBe('Completed');
+    const final = await status(id);
+    expect(final.state).toBe('Completed');
+    expect(final.taskId).toBeDefined();
+    expect(final.transitions.map((t) => t.state)).toEqual(expect.arrayContaining(['Running', 'Completed']));
+    expect(tasksTo(dstFor(id))).toHaveLength(1);
+    expect(tasksTo(dstFor(id)).filter((t) => !t.deleted)).toHaveLength(0);
+  });
+
+  it('starts from a YAML file with flags overriding it, reschedules and cancels (no task left)', async () => {
+    const id = `cli-file-${randomUUID().slice(0, 8)}`;
+    const file = path.join(dir, `${id}.yaml`);
+    // The file's window is an hour away with a lead time of two: the task is created at once and stays idle.
+    fs.writeFileSync(
+      file,
+      [
+        'relay:',
+        '  SourceType: live',
+        '  SourceProtocol: rtmp',
+        '  SourceUrls: [rtmp://source.example.com/live/from-file]',
+        `  DstUrl: rtmp://ingest.example.com/app/overridden-${id}`,
+        `  StartTime: '${isoIn(3_600_000)}'`,
+        `  EndTime: '${isoIn(7_200_000)}'`,
+        'leadTimeSeconds: 7200',
+        'restartPolicy: { maxRestarts: 1 }',
+        'labels: { event: cup-final }',
+        '',
+      ].join('\n')
+    );
+    const newEnd = isoIn(5_400_000);
+    const json = await runCliJson<{ workflowId: string; runId: string }>(target, [
+      'broadcast',
+      'start',
+      '--id',
+      id,
+      '--file',
+      file,
+      '--dst',
+      dstFor(id),
+      '--end',
+      newEnd,
+    ]);
+    expect(json).toEqual({ workflowId: id, runId: expect.any(String) });
+
+    const created = await waitFor('the task to be created', async () => {
+      const s = await handleOf(id).query('status');
+      return (s as BroadcastStatus).state === 'Created' ? (s as BroadcastStatus) : undefined;
+    });
+    expect(created.endTime).toBe(newEnd); // --end overrode the file
+    const tasks = tasksTo(dstFor(id)); // --dst overrode the file
+    expect(tasks).toHaveLength(1);
+    expect(tasks[0]!.SourceUrls).toEqual(['rtmp://source.example.com/live/from-file']); // the rest came from the file
+    expect(stack.sandbox.tasks().filter((t) => t.DstUrl.includes(`overridden-${id}`))).toHaveLength(0);
+
+    const later = isoIn(6_000_000);
+    const rescheduled = await runCliJson<BroadcastStatus>(target, ['broadcast', 'reschedule', id, '--end', later]);
+    expect(rescheduled.endTime).toBe(later);
+    expect(tasksTo(dstFor(id))[0]!.EndTime).toBe(later); // after creation: UpdateLivePullToPush
+
+    const cancelled = await runCliOk(target, ['broadcast', 'cancel', id, '--reason', 'rained off']);
+    expect(cancelled.stdout).toMatch(/^state: +Cancelled/m);
+    const result = await handleOf(id).result();
+    expect(result.state).toBe('Cancelled');
+    expect(tasksTo(dstFor(id))).toHaveLength(1);
+    expect(tasksTo(dstFor(id)).filter((t) => !t.deleted)).toHaveLength(0);
+  });
+
+  it('rejects bad input with exit code 2, every bad field in one message, and starts nothing', async () => {
+    const id = `cli-bad-${randomUUID().slice(0, 8)}`;
+    const bad = await runCli(target, [
+      'broadcast',
+      'start',
+      '--id',
+      id,
+      '--source',
+      'ftp://source.example.com/live/feed',
+      '--dst',
+      'http://ingest.example.com/app/x',
+      '--start',
+      'tomorrow',
+      '--end',
+      '2020-01-01T00:00:00Z',
+      '--lead-time',
+      'soon',
+      '--max-restarts',
+      '99',
+      '--label',
+      'no-equals-sign',
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toBe('');
+    const lines = bad.stderr.split('\n');
+    expect(lines[0]).toMatch(/^error: Invalid broadcast request:/);
+    for (const field of [
+      '--lead-time',
+      '--label',
+      'restartPolicy.maxRestarts',
+      'relay.SourceUrls',
+      'relay.DstUrl',
+      'relay.StartTime',
+      'relay.EndTime',
+    ]) {
+      expect(lines.filter((l) => l.startsWith(`  - ${field}`))).not.toHaveLength(0);
+    }
+    await expect(handleOf(id).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+
+    // Usage errors are bad input too: a missing required flag, an unknown one, a reschedule with nothing to move.
+    const [noId, unknown, noTimes] = await Promise.all([
+      runCli(target, ['broadcast', 'start', '--dst', dstFor(id)]),
+      runCli(target, ['broadcast', 'status', id, '--colour']),
+      runCli(target, ['broadcast', 'reschedule', id]),
+    ]);
+    expect([noId.code, unknown.code, noTimes.code]).toEqual([2, 2, 2]);
+    expect(noId.stderr).toContain("'--id <id>' not specified");
+    expect(unknown.stderr).toContain("unknown option '--colour'");
+    expect(noTimes.stderr).toContain('give --start and/or --end');
+    await expect(handleOf(id).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    expect(stack.sandbox.tasks().filter((t) => t.DstUrl.includes('/app/x'))).toHaveLength(0);
+
+    // A broadcast that does not exist: the operation fails (exit 1), with a clear message.
+    const missing = await runCli(target, ['broadcast', 'status', `no-such-${id}`]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^error: not found/);
+  });
+});

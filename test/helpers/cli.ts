@@ -1,0 +1,106 @@
+/**
+ * Runs the real client script (`npm run client -- …`, i.e. ts-node over src/client.ts) as a child process against
+ * a Temporal server, the way a user's shell would.
+ */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliTarget {
+  /** host:port of the Temporal frontend. */
+  address: string;
+  namespace?: string;
+  taskQueue: string;
+  /** Extra environment for the child. */
+  env?: Record<string, string>;
+}
+
+/** The environment of the child: the caller's, minus any Temporal profile or cloud setting that could leak in. */
+function childEnv(target: CliTarget): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (key.startsWith('TEMPORAL_') || key.startsWith('ALIYUN_')) continue;
+    env[key] = value;
+  }
+  return {
+    ...env,
+    TEMPORAL_ADDRESS: target.address,
+    TEMPORAL_NAMESPACE: target.namespace ?? 'default',
+    TEMPORAL_TASK_QUEUE: target.taskQueue,
+    ALIYUN_REGION: 'cn-shanghai',
+    LOG_LEVEL: 'WARN',
+    ...target.env,
+  };
+}
+
+/** `npm run client -- <args>`; resolves with the exit code and both outputs (never rejects on a non-zero exit). */
+export function runCli(target: CliTarget, args: string[]): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['-r', 'ts-node/register/transpile-only', 'src/client.ts', ...args],
+      { cwd: REPO_ROOT, env: childEnv(target), timeout: 120_000, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== 'number') {
+          reject(new Error(`client ${args.join(' ')} did not run: ${error.message}\n${stderr}`));
+          return;
+        }
+        resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
+      }
+    );
+  });
+}
+
+/** Runs the client and expects exit code 0; the failure message carries both outputs. */
+export async function runCliOk(target: CliTarget, args: string[]): Promise<CliResult> {
+  const result = await runCli(target, args);
+  if (result.code !== 0) {
+    throw new Error(
+      `client ${args.join(' ')} exited ${result.code}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`
+    );
+  }
+  return result;
+}
+
+/** Runs the client with `--json` appended and parses its output. */
+export async function runCliJson<T = unknown>(target: CliTarget, args: string[]): Promise<T> {
+  const { stdout } = await runCliOk(target, [...args, '--json']);
+  try {
+    return JSON.parse(stdout) as T;
+  } catch {
+    throw new Error(`client ${args.join(' ')} --json printed no JSON:\n${stdout}`);
+  }
+}
+
+/** Polls `check` (real time) until it returns a value other than undefined. */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+  intervalMs = 250
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`timed out waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
+}
+
+/** Seconds-precision ISO time `ms` from now, as the provider wants it. */
+export function isoIn(ms: number, now = Date.now()): string {
+  return new Date(Math.ceil((now + ms) / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
