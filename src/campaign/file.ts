@@ -34,7 +34,10 @@ export interface CampaignProblem {
 
 export interface CampaignPlan {
   campaignId?: string;
+  /** Entries whose broadcast request is valid (some may still have a problem: a duplicate key, an overlap). */
   entries: CampaignEntry[];
+  /** Entries with no problem at all: what `--skip-invalid` starts. */
+  valid: CampaignEntry[];
   problems: CampaignProblem[];
 }
 
@@ -225,9 +228,11 @@ export function parseCampaign(fileName: string, text: string, options: ParseCamp
   const defaults = (read.header.defaults ?? {}) as Raw;
   const entries: CampaignEntry[] = [];
   const seenKeys = new Map<string, number>();
+  const withProblems = new Set<CampaignEntry>();
 
   for (const raw of read.entries) {
     const key = String(raw.fields.key ?? '');
+    const problemsBefore = problems.length;
     const problem = (field: string, rule: string) =>
       problems.push({ line: raw.lineOf(field), key: key || undefined, field, rule });
     if ('__invalid' in raw.fields) {
@@ -243,21 +248,31 @@ export function parseCampaign(fileName: string, text: string, options: ParseCamp
       const [field = 'entry', ...rule] = violation.split(': ');
       problem(FIELD_NAMES[field] ?? field, rule.join(': '));
     }
-    if (result.normalized) entries.push({ key, line: raw.line, request: result.normalized });
+    if (result.normalized) {
+      const entry = { key, line: raw.line, request: result.normalized };
+      entries.push(entry);
+      if (problems.length > problemsBefore) withProblems.add(entry);
+    }
   }
-  problems.push(...overlappingDestinations(entries));
+  for (const { entry, problem } of overlappingDestinations(entries)) {
+    problems.push(problem);
+    withProblems.add(entry);
+  }
   problems.sort((a, b) => a.line - b.line);
-  return { campaignId, entries, problems };
+  return { campaignId, entries, valid: entries.filter((e) => !withProblems.has(e)), problems };
 }
 
-/** Two entries pushing to one destination at the same time would break each other's ingest. */
-function overlappingDestinations(entries: CampaignEntry[]): CampaignProblem[] {
+/**
+ * Two entries pushing to one destination at the same time would break each other's ingest: the later one of each
+ * overlapping pair is reported.
+ */
+function overlappingDestinations(entries: CampaignEntry[]): { entry: CampaignEntry; problem: CampaignProblem }[] {
   const byDst = new Map<string, CampaignEntry[]>();
   for (const entry of entries) {
     const dst = entry.request.relay?.DstUrl;
     if (dst) byDst.set(dst, [...(byDst.get(dst) ?? []), entry]);
   }
-  const problems: CampaignProblem[] = [];
+  const problems: { entry: CampaignEntry; problem: CampaignProblem }[] = [];
   for (const group of byDst.values()) {
     const sorted = [...group].sort(
       (a, b) => Date.parse(a.request.relay!.StartTime) - Date.parse(b.request.relay!.StartTime)
@@ -267,10 +282,13 @@ function overlappingDestinations(entries: CampaignEntry[]): CampaignProblem[] {
       const cur = sorted[i]!;
       if (Date.parse(cur.request.relay!.StartTime) < Date.parse(prev.request.relay!.EndTime)) {
         problems.push({
-          line: cur.line,
-          key: cur.key,
-          field: 'dst',
-          rule: `same destination as entry "${prev.key}" (line ${prev.line}) in an overlapping window`,
+          entry: cur,
+          problem: {
+            line: cur.line,
+            key: cur.key,
+            field: 'dst',
+            rule: `same destination as entry "${prev.key}" (line ${prev.line}) in an overlapping window`,
+          },
         });
       }
     }
