@@ -48,7 +48,7 @@ export async function submitCampaign(options: SubmitCampaignOptions): Promise<Ad
     })
     .catch((err: Error) => {
       if (err.name === 'WorkflowExecutionAlreadyStartedError') {
-        throw new CampaignFinishedError(`campaign ${campaignId} has already finished; choose a new campaign id`);
+        throw new CampaignFinishedError(`campaign ${campaignId} has already finished; choose a new campaign id (--id)`);
       }
       throw err;
     });

@@ -72,16 +72,25 @@ function planFor(file: string, flags: StartFlags, defaultRegion: string): Campai
     throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   const campaignId = flags.id ?? plan.campaignId;
-  if (!campaignId) throw new UsageError('campaign id: give --id or a `campaign:` field in the file');
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(campaignId)) {
-    throw new UsageError('campaign id: 1-100 letters, digits, ".", "_" or "-"');
-  }
+  const idProblem = !campaignId
+    ? 'campaign id: give --id or a `campaign:` field in the file'
+    : !/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(campaignId)
+      ? `campaign id "${campaignId}": 1-100 letters, digits, ".", "_" or "-"`
+      : undefined;
+  // Every problem in one message: the campaign id's and the file's.
   if (plan.problems.length > 0 && !flags.skipInvalid) {
+    const count = plan.problems.length + (idProblem ? 1 : 0);
     throw new InvalidCampaignFileError(
-      `${plan.problems.length} problem(s); nothing was started:\n${formatProblems(file, plan.problems)}`
+      `${count} problem(s); nothing was started:\n${idProblem ? `${idProblem}\n` : ''}` +
+        formatProblems(file, plan.problems)
     );
   }
-  return { ...plan, campaignId };
+  if (idProblem || !campaignId) throw new UsageError(idProblem);
+  // Only entries with no problem at all start: not a duplicate key, not the later of two overlapping windows.
+  if (plan.valid.length === 0) {
+    throw new InvalidCampaignFileError(`${file}: no valid entries; nothing was started`);
+  }
+  return { ...plan, entries: plan.valid, campaignId };
 }
 
 export function addCampaignCommands(program: Command): void {
@@ -107,14 +116,17 @@ export function addCampaignCommands(program: Command): void {
           entries: plan.entries.map((e) => ({
             key: e.key,
             line: e.line,
-            start: e.request.relay?.StartTime,
-            dst: e.request.relay?.DstUrl,
+            start: e.request.relay?.StartTime ?? e.request.legacy?.StartTime,
+            end: e.request.relay?.EndTime ?? e.request.legacy?.EndTime,
+            dst:
+              e.request.relay?.DstUrl ??
+              `${e.request.legacy?.DomainName}/${e.request.legacy?.AppName}/${e.request.legacy?.StreamName}`,
           })),
           problems: plan.problems,
         };
         if (flags.json) return printJson(out);
         process.stdout.write(`dry run: campaign ${plan.campaignId}, ${plan.entries.length} broadcasts would start\n`);
-        for (const e of out.entries) process.stdout.write(`  ${e.key.padEnd(24)} ${e.start}  ${e.dst}\n`);
+        for (const e of out.entries) process.stdout.write(`  ${e.key.padEnd(24)} ${e.start} → ${e.end}  ${e.dst}\n`);
         return;
       }
       const concurrency = flags.concurrency === undefined ? undefined : Number(flags.concurrency);
@@ -192,6 +204,8 @@ export function addCampaignCommands(program: Command): void {
     .option('--limit <n>', 'at most this many rows', '50')
     .addOption(json())
     .action(async (flags: { campaign?: string; limit: string; json?: boolean }) => {
+      const limit = Number(flags.limit);
+      if (!/^\d+$/.test(flags.limit) || limit < 1) throw new UsageError('--limit: a positive integer');
       const query = flags.campaign
         ? `CampaignId = "${flags.campaign.replace(/"/g, '')}" AND WorkflowType = "broadcastWorkflow"`
         : 'WorkflowType = "campaignWorkflow"';
@@ -205,7 +219,7 @@ export function addCampaignCommands(program: Command): void {
             ...(state ? { state: String(state) } : {}),
             start: wf.startTime.toISOString(),
           });
-          if (rows.length >= Number(flags.limit)) break;
+          if (rows.length >= limit) break;
         }
       });
       if (flags.json) return printJson(rows);
