@@ -1,6 +1,7 @@
 /** Pieces shared by the client script's commands. */
 import { Client, Connection } from '@temporalio/client';
 
+import { loadSettings } from '../config/settings';
 import { loadTemporalConnectConfig } from '../temporal/connection';
 
 /** Exit codes: 0 ok, 1 the operation failed, 2 bad input or configuration. */
@@ -16,12 +17,15 @@ export interface Connected {
   close: () => Promise<void>;
 }
 
-/** Connects with the envconfig settings; with none, to the `npm start` dev server on 127.0.0.1:7233. */
+/**
+ * Connects with the envconfig settings; with none, to the `npm start` dev server on 127.0.0.1 at DEV_SERVER_PORT
+ * (7233), the port `npm start` itself uses.
+ */
 export async function connect(): Promise<Connected> {
   const temporal = loadTemporalConnectConfig();
   const connection = await Connection.connect({
     ...temporal.connectionOptions,
-    address: temporal.address ?? '127.0.0.1:7233',
+    address: temporal.address ?? `127.0.0.1:${loadSettings().DEV_SERVER_PORT}`,
   });
   return {
     client: new Client({ connection, namespace: temporal.namespace }),
