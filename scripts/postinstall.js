@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// Installs the pinned Temporal binaries (dev server + time-skipping test server) into .tools/ right after
-// `npm install`, so `npm start` and `npm test` need no extra step. Never fails the install: the same check runs
-// again, with a clear error, when a server is actually needed.
+// Right after `npm install`, so `npm start` and `npm test` need no extra step:
+// - installs the pinned Temporal binaries (dev server + time-skipping test server) into .tools/;
+// - makes sure a Chromium exists for the Web UI browser test (Debian's `chromium`, when root with apt-get;
+//   scripts/install-chromium.js, skipped with SKIP_CHROMIUM_INSTALL=1).
+// Never fails the install: the same checks run again, with a clear error, when a server or browser is actually needed.
 const path = require('node:path');
 
 if (process.env.SKIP_TEMPORAL_BINARIES === '1') process.exit(0);
@@ -9,8 +11,9 @@ let tsNode;
 try {
   tsNode = require('ts-node');
 } catch {
-  process.exit(0); // production install without devDependencies: the image does not run local servers
+  process.exit(0); // production install without devDependencies: the image does not run local servers or tests
 }
+require('./install-chromium').ensureChromium();
 tsNode.register({ transpileOnly: true, project: path.join(__dirname, '..', 'tsconfig.json') });
 const { ensureTemporalBinaries, describeBinaries } = require('../src/temporal/binaries');
 ensureTemporalBinaries()
