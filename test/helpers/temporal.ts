@@ -42,6 +42,8 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
 export interface DevEnvOptions {
   searchAttributes?: SearchAttributeKey<SearchAttributeType>[];
   dbFilename?: string;
+  /** Serve the Web UI on this port (newsfeed fetch off: these machines are offline). @default no Web UI */
+  uiPort?: number;
 }
 
 /** A fresh in-memory dev server (Temporal CLI `server start-dev`) on a random port, with our search attributes. */
@@ -54,7 +56,12 @@ export async function createDevEnv(options: DevEnvOptions = {}): Promise<TestWor
         searchAttributes: options.searchAttributes ?? SEARCH_ATTRIBUTES,
         dbFilename: options.dbFilename,
         log: { format: 'pretty', level: 'error' },
-        extraArgs: ['--dynamic-config-value', 'limit.maxIDLength=255'],
+        ...(options.uiPort !== undefined ? { ui: true, uiPort: options.uiPort } : {}),
+        extraArgs: [
+          '--dynamic-config-value',
+          'limit.maxIDLength=255',
+          ...(options.uiPort !== undefined ? ['--ui-disable-news-fetch'] : []),
+        ],
       },
     })
   );
