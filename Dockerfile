@@ -3,7 +3,7 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # The Temporal binaries are for local development and tests only; production connects to a real cluster.
-ENV SKIP_TEMPORAL_BINARIES=1
+ENV SKIP_TEMPORAL_BINARIES=1 SKIP_CHROMIUM_INSTALL=1
 RUN npm install --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src

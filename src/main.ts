@@ -8,6 +8,7 @@ import { Runtime, DefaultLogger, type LogLevel } from '@temporalio/worker';
 import { startCallbackService } from './callbacks/service';
 import { loadConfiguration, type Configuration } from './config/load';
 import { ConfigError, usesSandbox } from './config/settings';
+import { createRelayMetrics, prometheusTelemetry } from './observability/metrics';
 import { LiveClient } from './provider/client';
 import { DEMO_ACCESS_KEY, parseAccessKeys, startSandbox } from './sandbox';
 import { describeBinaries, ensureTemporalBinaries } from './temporal/binaries';
@@ -56,7 +57,14 @@ export async function runMain(options: MainOptions = {}): Promise<void> {
   // Signals are handled here, not by the SDK's Runtime: its handler fires once and then leaves the default action in
   // place, so a second SIGINT (npm forwards the terminal's Ctrl-C, users press it twice) would kill this process
   // before it stopped the dev server, which runs in its own process group and would be left behind.
-  Runtime.install({ logger: new DefaultLogger(settings.LOG_LEVEL as LogLevel), shutdownSignals: [] });
+  Runtime.install({
+    logger: new DefaultLogger(settings.LOG_LEVEL as LogLevel),
+    shutdownSignals: [],
+    telemetryOptions: prometheusTelemetry(settings.METRICS_HOST, settings.METRICS_PORT),
+  });
+  const metrics = createRelayMetrics();
+  if (settings.METRICS_PORT !== 0)
+    say(`Metrics:             http://${settings.METRICS_HOST}:${settings.METRICS_PORT}/metrics`);
   const stopping = new AbortController();
   let workers: RelayWorkers | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -136,6 +144,7 @@ export async function runMain(options: MainOptions = {}): Promise<void> {
       endpoint,
       signatureVersion: settings.ALIYUN_SIGNATURE_VERSION,
       timeoutMs: settings.ALIYUN_TIMEOUT_MS,
+      onCall: metrics.onProviderCall,
     });
     stops.push(() => provider.close());
 
@@ -154,6 +163,7 @@ export async function runMain(options: MainOptions = {}): Promise<void> {
         // Address last: envconfig's options carry `address: undefined` when none is configured.
         connection: { ...temporal.connectionOptions, address },
         namespace: temporal.namespace,
+        onOutcome: metrics.onCallback,
       });
       stops.push(() => callbacks.close());
       checkStopping();

@@ -1,5 +1,8 @@
 /** `npm run callbacks`: the callback service alone, connected to the configured Temporal cluster. */
+import { Runtime } from '@temporalio/worker';
+
 import { ConfigError, loadSettings } from '../config/settings';
+import { createRelayMetrics, prometheusTelemetry } from '../observability/metrics';
 import { loadTemporalConnectConfig } from '../temporal/connection';
 
 import { startCallbackService } from './service';
@@ -9,12 +12,16 @@ async function run(): Promise<void> {
   if (!settings.CALLBACK_SECRET) throw new ConfigError(['CALLBACK_SECRET: required to run the callback service']);
   const temporal = loadTemporalConnectConfig();
   const address = temporal.address ?? '127.0.0.1:7233';
+  // Only for the metrics endpoint: this process talks to Temporal through the plain client.
+  Runtime.install({ telemetryOptions: prometheusTelemetry(settings.METRICS_HOST, settings.METRICS_PORT) });
+  const metrics = createRelayMetrics();
   const service = await startCallbackService({
     port: settings.CALLBACK_PORT,
     host: settings.CALLBACK_HOST ?? (settings.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1'),
     secret: settings.CALLBACK_SECRET,
     connection: { ...temporal.connectionOptions, address },
     namespace: temporal.namespace,
+    onOutcome: metrics.onCallback,
   });
   process.stdout.write(`[callbacks] listening on ${service.url}, signalling workflows on ${address}\n`);
   const stop = () => {

@@ -89,6 +89,11 @@ const settingsSchema = z.object({
   /** Use a freshly bundled workflow even if a prebuilt bundle exists. @default false */
   WORKFLOW_BUNDLE_AT_START: bool.default(false),
 
+  /** Port of the Prometheus endpoint (/metrics): SDK worker metrics and the project's own; 0 turns it off. @default 9464 */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  /** Interface the metrics endpoint binds. @default 127.0.0.1 */
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+
   /** Log level of worker and services. @default 'INFO' */
   LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   NODE_ENV: z.string().default('development'),

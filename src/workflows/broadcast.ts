@@ -12,6 +12,7 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   log,
+  metricMeter,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
@@ -92,6 +93,8 @@ class CancelRequested extends Error {}
 
 export async function broadcastWorkflow(request: BroadcastRequest): Promise<BroadcastStatus> {
   const info = workflowInfo();
+  /** Broadcasts entering each state, on the worker's Prometheus endpoint (nothing is recorded on replay). */
+  const transitionsMetric = metricMeter.createCounter('relay_broadcast_transitions', 'transitions', 'state changes');
   const withSummary = providerCaller(info.taskQueue);
   const flavour = request.flavour ?? 'pull-to-push';
   const spec: { StartTime: string; EndTime: string } = (request.relay ?? request.legacy) as RelaySpec | LegacyPullSpec;
@@ -124,6 +127,7 @@ export async function broadcastWorkflow(request: BroadcastRequest): Promise<Broa
     status.state = state;
     status.transitions.push({ state, at: new Date().toISOString(), ...(note ? { note } : {}) });
     upsertSearchAttributes([{ key: BroadcastStateKey, value: state }]);
+    transitionsMetric.withTags({ state }).add(1);
     const task = status.taskId ? ` · task \`${status.taskId}\`` : '';
     setCurrentDetails(`**${state}**${task}\n\n${status.startTime} → ${status.endTime}${note ? `\n\n${note}` : ''}`);
     if (FINAL_STATES.includes(state)) reportToCampaign(state);

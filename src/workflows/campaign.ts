@@ -248,6 +248,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSt
       for (const entry of batch) if (states[childId(entry.key)] === 'Started') states[childId(entry.key)] = 'Failed';
       return;
     }
+    showDetails();
     if (carried.cancelling) await control(started, 'cancel');
     else if (carried.paused && !held) await control(started, 'hold');
   }

@@ -1,0 +1,45 @@
+/**
+ * The project's own Prometheus metrics, exported by the SDK's runtime on the same endpoint as its worker metrics
+ * (`METRICS_PORT`, path /metrics). Workflows count their transitions through the workflow `metricMeter` (replay-safe:
+ * nothing is recorded while replaying); provider calls and callbacks are counted here.
+ */
+import type { MetricMeter } from '@temporalio/common';
+import { Runtime, type TelemetryOptions } from '@temporalio/worker';
+
+import type { CallEvent } from '../provider/client';
+
+/** Metric names, one place: dashboards and the metrics test refer to them. */
+export const METRIC_NAMES = {
+  providerCalls: 'relay_provider_calls',
+  providerLatency: 'relay_provider_call_latency',
+  callbacks: 'relay_callbacks',
+  broadcastTransitions: 'relay_broadcast_transitions',
+} as const;
+
+/** Runtime telemetry with a Prometheus endpoint; `port` 0 turns it off. */
+export function prometheusTelemetry(host: string, port: number): TelemetryOptions | undefined {
+  if (port === 0) return undefined;
+  return { metrics: { prometheus: { bindAddress: `${host}:${port}` } } };
+}
+
+export interface RelayMetrics {
+  /** For `LiveClient`'s `onCall`: one count by action and outcome code (`OK` on success), and the latency. */
+  onProviderCall(event: CallEvent): void;
+  /** For the callback service's `onOutcome`. */
+  onCallback(outcome: string): void;
+}
+
+export function createRelayMetrics(meter: MetricMeter = Runtime.instance().metricMeter): RelayMetrics {
+  const calls = meter.createCounter(METRIC_NAMES.providerCalls, 'calls', 'Provider API calls by action and code');
+  const latency = meter.createHistogram(METRIC_NAMES.providerLatency, 'int', 'ms', 'Provider API call latency');
+  const callbacks = meter.createCounter(METRIC_NAMES.callbacks, 'requests', 'Callback requests by outcome');
+  return {
+    onProviderCall({ action, code, durationMs }) {
+      calls.withTags({ action, code: code ?? 'OK' }).add(1);
+      latency.withTags({ action }).record(durationMs);
+    },
+    onCallback(outcome) {
+      callbacks.withTags({ outcome }).add(1);
+    },
+  };
+}
