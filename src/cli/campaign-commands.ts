@@ -172,7 +172,11 @@ export function addCampaignCommands(program: Command): void {
           const status = await handle.query(campaignStatusQuery);
           const live = await liveStateCounts(client, campaignId).catch(() => ({}));
           if (flags.json) printJson({ ...status, live });
-          else process.stdout.write(`${flags.watch ? '\x1b[2J\x1b[H' : ''}${formatCampaignTable(status, live)}\n`);
+          else {
+            // Clear the screen between refreshes only on a terminal: piped to a file or a pager, tables follow on.
+            const clear = flags.watch && process.stdout.isTTY ? '\x1b[2J\x1b[H' : '';
+            process.stdout.write(`${clear}${formatCampaignTable(status, live)}\n`);
+          }
           if (!flags.watch || status.phase === 'completed' || status.phase === 'cancelled') return;
           await new Promise((r) => setTimeout(r, 2_000));
         }
