@@ -80,7 +80,7 @@ describe('client script: broadcast commands (real process, dev server, sandbox, 
     expect(started.stdout).toBe(`started broadcast ${id}\n`);
 
     const human = await runCliOk(target, ['broadcast', 'status', id]);
-    expect(human.stdout).toMatch(/^state: +(Scheduled|Creating|Created|Running)/m);
+    expect(human.stdout).toMatch(/^state: +(Scheduled|Creating|Created|Running|Completed)$/m);
     expect(human.stdout).toMatch(/^task: +\S+ \(\S+\)$/m);
     expect(human.stdout).toMatch(/^transitions:\n {2}\S+ {2}Scheduled/m);
 
