@@ -76,8 +76,11 @@ interface RawEntry {
 const RELATIVE_TIME = /^\+(\d+)([smhd])$/;
 const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-/** `+90s`, `+5m`, `+2h`, `+1d`: relative to the moment the file is read (handy for demo files). */
-function resolveTime(value: unknown, now: Date): unknown {
+/**
+ * `+90s`, `+5m`, `+2h`, `+1d`: relative to the moment the file is read (handy for demo files), rounded up to the
+ * second; the client's --start/--end flags take the same form.
+ */
+export function resolveTime(value: unknown, now: Date): unknown {
   const match = typeof value === 'string' ? RELATIVE_TIME.exec(value.trim()) : null;
   if (!match) return value instanceof Date ? value.toISOString().replace(/\.\d{3}Z$/, 'Z') : value;
   const ms = now.getTime() + Number(match[1]) * (UNIT_MS[match[2] ?? 's'] ?? 1_000);

@@ -6,6 +6,7 @@ import { Option, type Command } from 'commander';
 import YAML from 'yaml';
 
 import { startBroadcast } from '../broadcast/start';
+import { resolveTime } from '../campaign/file';
 import { InvalidBroadcastRequestError, validateBroadcastRequest } from '../broadcast/validation';
 import { loadSettings } from '../config/settings';
 import type { BroadcastRequest, BroadcastStatus } from '../shared/broadcast';
@@ -68,8 +69,9 @@ function requestFromFlags(flags: StartFlags): { request: BroadcastRequest; probl
   if (flags.sourceType) relay.SourceType = flags.sourceType;
   if (flags.protocol) relay.SourceProtocol = flags.protocol;
   if (flags.dst) relay.DstUrl = flags.dst;
-  if (flags.start) relay.StartTime = flags.start;
-  if (flags.end) relay.EndTime = flags.end;
+  const now = new Date();
+  if (flags.start) relay.StartTime = resolveTime(flags.start, now) as string;
+  if (flags.end) relay.EndTime = resolveTime(flags.end, now) as string;
   if (flags.region) relay.Region = flags.region;
   if (relay.SourceUrls && !relay.SourceType) relay.SourceType = 'live';
   if (relay.SourceType === 'live' && !relay.SourceProtocol) relay.SourceProtocol = 'rtmp';
@@ -118,8 +120,8 @@ export function addBroadcastCommands(program: Command): void {
     .addOption(new Option('--source-type <type>', 'SourceType').choices(['live', 'vod', 'url']))
     .option('--protocol <p>', 'SourceProtocol for live sources (default rtmp)')
     .option('--dst <rtmpUrl>', 'RTMP ingest URL (DstUrl)')
-    .option('--start <iso>', 'StartTime, yyyy-MM-ddTHH:mm:ssZ')
-    .option('--end <iso>', 'EndTime, yyyy-MM-ddTHH:mm:ssZ')
+    .option('--start <iso>', 'StartTime, yyyy-MM-ddTHH:mm:ssZ, or from now: +90s, +5m, +2h, +1d')
+    .option('--end <iso>', 'EndTime, yyyy-MM-ddTHH:mm:ssZ, or from now: +90s, +5m, +2h, +1d')
     .option('--region <region>', 'Region (default ALIYUN_REGION)')
     .option('--lead-time <seconds>', 'create the task this long before StartTime (default 300)')
     .option('--max-restarts <n>', 'restarts when the relay goes offline (default 2)')
@@ -172,10 +174,15 @@ export function addBroadcastCommands(program: Command): void {
     if (!opts.start && !opts.end) throw new UsageError('reschedule: give --start and/or --end');
     return onHandle(id, (h) =>
       h.executeUpdate(rescheduleUpdate, {
-        args: [{ ...(opts.start ? { StartTime: opts.start } : {}), ...(opts.end ? { EndTime: opts.end } : {}) }],
+        args: [
+          {
+            ...(opts.start ? { StartTime: resolveTime(opts.start, new Date()) as string } : {}),
+            ...(opts.end ? { EndTime: resolveTime(opts.end, new Date()) as string } : {}),
+          },
+        ],
       })
     );
   })
-    .option('--start <iso>', 'new StartTime')
-    .option('--end <iso>', 'new EndTime');
+    .option('--start <iso>', 'new StartTime (ISO, or from now: +5m)')
+    .option('--end <iso>', 'new EndTime (ISO, or from now: +5m)');
 }
