@@ -69,9 +69,9 @@ describe('client script: broadcast commands (real process, dev server, sandbox, 
       '--dst',
       dstFor(id),
       '--start',
-      isoIn(6_000),
+      '+6s', // relative to when the client runs
       '--end',
-      isoIn(11_000),
+      '+11s',
       '--lead-time',
       '2',
       '--label',
@@ -86,6 +86,7 @@ describe('client script: broadcast commands (real process, dev server, sandbox, 
 
     const result = await handleOf(id).result();
     expect(result.state).toBe('Completed');
+    expect(Date.parse(result.endTime) - Date.parse(result.startTime)).toBe(5_000);
     const final = await status(id);
     expect(final.state).toBe('Completed');
     expect(final.taskId).toBeDefined();
