@@ -50,7 +50,8 @@ describe('campaign files', () => {
     expect(formatProblems('cup.yaml', plan.problems)).toContain(
       'cup.yaml:11 [d] dst: same destination as entry "c" (line 10)'
     );
-    expect(plan.entries.map((e) => e.key)).toEqual(['c', 'd']); // valid ones only, for --skip-invalid
+    expect(plan.entries.map((e) => e.key)).toEqual(['c', 'd']); // every parsed entry
+    expect(plan.valid.map((e) => e.key)).toEqual(['c']); // what --skip-invalid starts: the overlap is left out
   });
 
   it('gives CSV rows their line numbers and JSON syntax errors their line', () => {
