@@ -16,6 +16,7 @@ import {
   campaignStatusQuery,
   cancelCampaignUpdate,
   pauseUpdate,
+  removeEntriesUpdate,
   resumeUpdate,
 } from '../src/workflows/campaign-messages';
 import { statusQuery } from '../src/workflows/messages';
@@ -120,6 +121,25 @@ describe('campaign workflow (time-skipping)', () => {
       const cancelled = await handle.executeUpdate(cancelCampaignUpdate, { args: [] });
       expect(cancelled).toMatchObject({ phase: 'cancelled', counts: { Cancelled: 5 } });
       expect(liveTasks(stack.sandbox)).toHaveLength(0);
+    });
+  });
+
+  it('removes entries through an update: a started broadcast is cancelled, the others run on', async () => {
+    await stack.run(async () => {
+      const t0 = await env.currentTimeMs();
+      const campaignId = `remove-${randomUUID().slice(0, 8)}`;
+      const entries = ['keep', 'drop'].map((key, i) => ({ key, line: i + 1, request: relayRequest(t0, HOUR, HOUR) }));
+      await submitCampaign({ client: env.client, taskQueue: stack.taskQueue, campaignId, entries });
+      const handle = handleOf(campaignId);
+      const status = () => handle.query(campaignStatusQuery);
+      await waitFor(status, (s) => s.counts.Started === 2, 'both started');
+      const removed = await handle.executeUpdate(removeEntriesUpdate, { args: [{ keys: ['drop', 'never-added'] }] });
+      expect(removed).toEqual({ removed: 0, cancelled: 1 });
+      const after = await waitFor(status, (s) => s.counts.Cancelled === 1, 'the removed one cancelled');
+      expect(after.counts).toEqual({ Started: 1, Cancelled: 1 });
+      const kept = await env.client.workflow.getHandle(`${campaignId}/keep`).query(statusQuery);
+      expect(kept.state).toBe('Scheduled');
+      await handle.executeUpdate(cancelCampaignUpdate, { args: [] });
     });
   });
 
