@@ -4,53 +4,40 @@
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode } from '@temporalio/worker';
 
-import { startCallbackService, type RunningCallbackService } from '../src/callbacks/service';
 import type { BroadcastStatus } from '../src/shared/broadcast';
-import { WORKFLOWS_PATH } from '../src/temporal/workflow-bundle';
 import type { broadcastWorkflow } from '../src/workflows/broadcast';
 
-import { isoIn, runCli, runCliJson, runCliOk, waitFor, type CliTarget } from './helpers/cli';
-import { startRelayStack, TEST_CALLBACK_SECRET, type RelayStack } from './helpers/relay-stack';
-import { createDevEnv } from './helpers/temporal';
+import {
+  isoIn,
+  runCli,
+  runCliJson,
+  runCliOk,
+  waitFor,
+  startCliStack,
+  type CliStack,
+  type CliTarget,
+} from './helpers/cli';
+import type { RelayStack } from './helpers/relay-stack';
 
 jest.setTimeout(180_000);
 
 describe('client script: broadcast commands (real process, dev server, sandbox, callbacks)', () => {
+  let cli: CliStack;
   let env: TestWorkflowEnvironment;
-  let callbacks: RunningCallbackService;
   let stack: RelayStack;
-  let running: Promise<void>;
   let target: CliTarget;
   let dir: string;
 
   beforeAll(async () => {
-    env = await createDevEnv();
-    const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: undefined });
-    callbacks = await startCallbackService({ port: 0, secret: TEST_CALLBACK_SECRET, client: env.client });
-    stack = await startRelayStack(env, {
-      taskQueue: `cli-bc-${randomUUID()}`,
-      callbackBaseUrl: callbacks.url,
-      workflowBundle: bundle,
-    });
-    running = stack.workers.run();
-    target = { address: env.address, taskQueue: stack.taskQueue };
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-broadcast-'));
+    cli = await startCliStack('cli-bc');
+    ({ env, stack, target, dir } = cli);
   });
-  afterAll(async () => {
-    stack?.workers.shutdown();
-    await running;
-    await stack?.close();
-    await callbacks?.close();
-    await env?.teardown();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => cli?.close());
 
   const handleOf = (id: string) => env.client.workflow.getHandle<typeof broadcastWorkflow>(id);
   const tasksTo = (dst: string) => stack.sandbox.tasks().filter((t) => t.DstUrl === dst);

@@ -5,21 +5,25 @@
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode } from '@temporalio/worker';
 
-import { startCallbackService, type RunningCallbackService } from '../src/callbacks/service';
-import { WORKFLOWS_PATH } from '../src/temporal/workflow-bundle';
 import type { campaignWorkflow } from '../src/workflows/campaign';
 import type { CampaignStatus } from '../src/workflows/campaign-messages';
 
-import { REPO_ROOT, runCli, runCliJson, runCliOk, waitFor, type CliTarget } from './helpers/cli';
-import { startRelayStack, TEST_CALLBACK_SECRET, type RelayStack } from './helpers/relay-stack';
-import { createDevEnv } from './helpers/temporal';
+import {
+  REPO_ROOT,
+  runCli,
+  runCliJson,
+  runCliOk,
+  waitFor,
+  startCliStack,
+  type CliStack,
+  type CliTarget,
+} from './helpers/cli';
+import type { RelayStack } from './helpers/relay-stack';
 
 jest.setTimeout(240_000);
 
@@ -44,34 +48,18 @@ interface ListRow {
 }
 
 describe('client script: campaign commands (real process, dev server, sandbox, callbacks)', () => {
+  let cli: CliStack;
   let env: TestWorkflowEnvironment;
-  let callbacks: RunningCallbackService;
   let stack: RelayStack;
-  let running: Promise<void>;
   let target: CliTarget;
   let dir: string;
+  let callbacks: CliStack['callbacks'];
 
   beforeAll(async () => {
-    env = await createDevEnv();
-    const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: undefined });
-    callbacks = await startCallbackService({ port: 0, secret: TEST_CALLBACK_SECRET, client: env.client });
-    stack = await startRelayStack(env, {
-      taskQueue: `cli-camp-${randomUUID()}`,
-      callbackBaseUrl: callbacks.url,
-      workflowBundle: bundle,
-    });
-    running = stack.workers.run();
-    target = { address: env.address, taskQueue: stack.taskQueue };
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-campaign-'));
+    cli = await startCliStack('cli-camp');
+    ({ env, stack, target, dir, callbacks } = cli);
   });
-  afterAll(async () => {
-    stack?.workers.shutdown();
-    await running;
-    await stack?.close();
-    await callbacks?.close();
-    await env?.teardown();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => cli?.close());
 
   const campaignHandle = (id: string) => env.client.workflow.getHandle<typeof campaignWorkflow>(id);
   const tasksUnder = (prefix: string) => stack.sandbox.tasks().filter((t) => t.DstUrl.startsWith(prefix));

@@ -5,7 +5,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -16,18 +15,9 @@ import { METRIC_NAMES } from '../src/observability/metrics';
 import { DEMO_ACCESS_KEY } from '../src/sandbox';
 
 import { relayRequest } from './helpers/broadcasts';
+import { freePort } from './helpers/ports';
 
 const ROOT = path.join(__dirname, '..');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 /** The value of a metric line whose labels include every `labels` pair (counters may carry a `_total` suffix). */
 function metricValue(text: string, name: string, labels: Record<string, string>): number {

@@ -9,7 +9,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -23,6 +22,7 @@ import { campaignStatusQuery } from '../src/workflows/campaign-messages';
 import { cancelUpdate, statusQuery } from '../src/workflows/messages';
 
 import { relayRequest } from './helpers/broadcasts';
+import { freePort } from './helpers/ports';
 import { launchChromium } from './helpers/browser';
 import { startRelayStack, type RelayStack } from './helpers/relay-stack';
 import { createDevEnv } from './helpers/temporal';
@@ -50,17 +50,6 @@ async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean
   throw new Error(
     `timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`
   );
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

@@ -3,7 +3,19 @@
  * a Temporal server, the way a user's shell would.
  */
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode } from '@temporalio/worker';
+
+import { startCallbackService, type RunningCallbackService } from '../../src/callbacks/service';
+import { WORKFLOWS_PATH } from '../../src/temporal/workflow-bundle';
+
+import { startRelayStack, TEST_CALLBACK_SECRET, type RelayStack } from './relay-stack';
+import { createDevEnv } from './temporal';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -103,4 +115,42 @@ export async function waitFor<T>(
 /** Seconds-precision ISO time `ms` from now, as the provider wants it. */
 export function isoIn(ms: number, now = Date.now()): string {
   return new Date(Math.ceil((now + ms) / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** Everything a client-script suite talks to: dev server, sandbox, callback service, running workers, a temp dir. */
+export interface CliStack {
+  env: TestWorkflowEnvironment;
+  stack: RelayStack;
+  callbacks: RunningCallbackService;
+  target: CliTarget;
+  dir: string;
+  close(): Promise<void>;
+}
+
+export async function startCliStack(name: string): Promise<CliStack> {
+  const env = await createDevEnv();
+  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: undefined });
+  const callbacks = await startCallbackService({ port: 0, secret: TEST_CALLBACK_SECRET, client: env.client });
+  const stack = await startRelayStack(env, {
+    taskQueue: `${name}-${randomUUID()}`,
+    callbackBaseUrl: callbacks.url,
+    workflowBundle: bundle,
+  });
+  const running = stack.workers.run();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${name}-`));
+  return {
+    env,
+    stack,
+    callbacks,
+    target: { address: env.address, taskQueue: stack.taskQueue },
+    dir,
+    async close() {
+      stack.workers.shutdown();
+      await running;
+      await stack.close();
+      await callbacks.close();
+      await env.teardown();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
