@@ -15,6 +15,8 @@ import { LiveClient } from '../../src/provider/client';
 import { HTTP_METHODS, type ActionName } from '../../src/provider/schemas';
 import { signV1, signV3 } from '../../src/provider/signing';
 
+import { officialParams } from './official-sdk';
+
 const KEY = { id: 'testid', secret: 'testsecret' };
 const NONCE = '0123456789abcdef0123456789abcdef';
 const DATE = '2026-01-01T00:00:00Z';
@@ -106,17 +108,7 @@ async function callSdk(server: Server, action: ActionName, request: Record<strin
     ...(opts.v1 ? { signatureAlgorithm: 'v2' } : {}),
   });
   const client = new OpenApi(config);
-  const params = new $OpenApiUtil.Params({
-    action,
-    version: '2016-11-01',
-    protocol: 'HTTPS',
-    pathname: '/',
-    method: HTTP_METHODS[action],
-    authType: 'AK',
-    style: 'RPC',
-    reqBodyType: 'formData',
-    bodyType: 'json',
-  });
+  const params = officialParams(action);
   // V1: the SDK defaults Format to "json", pop-core and our client send "JSON"; a query value overrides the default.
   const query = { ...sdkQuery(request), ...(opts.v1 && !opts.sdkFormat ? { Format: 'JSON' } : {}) };
   await client.callApi(params, new $OpenApiUtil.OpenApiRequest({ query }), new $dara.RuntimeOptions({}));

@@ -9,11 +9,12 @@ import OpenApi, { $OpenApiUtil, OpenApiUtil } from '@alicloud/openapi-core';
 import RPCClient from '@alicloud/pop-core';
 import * as $dara from '@darabonba/typescript';
 
-import { HTTP_METHODS, type ActionName } from '../../src/provider/schemas';
+import type { ActionName } from '../../src/provider/schemas';
 import { isoSeconds } from '../../src/provider/signing';
 import { parseAccessKeys, startSandbox, type RunningSandbox, type SandboxCall } from '../../src/sandbox';
 
 import { HOUR, KEY, at, freshDst, liveCreateParams, plain, rawV1, rawV3 } from './sandbox-helpers';
+import { officialParams } from './official-sdk';
 
 const OTHER_KEY = { id: 'sandbox-other-id', secret: 'sandbox-other-secret' };
 
@@ -53,17 +54,7 @@ describe('the official SDKs against the sandbox', () => {
   }
 
   async function callSdk(client: OpenApi, action: ActionName, query: Record<string, unknown>) {
-    const params = new $OpenApiUtil.Params({
-      action,
-      version: '2016-11-01',
-      protocol: 'HTTPS',
-      pathname: '/',
-      method: HTTP_METHODS[action],
-      authType: 'AK',
-      style: 'RPC',
-      reqBodyType: 'formData',
-      bodyType: 'json',
-    });
+    const params = officialParams(action);
     const request = new $OpenApiUtil.OpenApiRequest({ query: OpenApiUtil.query(query) });
     const answer = await client.callApi(params, request, new $dara.RuntimeOptions({}));
     return answer as { statusCode: number; body: Record<string, unknown> };
