@@ -94,7 +94,6 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSt
   const { pending, states } = carried;
   carried.runs++;
   const pendingKeys = new Set(pending.map((e) => e.key));
-  let inFlight = 0;
   let batchesInFlight = 0;
   let startedThisRun = 0;
   let fanOut: Promise<void> = Promise.resolve();
@@ -103,9 +102,20 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSt
   const childId = (key: string) => campaignBroadcastId(campaignId, key);
   const isFinal = (state: CampaignBroadcastState) => state !== 'Started';
 
+  // Kept alongside `states` so that a report or a condition check costs O(1), not a pass over every broadcast.
+  const counts: Partial<Record<CampaignBroadcastState, number>> = {};
+  for (const state of Object.values(states)) counts[state] = (counts[state] ?? 0) + 1;
+  let broadcastCount = Object.keys(states).length;
+  function setState(workflowId: string, state: CampaignBroadcastState): void {
+    const previous = states[workflowId];
+    if (previous) counts[previous]! -= 1;
+    else broadcastCount++;
+    if (previous && counts[previous] === 0) delete counts[previous];
+    states[workflowId] = state;
+    counts[state] = (counts[state] ?? 0) + 1;
+  }
+
   function status(): CampaignStatus {
-    const counts: Partial<Record<CampaignBroadcastState, number>> = {};
-    for (const state of Object.values(states)) counts[state] = (counts[state] ?? 0) + 1;
     const done = allDone();
     return {
       campaignId,
@@ -121,8 +131,8 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSt
               ? 'running'
               : 'receiving',
       pending: pending.length,
-      counts,
-      total: pending.length + Object.keys(states).length,
+      counts: { ...counts },
+      total: pending.length + broadcastCount,
       runs: carried.runs,
     };
   }
@@ -131,8 +141,8 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSt
     return (
       (carried.sealed || carried.cancelling) &&
       pending.length === 0 &&
-      inFlight === 0 &&
-      Object.values(states).every(isFinal)
+      batchesInFlight === 0 &&
+      (counts.Started ?? 0) === 0
     );
   }
 
@@ -160,7 +170,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSt
     // Only how a broadcast ended counts; a duplicate or late report changes nothing.
     const current = states[workflowId];
     if (!FINAL_STATES.includes(state) || (current && isFinal(current))) return;
-    states[workflowId] = state as CampaignBroadcastState;
+    setState(workflowId, state as CampaignBroadcastState);
     showDetails();
   });
   setHandler(
@@ -241,11 +251,11 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSt
         concurrency: maxConcurrentStarts,
         hold: held,
       });
-      for (const o of outcomes) if (o.outcome === 'failed') states[o.workflowId] = 'Failed';
+      for (const o of outcomes) if (o.outcome === 'failed') setState(o.workflowId, 'Failed');
       started = outcomes.filter((o) => o.outcome !== 'failed').map((o) => o.workflowId);
     } catch {
       // Retries exhausted: whatever this batch did start reports its own state; mark the rest failed.
-      for (const entry of batch) if (states[childId(entry.key)] === 'Started') states[childId(entry.key)] = 'Failed';
+      for (const entry of batch) if (states[childId(entry.key)] === 'Started') setState(childId(entry.key), 'Failed');
       return;
     }
     showDetails();
@@ -273,13 +283,11 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSt
     const batch = pending.splice(0, Math.min(startBatchSize, continueAfterStarts - startedThisRun));
     for (const entry of batch) {
       pendingKeys.delete(entry.key);
-      states[childId(entry.key)] = 'Started';
+      setState(childId(entry.key), 'Started');
     }
-    inFlight += batch.length;
     batchesInFlight++;
     startedThisRun += batch.length;
     const started = startBatch(batch).finally(() => {
-      inFlight -= batch.length;
       batchesInFlight--;
     });
     fanOut = Promise.all([fanOut, started]).then(() => undefined);
