@@ -29,13 +29,13 @@ const ENDED_STATES = ['Completed', 'Failed', 'Cancelled'] as const;
  */
 export async function liveStateCounts(client: Client, campaignId: string): Promise<Partial<Record<string, number>>> {
   const id = campaignId.replace(/["\\]/g, '');
-  const counts: Partial<Record<string, number>> = {};
-  for (const state of LIVE_STATES) {
-    const query = `CampaignId = "${id}" AND BroadcastState = "${state}" AND ExecutionStatus = "Running"`;
-    const { count } = await client.workflow.count(query);
-    if (count > 0) counts[state] = count;
-  }
-  return counts;
+  const found = await Promise.all(
+    LIVE_STATES.map(async (state) => {
+      const query = `CampaignId = "${id}" AND BroadcastState = "${state}" AND ExecutionStatus = "Running"`;
+      return [state, (await client.workflow.count(query)).count] as const;
+    })
+  );
+  return Object.fromEntries(found.filter(([, count]) => count > 0));
 }
 
 export function formatCampaignTable(status: CampaignStatus, live: Partial<Record<string, number>> = {}): string {
