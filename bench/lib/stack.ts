@@ -1,0 +1,88 @@
+/**
+ * What a bench run stands on: its own Temporal dev server and provider sandbox, and (unless the scenario runs the
+ * worker elsewhere, e.g. in a child process to measure it) the real relay workers in this process. Built from the
+ * test helpers so benches and tests exercise the same wiring.
+ */
+import type { Client } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode } from '@temporalio/worker';
+
+import { WORKFLOWS_PATH } from '../../src/temporal/workflow-bundle';
+import { startRelayStack, type RelayStack, type RelayStackOptions } from '../../test/helpers/relay-stack';
+import { createDevEnv } from '../../test/helpers/temporal';
+
+export interface BenchServer {
+  env: TestWorkflowEnvironment;
+  client: Client;
+  /** host:port of the dev server's frontend, for child processes. */
+  address: string;
+  namespace: string;
+  close(): Promise<void>;
+}
+
+export interface BenchStack extends BenchServer {
+  relay: RelayStack;
+  /** Runs `fn` while the relay workers poll, then drains them. */
+  run<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+export type BenchStackOptions = Omit<RelayStackOptions, 'taskQueue' | 'workflowBundle'> & {
+  /** @default a fresh `bench-<n>-<time>` queue */
+  taskQueue?: string;
+};
+
+let queueCounter = 0;
+
+/** A task queue no earlier run used (each run also has its own server, so this is for readability in the UI). */
+export function benchTaskQueue(prefix = 'bench'): string {
+  queueCounter++;
+  return `${prefix}-${queueCounter}-${Date.now().toString(36)}`;
+}
+
+let bundle: Promise<{ code: string }> | undefined;
+
+/** The workflow bundle, built once per bench process: runs then measure the product, not webpack. */
+export function benchWorkflowBundle(): Promise<{ code: string }> {
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
+  });
+  return bundle;
+}
+
+/** A fresh dev server (in-memory, our search attributes) and a client on it. */
+export async function startBenchServer(): Promise<BenchServer> {
+  const env = await createDevEnv();
+  const client = env.client;
+  return {
+    env,
+    client,
+    address: env.address,
+    namespace: env.namespace ?? 'default',
+    close: () => env.teardown(),
+  };
+}
+
+/** Dev server + sandbox + relay workers in this process. `close()` stops all three. */
+export async function startBenchStack(options: BenchStackOptions = {}): Promise<BenchStack> {
+  const server = await startBenchServer();
+  try {
+    const relay = await startRelayStack(server.env, {
+      ...options,
+      taskQueue: options.taskQueue ?? benchTaskQueue(),
+      workflowBundle: await benchWorkflowBundle(),
+    });
+    return {
+      ...server,
+      relay,
+      run: (fn) => relay.run(fn),
+      async close() {
+        await relay.close();
+        await server.close();
+      },
+    };
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
+}
