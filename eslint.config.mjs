@@ -32,6 +32,7 @@ const ioModules = [
   'cli',
   'campaign',
   'broadcast',
+  'codec',
 ];
 
 export default tseslint.config(

@@ -4,6 +4,7 @@
  * configured Temporal cluster; `npm start` (src/main.ts) embeds it next to a dev server, sandbox and callbacks.
  */
 import { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type NativeConnectionOptions } from '@temporalio/worker';
 
 import { createActivities, type ActivityDeps } from './activities';
@@ -18,6 +19,11 @@ export interface RelayWorkerOptions {
   settings: Settings;
   activityDeps: ActivityDeps;
   workflowSource: WorkflowSource;
+  /**
+   * Payload codecs (encryption, src/codec): applied by the workers to every payload they write or read, and by the
+   * client campaign activities start broadcasts with. They run in the worker's main thread, outside the sandbox.
+   */
+  dataConverter?: DataConverter;
 }
 
 export interface RelayWorkers {
@@ -33,7 +39,7 @@ export async function createRelayWorkers(options: RelayWorkerOptions): Promise<R
   const activities = createActivities(options.activityDeps);
   // Campaigns start their broadcasts through the same connection the worker polls with.
   const campaignActivities = createCampaignActivities({
-    client: new Client({ connection, namespace }),
+    client: new Client({ connection, namespace, dataConverter: options.dataConverter }),
     defaultRegion: options.activityDeps.defaultRegion,
   });
   const shutdownGraceTime = settings.WORKER_SHUTDOWN_GRACE_MS;
@@ -47,6 +53,7 @@ export async function createRelayWorkers(options: RelayWorkerOptions): Promise<R
     // Eager dispatch would bypass the provider queue's server-side rate limit (temporalio/temporal#6800).
     maxEagerActivityReservationsPerWorkflowTask: 0,
     shutdownGraceTime,
+    dataConverter: options.dataConverter,
   });
   const providerWorker = await Worker.create({
     connection,
@@ -55,6 +62,7 @@ export async function createRelayWorkers(options: RelayWorkerOptions): Promise<R
     activities,
     maxTaskQueueActivitiesPerSecond: settings.PROVIDER_RATE_LIMIT_PER_SECOND,
     shutdownGraceTime,
+    dataConverter: options.dataConverter,
   });
   return {
     workflowWorker,

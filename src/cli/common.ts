@@ -1,6 +1,7 @@
 /** Pieces shared by the client script's commands. */
 import { Client, Connection } from '@temporalio/client';
 
+import { resolvePayloadEncryption } from '../codec/setup';
 import { loadSettings } from '../config/settings';
 import { loadTemporalConnectConfig } from '../temporal/connection';
 
@@ -23,12 +24,15 @@ export interface Connected {
  */
 export async function connect(): Promise<Connected> {
   const temporal = loadTemporalConnectConfig();
+  const settings = loadSettings();
+  // Payloads are encrypted with PAYLOAD_ENCRYPTION_KEYS; against the `npm start` dev server, with its development key.
+  const encryption = resolvePayloadEncryption(settings, temporal.address ? 'none' : 'read');
   const connection = await Connection.connect({
     ...temporal.connectionOptions,
-    address: temporal.address ?? `127.0.0.1:${loadSettings().DEV_SERVER_PORT}`,
+    address: temporal.address ?? `127.0.0.1:${settings.DEV_SERVER_PORT}`,
   });
   return {
-    client: new Client({ connection, namespace: temporal.namespace }),
+    client: new Client({ connection, namespace: temporal.namespace, dataConverter: encryption.dataConverter }),
     namespace: temporal.namespace,
     close: () => connection.close(),
   };

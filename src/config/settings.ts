@@ -12,6 +12,7 @@ import path from 'node:path';
 
 import { z } from 'zod';
 
+import { parseEncryptionKeys } from '../codec/keys';
 import { PROJECT_ROOT } from '../temporal/binaries';
 
 import { ConfigError } from './errors';
@@ -82,6 +83,20 @@ const settingsSchema = z.object({
   /** HMAC secret for callback URL tokens. Required outside local development. */
   CALLBACK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
 
+  /**
+   * Payload encryption keys, `id:base64key,…` (32 bytes each; the first encrypts, all decrypt: rotate by putting a new
+   * key first). Unset: encryption off, except that `npm start` with its embedded dev server makes a development key.
+   */
+  PAYLOAD_ENCRYPTION_KEYS: z.string().min(1).optional(),
+  /** Port of the codec server (`/encode`, `/decode`) the Web UI and CLI use to show decrypted payloads. @default 8491 */
+  CODEC_SERVER_PORT: port.default(8491),
+  /** Interface the codec server binds. @default 0.0.0.0 in production, else 127.0.0.1 */
+  CODEC_SERVER_HOST: z.string().min(1).optional(),
+  /** Bearer token the codec server requires. Development: generated into the dev server's data folder. */
+  CODEC_SERVER_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Web UI origins allowed to call the codec server from a browser. @default the embedded dev server's Web UI */
+  CODEC_SERVER_CORS_ORIGINS: z.string().min(1).optional(),
+
   /** Workflows kept in the worker's cache. @default 1000 */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(1000),
   /** How long in-flight activities may finish on shutdown, in milliseconds. @default 10000 */
@@ -96,6 +111,11 @@ const settingsSchema = z.object({
 
   /** Log level of worker and services. @default 'INFO' */
   LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  /**
+   * Log lines on stdout: 'json' (one object per line with workflowId, runId, taskId… for a log collector) or 'text'
+   * (for a terminal; the `[relay]` start-up lines as they always were). Secrets are masked in both. @default 'json'
+   */
+  LOG_FORMAT: z.enum(['json', 'text']).default('json'),
   NODE_ENV: z.string().default('development'),
 });
 
@@ -110,6 +130,8 @@ const FILE_BACKED = [
   'ALIYUN_ACCESS_KEY_SECRET',
   'ALIYUN_SECURITY_TOKEN',
   'CALLBACK_SECRET',
+  'PAYLOAD_ENCRYPTION_KEYS',
+  'CODEC_SERVER_TOKEN',
 ] as const;
 
 /**
@@ -148,6 +170,10 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   }
   if (input.NODE_ENV === 'production' && !given('CALLBACK_SECRET')) {
     problems.push('CALLBACK_SECRET: required when NODE_ENV=production');
+  }
+  // Each bad key entry by its id, never its material.
+  if (input.PAYLOAD_ENCRYPTION_KEYS !== undefined) {
+    problems.push(...parseEncryptionKeys(input.PAYLOAD_ENCRYPTION_KEYS).problems);
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   return parsed.data;

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import readline from 'node:readline';
 
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 
@@ -24,8 +25,15 @@ export interface DevServerOptions {
   namespace?: string;
   /** How long to wait for the frontend to accept connections. @default 30000 */
   startTimeoutMs?: number;
+  /**
+   * Codec server the Web UI sends encrypted payloads to for display (`--ui-codec-endpoint`); it may carry a token in
+   * its path, so it goes on the command line only, never into output.
+   */
+  codecEndpoint?: string;
   /** Aborts the start: the server is killed and startDevServer rejects with a DevServerError. */
   signal?: AbortSignal;
+  /** Receives each non-empty line the server prints (stdout and stderr). @default both go to this process's own */
+  output?: (line: string) => void;
 }
 
 export interface RunningDevServer {
@@ -108,6 +116,7 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
           dbFilename: options.dbFile,
           namespace,
           searchAttributes: SEARCH_ATTRIBUTES,
+          extraArgs: options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : [],
         },
       });
     } catch (err) {
@@ -138,9 +147,22 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
     '--dynamic-config-value',
     'frontend.enableServerVersionCheck=false',
     ...searchAttributeFlags(),
+    ...(options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : []),
   ];
   // Own process group: a terminal Ctrl-C must reach us first, so the worker drains before the server stops.
-  const child = spawn(cli.path, args, { stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+  const child = spawn(cli.path, args, {
+    stdio: ['ignore', options.output ? 'pipe' : 'inherit', options.output ? 'pipe' : 'inherit'],
+    detached: true,
+  });
+  const { output } = options;
+  if (output) {
+    for (const stream of [child.stdout, child.stderr]) {
+      if (!stream) continue;
+      readline.createInterface({ input: stream }).on('line', (line) => {
+        if (line.trim()) output(line);
+      });
+    }
+  }
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
   const ready = await waitUntil(

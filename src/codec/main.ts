@@ -1,0 +1,25 @@
+/**
+ * `npm run codec-server` (`node lib/codec/main.js` in docker-compose): the codec server alone, for the Web UI and the
+ * CLI. Needs PAYLOAD_ENCRYPTION_KEYS and CODEC_SERVER_TOKEN (or their *_FILE).
+ */
+import { ConfigError, loadSettings } from '../config/settings';
+
+import { startConfiguredCodecServer } from './from-settings';
+import { resolvePayloadEncryption } from './setup';
+
+async function run(): Promise<void> {
+  const settings = loadSettings();
+  const encryption = resolvePayloadEncryption(settings, 'none');
+  const { server, description } = await startConfiguredCodecServer(settings, encryption, 'none');
+  process.stdout.write(`[codec] ${encryption.description}\n[codec] listening on ${description}\n`);
+  const stop = () => {
+    void server.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+run().catch((err) => {
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(err instanceof ConfigError ? 2 : 1);
+});
