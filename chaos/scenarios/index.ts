@@ -1,4 +1,6 @@
 /** Every fault scenario, in report order. Each scenario lives in its own file here. */
 import type { ChaosScenario } from '../lib/scenario';
 
-export const SCENARIOS: ChaosScenario[] = [];
+import { providerFaults } from './provider-faults';
+
+export const SCENARIOS: ChaosScenario[] = [providerFaults];

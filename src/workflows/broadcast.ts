@@ -262,6 +262,21 @@ export async function broadcastWorkflow(request: BroadcastRequest): Promise<Broa
     });
   }
 
+  /**
+   * Compensation after a failure: if it fails too (e.g. the access key is refused for every call), the broadcast
+   * still ends Failed, with both reasons, instead of failing with the compensation's error and showing its last
+   * state (Creating, Running…) forever.
+   */
+  async function compensateAfterFailure(): Promise<string | undefined> {
+    try {
+      await compensate();
+      return undefined;
+    } catch (err) {
+      const cause = err instanceof ActivityFailure && err.cause instanceof Error ? err.cause : err;
+      return cause instanceof Error ? cause.message : String(cause);
+    }
+  }
+
   try {
     // 1. Validate (again: the client did, but the clock has moved and other clients exist).
     const validation = await validateBroadcast(request);
@@ -320,12 +335,13 @@ export async function broadcastWorkflow(request: BroadcastRequest): Promise<Broa
     // Surface the activity's own failure (type and message), not the ActivityFailure wrapper.
     const cause = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : err;
     status.failure = cause instanceof Error ? cause.message : String(cause);
-    await compensate();
+    const compensationFailure = await compensateAfterFailure();
+    if (compensationFailure) status.failure += `; compensation failed too, a task may be left: ${compensationFailure}`;
     transition('Failed', status.failure);
     await finish();
     if (cause instanceof ApplicationFailure) {
       throw ApplicationFailure.create({
-        message: cause.message,
+        message: status.failure,
         type: cause.type ?? undefined,
         nonRetryable: true,
         details: cause.details as unknown[],

@@ -1,0 +1,72 @@
+/**
+ * The product as fault scenarios run it: a real dev server, the workflow bundle built once, callback services, and
+ * relay stacks (each with its own provider sandbox, task queue and both workers). `close()` ends all of it.
+ */
+import { randomUUID } from 'node:crypto';
+
+import type { WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode } from '@temporalio/worker';
+
+import { startBroadcast } from '../../src/broadcast/start';
+import { startCallbackService, type RunningCallbackService } from '../../src/callbacks/service';
+import type { BroadcastRequest } from '../../src/shared/broadcast';
+import { WORKFLOWS_PATH } from '../../src/temporal/workflow-bundle';
+import {
+  startRelayStack,
+  TEST_CALLBACK_SECRET,
+  type RelayStack,
+  type RelayStackOptions,
+} from '../../test/helpers/relay-stack';
+import { createDevEnv } from '../../test/helpers/temporal';
+
+export interface ChaosEnv {
+  env: TestWorkflowEnvironment;
+  /** A callback service signalling this environment's workflows; port 0 picks one (give a port to restart it). */
+  callbackService(port?: number): Promise<RunningCallbackService>;
+  /** A relay stack on a fresh task queue named after `label`. */
+  relayStack(label: string, options: Omit<RelayStackOptions, 'taskQueue' | 'workflowBundle'>): Promise<RelayStack>;
+  /** Starts a broadcast the way the client does (validation, search attributes) on the stack's queue. */
+  startBroadcast(stack: RelayStack, request: BroadcastRequest, label: string): Promise<WorkflowHandle>;
+  close(): Promise<void>;
+}
+
+export async function startChaosEnv(): Promise<ChaosEnv> {
+  const env = await createDevEnv();
+  const closers: (() => Promise<void>)[] = [() => env.teardown()];
+  try {
+    const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: undefined });
+    return {
+      env,
+      async callbackService(port = 0) {
+        const service = await startCallbackService({ port, secret: TEST_CALLBACK_SECRET, client: env.client });
+        closers.push(() => service.close().catch(() => undefined)); // a scenario may have closed it already
+        return service;
+      },
+      async relayStack(label, options) {
+        const stack = await startRelayStack(env, {
+          ...options,
+          taskQueue: `chaos-${label}-${randomUUID()}`,
+          workflowBundle: bundle,
+        });
+        closers.push(() => stack.close());
+        return stack;
+      },
+      startBroadcast(stack, request, label) {
+        return startBroadcast({
+          client: env.client,
+          taskQueue: stack.taskQueue,
+          workflowId: `chaos-${label}-${randomUUID()}`,
+          request,
+          defaultRegion: 'cn-shanghai',
+        });
+      },
+      async close() {
+        for (const close of closers.reverse()) await close();
+      },
+    };
+  } catch (err) {
+    await env.teardown();
+    throw err;
+  }
+}

@@ -1,0 +1,276 @@
+/**
+ * Provider faults. Part 1: about 30% of API calls fail transiently (throttling, InternalError, ServiceUnavailable,
+ * hung requests the 2 s client timeout ends, connection resets) and 30% of creates take effect but answer 500; every
+ * broadcast must still be created exactly once, run and complete. Part 2: permanent errors (a rejected parameter, a
+ * forbidden call once the relay runs, an unknown access key) fail the broadcast after one attempt with a reason that
+ * names the provider's code, and leave nothing alive.
+ */
+import type { FaultConfig, RunningSandbox } from '../../src/sandbox';
+import { inState, relayRequest, waitForStatus } from '../../test/helpers/broadcasts';
+import type { RelayStack } from '../../test/helpers/relay-stack';
+import { startChaosEnv, type ChaosEnv } from '../lib/chaos-env';
+import { auditRelays, callsByCode, settle, tasksOf, type BroadcastOutcome, type Expectation } from '../lib/relay-audit';
+import type { ChaosContext, ChaosReport, ChaosScenario } from '../lib/scenario';
+
+const SIZES = {
+  small: { rounds: 1, broadcastsPerRound: 6 },
+  full: { rounds: 3, broadcastsPerRound: 20 },
+};
+
+/** P(no fault on a call) = 0.95 × 0.94 × 0.92³ ≈ 0.70. Creates that get through also "fail after creating" 30%. */
+export const TRANSIENT_FAULTS: FaultConfig = {
+  hangRate: 0.05,
+  resetRate: 0.06,
+  errorRates: { Throttling: 0.08, InternalError: 0.08, ServiceUnavailable: 0.08 },
+  createThenFailRate: 0.3,
+};
+/** Answer codes the sandbox records for the faults above (a create-then-500 records InternalError). */
+const TRANSIENT_CODES = ['Hung (fault)', 'Reset (fault)', 'Throttling', 'InternalError', 'ServiceUnavailable'];
+
+/**
+ * The sandbox plays relay windows this much faster than real time. Under 30% faults a create can need many
+ * attempts (1 s, 2 s, 4 s… backoff, 2 s per hung call), so windows lie far enough ahead for every retry to land
+ * before EndTime: StartTime in 10 min, EndTime in 30 min, which the sandbox plays as 5 s and 15 s after creation.
+ */
+const TIME_SCALE = 120;
+/**
+ * Creation starts at once (the lead time covers the whole wait). The workflow's clock is real time while the
+ * sandbox's runs 120× faster, so the relay exits 29 real minutes "before" EndTime; a reconcile tolerance of one hour
+ * keeps that compressed exit a normal end (the tolerance only matters for lost callbacks, which this scenario does
+ * not inject).
+ */
+const window = (now: number) =>
+  relayRequest(now, 10 * 60_000, 20 * 60_000, { leadTimeSeconds: 3_600, reconcileAfterSeconds: 3_600 });
+
+const COMPLETED: Expectation = { state: 'Completed', ran: true };
+
+interface Settled {
+  outcome: BroadcastOutcome;
+  expect: Expectation;
+}
+
+/** One permanent-error case, measured. */
+export interface PermanentCase {
+  name: string;
+  code: string;
+  /** Calls the sandbox answered with that code. */
+  attempts: number;
+  /** Answers a fail-fast broadcast gets: the refused call, plus the compensation's lookup when it is refused too. */
+  expectedAttempts: number;
+  outcome: BroadcastOutcome;
+  /** Tasks of this broadcast still alive after it failed. */
+  leftAlive: number;
+}
+
+export interface ProviderFaultsResult {
+  report: ChaosReport;
+  transientCalls: number;
+  transientFaults: Record<string, number>;
+  createdThen500: number;
+  adopted: number;
+  permanent: PermanentCase[];
+}
+
+async function transientRounds(chaos: ChaosEnv, stack: RelayStack, ctx: ChaosContext): Promise<Settled[]> {
+  const { rounds, broadcastsPerRound } = SIZES[ctx.size];
+  const settled: Settled[] = [];
+  await stack.run(async () => {
+    stack.sandbox.setFaults(TRANSIENT_FAULTS);
+    for (let round = 1; round <= rounds; round++) {
+      const now = Date.now();
+      const handles = await Promise.all(
+        Array.from({ length: broadcastsPerRound }, () =>
+          chaos.startBroadcast(stack, window(now), `transient-r${round}`)
+        )
+      );
+      const outcomes = await Promise.all(handles.map(settle));
+      settled.push(...outcomes.map((outcome) => ({ outcome, expect: COMPLETED })));
+      ctx.log(`provider-faults: round ${round}/${rounds}: ${outcomes.map((o) => o.status.state).join(' ')}`);
+    }
+    stack.sandbox.setFaults({});
+  });
+  return settled;
+}
+
+/** Calls answered with `code` (by one action, or by any). */
+const answered = (sandbox: RunningSandbox, action: string | undefined, code: string) =>
+  callsByCode(sandbox, action)[code] ?? 0;
+
+function permanentCase(
+  sandbox: RunningSandbox,
+  name: string,
+  action: string | undefined,
+  code: string,
+  outcome: BroadcastOutcome,
+  expectedAttempts = 1
+): PermanentCase {
+  return {
+    name,
+    code,
+    attempts: answered(sandbox, action, code),
+    expectedAttempts,
+    outcome,
+    leftAlive: tasksOf(sandbox, outcome.workflowId).filter((t) => !t.deleted).length,
+  };
+}
+
+/**
+ * Targeted cases, one after the other on one sandbox: a create that always takes effect and answers 500 (the
+ * broadcast must adopt its task), a create the provider rejects as an invalid parameter, and a restart refused as
+ * Forbidden.RAM once the relay runs (the task exists: compensation must delete it).
+ */
+async function targetedCases(chaos: ChaosEnv, stack: RelayStack, ctx: ChaosContext) {
+  const { sandbox } = stack;
+  return stack.run(async () => {
+    sandbox.setFaults({ createThenFailRate: 1 });
+    const ambiguous = await settle(
+      await chaos.startBroadcast(stack, relayRequest(Date.now(), 2_000, 3_000, { leadTimeSeconds: 1 }), 'ambiguous')
+    );
+    ctx.log(`provider-faults: create-then-500 → ${ambiguous.status.state}`);
+
+    sandbox.setFaults({ errorRates: { InvalidParameter: 1 }, actions: ['CreateLivePullToPush'] });
+    const rejected = await settle(
+      await chaos.startBroadcast(stack, relayRequest(Date.now(), 2_000, 5_000, { leadTimeSeconds: 1 }), 'rejected')
+    );
+    ctx.log(`provider-faults: InvalidParameter on create → ${rejected.status.state}`);
+
+    sandbox.setFaults({});
+    const forbiddenRequest = relayRequest(Date.now(), 1_000, 30_000, {
+      leadTimeSeconds: 1,
+      restartPolicy: { maxRestarts: 2 },
+    });
+    forbiddenRequest.relay = { ...forbiddenRequest.relay!, RetryCount: 0 }; // a pull failure goes Offline at once
+    const handle = await chaos.startBroadcast(stack, forbiddenRequest, 'forbidden');
+    const running = await waitForStatus(handle, inState('Running'), 'the relay running', 30_000);
+    sandbox.setFaults({ errorRates: { 'Forbidden.RAM': 1 }, actions: ['RestartLivePullToPush'] });
+    sandbox.failTask(running.taskId ?? '', 'pull'); // Offline: the restart policy calls Restart, which is refused
+    const forbidden = await settle(handle);
+    sandbox.setFaults({});
+    ctx.log(`provider-faults: Forbidden.RAM on restart → ${forbidden.status.state}`);
+    return {
+      ambiguous,
+      permanent: [
+        permanentCase(sandbox, 'create rejected', 'CreateLivePullToPush', 'InvalidParameter', rejected),
+        permanentCase(sandbox, 'restart forbidden while running', 'RestartLivePullToPush', 'Forbidden.RAM', forbidden),
+      ],
+    };
+  });
+}
+
+/** A worker whose access key the provider does not know: every call is refused, nothing can be created. */
+async function unknownKeyCase(chaos: ChaosEnv, stack: RelayStack, ctx: ChaosContext): Promise<PermanentCase> {
+  return stack.run(async () => {
+    const outcome = await settle(
+      await chaos.startBroadcast(stack, relayRequest(Date.now(), 2_000, 5_000, { leadTimeSeconds: 1 }), 'bad-key')
+    );
+    ctx.log(`provider-faults: unknown access key → ${outcome.status.state}`);
+    // Two refusals: the lookup before creating, and the compensation's lookup of a task that may exist.
+    return permanentCase(stack.sandbox, 'unknown access key', undefined, 'InvalidAccessKeyId.NotFound', outcome, 2);
+  });
+}
+
+export async function runProviderFaults(ctx: ChaosContext): Promise<ProviderFaultsResult> {
+  const chaos = await startChaosEnv();
+  try {
+    const callbacks = await chaos.callbackService();
+    const withCallbacks = { callbackBaseUrl: callbacks.url };
+    const transientStack = await chaos.relayStack('transient', {
+      ...withCallbacks,
+      sandbox: { timeScale: TIME_SCALE },
+    });
+    const targetedStack = await chaos.relayStack('targeted', withCallbacks);
+    // The sandbox knows only another key than the one the stack signs with.
+    const badKeyStack = await chaos.relayStack('bad-key', {
+      ...withCallbacks,
+      sandbox: { accessKeys: { 'some-other-key-id': 'some-other-secret' } },
+    });
+    const [transient, targeted, badKey] = await Promise.all([
+      transientRounds(chaos, transientStack, ctx),
+      targetedCases(chaos, targetedStack, ctx),
+      unknownKeyCase(chaos, badKeyStack, ctx),
+    ]);
+
+    const sandbox = transientStack.sandbox;
+    const codes = callsByCode(sandbox);
+    const transientFaults = Object.fromEntries(TRANSIENT_CODES.map((c) => [c, codes[c] ?? 0]));
+    const transientCalls = sandbox.calls().length;
+    const faultCount = Object.values(transientFaults).reduce((a, b) => a + b, 0);
+    // Every task comes from a create that answered 200 or from one that took effect and then answered 500.
+    const createdThen500 = sandbox.tasks().length - (callsByCode(sandbox, 'CreateLivePullToPush').OK ?? 0);
+    const adoptedNote = (o: BroadcastOutcome) =>
+      o.status.transitions.some((t) => t.note === 'adopted an existing task');
+    const adopted = transient.filter((s) => adoptedNote(s.outcome)).length;
+
+    const permanent = [...targeted.permanent, badKey];
+    const permanentExpect = (p: PermanentCase): Settled => ({
+      outcome: p.outcome,
+      expect: { state: 'Failed', failureMentions: p.code },
+    });
+    const audits = [
+      auditRelays(sandbox, transient),
+      auditRelays(targetedStack.sandbox, [
+        { outcome: targeted.ambiguous, expect: COMPLETED },
+        ...targeted.permanent.map(permanentExpect),
+      ]),
+      auditRelays(badKeyStack.sandbox, [permanentExpect(badKey)]),
+    ];
+    const lost = audits.flatMap((a) => a.lost);
+    // A permanent error must end the broadcast at once: any retry of the refused call counts as a broken promise.
+    const slow = permanent.filter((p) => p.attempts !== p.expectedAttempts);
+    const ambiguousAdopted = adoptedNote(targeted.ambiguous);
+    const permanentFaults = permanent.reduce((sum, p) => sum + p.attempts, 0);
+    const broadcasts = transient.length + 1 + permanent.length;
+
+    const details = [
+      `transient part: ${transient.length} broadcasts, ${transientCalls} API calls, ${faultCount} faulted ` +
+        `(${((100 * faultCount) / Math.max(transientCalls, 1)).toFixed(1)}%): ` +
+        TRANSIENT_CODES.map((c) => `${c} ${transientFaults[c]}`).join(', '),
+      `creates that took effect and answered 500: ${createdThen500} (plus 1 targeted); broadcasts that adopted their ` +
+        `task: ${adopted} (targeted case adopted: ${ambiguousAdopted ? 'yes' : 'NO'})`,
+      `provider tasks created: ${audits[0]!.tasksCreated} for ${transient.length} broadcasts; ` +
+        `quota throttling (Throttling.User, not injected): ${codes['Throttling.User'] ?? 0}`,
+      ...permanent.map(
+        (p) =>
+          `permanent · ${p.name}: ${p.outcome.status.state} after ${p.attempts} ${p.code} answer(s), ` +
+          `${p.leftAlive} task(s) left alive; reason: ${p.outcome.status.failure ?? '(none)'}`
+      ),
+      ...lost.map((l) => `LOST ${l.workflowId}: ${l.why}`),
+      ...slow.map((p) => `NOT FAST ${p.name}: ${p.attempts} ${p.code} answers`),
+    ];
+    return {
+      report: {
+        counts: {
+          runs: SIZES[ctx.size].rounds + 1 + permanent.length,
+          faultsInjected: faultCount + 1 + permanentFaults,
+          broadcasts,
+          duplicates: audits.reduce((sum, a) => sum + a.duplicates, 0),
+          orphans: audits.reduce((sum, a) => sum + a.orphans, 0),
+          lost: lost.length + slow.length + (ambiguousAdopted ? 0 : 1),
+        },
+        details,
+      },
+      transientCalls,
+      transientFaults,
+      createdThen500,
+      adopted,
+      permanent,
+    };
+  } finally {
+    await chaos.close();
+  }
+}
+
+export const providerFaults: ChaosScenario = {
+  name: 'provider-faults',
+  title: 'Provider faults: 30% transient errors, ambiguous creates, permanent errors',
+  method:
+    'Each broadcast runs against the provider sandbox over HTTP while about 30% of API calls fail: Throttling, ' +
+    'InternalError, ServiceUnavailable (8% each), hung requests cut by the 2 s client timeout (5%), connection ' +
+    'resets (6%); 30% of the creates that get through take effect and then answer 500. Correct: every broadcast ' +
+    'Completed, its relay created exactly once and run, nothing alive afterwards. Then permanent errors: a create ' +
+    'rejected with InvalidParameter, a restart refused with Forbidden.RAM while the relay runs, a worker with an ' +
+    'access key the provider does not know. Correct: the broadcast Failed after exactly one refused call, its ' +
+    'failure names the provider code, and no task is left alive. Faults are counted from the codes the sandbox ' +
+    'answered; tasks per broadcast and live tasks from the sandbox audit.',
+  run: async (ctx) => (await runProviderFaults(ctx)).report,
+};
