@@ -15,6 +15,7 @@ import { startCallbackService, type RunningCallbackService } from '../../src/cal
 import { WORKFLOWS_PATH } from '../../src/temporal/workflow-bundle';
 
 import { startRelayStack, TEST_CALLBACK_SECRET, type RelayStack } from './relay-stack';
+import type { ScannedText } from './secret-scan';
 import { createDevEnv } from './temporal';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -32,6 +33,8 @@ export interface CliTarget {
   taskQueue: string;
   /** Extra environment for the child. */
   env?: Record<string, string>;
+  /** The child is killed after this long. @default 120_000 */
+  timeoutMs?: number;
 }
 
 /** The environment of the child: the caller's, minus any Temporal profile or cloud setting that could leak in. */
@@ -52,18 +55,22 @@ function childEnv(target: CliTarget): NodeJS.ProcessEnv {
   };
 }
 
+/** Every output of the client script in this suite (jest gives each suite its own modules): the secret scan reads it. */
+const clientOutputs: ScannedText[] = [];
+
 /** `npm run client -- <args>`; resolves with the exit code and both outputs (never rejects on a non-zero exit). */
 export function runCli(target: CliTarget, args: string[]): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
       ['-r', 'ts-node/register/transpile-only', 'src/client.ts', ...args],
-      { cwd: REPO_ROOT, env: childEnv(target), timeout: 120_000, maxBuffer: 16 * 1024 * 1024 },
+      { cwd: REPO_ROOT, env: childEnv(target), timeout: target.timeoutMs ?? 120_000, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         if (error && typeof error.code !== 'number') {
           reject(new Error(`client ${args.join(' ')} did not run: ${error.message}\n${stderr}`));
           return;
         }
+        clientOutputs.push({ source: `client ${args.slice(0, 3).join(' ')}`, text: `${stdout}\n${stderr}` });
         resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
       }
     );
@@ -147,10 +154,13 @@ export async function startCliStack(name: string): Promise<CliStack> {
     async close() {
       stack.workers.shutdown();
       await running;
-      await stack.close();
-      await callbacks.close();
-      await env.teardown();
-      fs.rmSync(dir, { recursive: true, force: true });
+      try {
+        await stack.close(clientOutputs); // scans the histories and the client's outputs for secrets
+      } finally {
+        await callbacks.close();
+        await env.teardown();
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     },
   };
 }

@@ -2,6 +2,7 @@
  * The product wired for tests: the provider sandbox over real HTTP, a signed LiveClient pointed at it, the real
  * activities, and the two relay workers (workflows + rate-limited provider queue) on a given Temporal environment.
  */
+import type { DataConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
 import { loadSettings, type Settings } from '../../src/config/settings';
@@ -9,6 +10,8 @@ import { LiveClient } from '../../src/provider/client';
 import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../src/sandbox';
 import { WORKFLOWS_PATH } from '../../src/temporal/workflow-bundle';
 import { createRelayWorkers, type RelayWorkers } from '../../src/worker';
+
+import { assertNoSecrets, historiesOf, type NamedSecret, type ScannedText } from './secret-scan';
 
 export const TEST_KEY = { id: 'test-key-id', secret: 'test-key-secret-never-logged' };
 export const TEST_CALLBACK_SECRET = 'test-callback-secret-never-logged';
@@ -21,7 +24,12 @@ export interface RelayStack {
   taskQueue: string;
   /** Runs `fn` while both workers poll, then drains them. */
   run<T>(fn: () => Promise<T>): Promise<T>;
-  close(): Promise<void>;
+  /**
+   * Stops the sandbox and provider client, then runs the secret scan over every history of this stack's task queue
+   * (and `logs`): it throws, failing the suite, if a secret of the suite appears anywhere. Call it while the Temporal
+   * environment is still up.
+   */
+  close(logs?: readonly ScannedText[]): Promise<void>;
 }
 
 export interface RelayStackOptions {
@@ -33,7 +41,17 @@ export interface RelayStackOptions {
   /** Provider calls per second for the whole queue. @default 10 (the real quota) */
   providerRateLimit?: number;
   workflowBundle?: { code: string };
+  /** Payload codecs (encryption) for the workers and the campaign activities' client. */
+  dataConverter?: DataConverter;
+  /** Secrets of the suite beyond the provider and callback secrets (encryption keys, tokens): scanned for on close. */
+  secrets?: NamedSecret[];
 }
+
+/** Every secret the test stacks use; the scan on close looks for each of them. */
+export const STACK_SECRETS: NamedSecret[] = [
+  { name: 'provider AccessKey secret', value: TEST_KEY.secret },
+  { name: 'callback secret', value: TEST_CALLBACK_SECRET },
+];
 
 export async function startRelayStack(env: TestWorkflowEnvironment, options: RelayStackOptions): Promise<RelayStack> {
   const sandbox = await startSandbox({
@@ -47,6 +65,7 @@ export async function startRelayStack(env: TestWorkflowEnvironment, options: Rel
     region: 'cn-shanghai',
     endpoint: sandbox.url,
     timeoutMs: 2_000,
+    quotaPerSecond: options.providerRateLimit ?? 10,
   });
   const settings = loadSettings({
     TEMPORAL_TASK_QUEUE: options.taskQueue,
@@ -67,6 +86,7 @@ export async function startRelayStack(env: TestWorkflowEnvironment, options: Rel
     workflowSource: options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH },
+    dataConverter: options.dataConverter,
   });
   return {
     sandbox,
@@ -83,9 +103,15 @@ export async function startRelayStack(env: TestWorkflowEnvironment, options: Rel
         await running;
       }
     },
-    async close() {
+    async close(logs = []) {
       await provider.close();
       await sandbox.close();
+      assertNoSecrets({
+        label: options.taskQueue,
+        histories: await historiesOf(env.client, options.taskQueue),
+        logs,
+        secrets: [...STACK_SECRETS, ...(options.secrets ?? [])],
+      });
     },
   };
 }
