@@ -51,6 +51,8 @@ describe('parseCallbackBody', () => {
     [JSON.stringify({ ...running, TaskStatus: 3 }), 'contradicts'],
     [JSON.stringify({ EventTime: 1, TaskId: 't', Event: 'Something' }), 'cannot tell'],
     [JSON.stringify({ ...running, TaskInvalidReason: 'x'.repeat(300) }), 'TaskInvalidReason'],
+    // Its mere presence would mean exit: a wrong type must not end a relay.
+    [JSON.stringify({ ...running, TaskExitTime: 'later' }), 'TaskExitTime'],
   ])('rejects %s with a reason naming the field', (body, reason) => {
     expect(() => parseCallbackBody(body)).toThrow(CallbackParseError);
     expect(() => parseCallbackBody(body)).toThrow(reason);

@@ -63,7 +63,9 @@ export function parseCallbackBody(raw: string): TaskEvent {
     throw new CallbackParseError('TaskStatus: must be one of -1, 0, 1, 2, 3');
   }
   const exitReason = optionalString(fields, 'TaskExitReason');
-  const isExit = /exit/i.test(eventName ?? '') || exitReason !== undefined || fields.TaskExitTime !== undefined;
+  // Its presence alone means exit, so a value of the wrong type is refused rather than read as an exit.
+  const exitTime = integer(fields.TaskExitTime, 'TaskExitTime');
+  const isExit = /exit/i.test(eventName ?? '') || exitReason !== undefined || exitTime !== undefined;
   const fromName = eventName ? EVENT_KINDS[eventName.toLowerCase()] : undefined;
   const fromStatus = status !== undefined ? TASK_STATUS_KINDS[status] : undefined;
   const kind: TaskEventKind | undefined = isExit ? 'exit' : (fromStatus ?? fromName);
