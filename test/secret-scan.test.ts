@@ -62,7 +62,7 @@ describe('secret scan', () => {
         return histories.length === count ? histories : undefined;
       });
 
-    it('fails on a secret planted in the memo of a real workflow, and passes the server's history without it', async () => {
+    it('fails on a secret planted in the memo of a real workflow, and passes the clean history before it', async () => {
       const clean = await env.client.workflow.start(recordTaskEvents, {
         taskQueue,
         workflowId: `clean-${randomUUID()}`,
