@@ -4,12 +4,16 @@
  */
 import { randomUUID } from 'node:crypto';
 
+import { Readable } from 'node:stream';
+
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { request } from 'undici';
 
 import { startCallbackService, type RunningCallbackService } from '../src/callbacks/service';
 import { callbackUrlFor } from '../src/callbacks/tokens';
+
+import { rawExchange } from '../chaos/lib/raw-http';
 
 import { recordedEventsQuery, recordTaskEvents } from './fixtures/workflows';
 import { createDevEnv } from './helpers/temporal';
@@ -87,6 +91,43 @@ describe('callback service', () => {
     expect((await post(good, { ...running1, padding: 'x'.repeat(100_000) })).status).toBe(413);
     expect((await post(callbackUrlFor(service.url, SECRET, `missing-${randomUUID()}`), running1)).status).toBe(404);
     // None of those reached the workflow.
+    expect(await handle.query(recordedEventsQuery)).toEqual([]);
+    await handle.terminate();
+  });
+
+  it('answers 405 to other methods, 415 to non-JSON content types, 413 to streamed bodies, and HTTP-level 400/431/408', async () => {
+    const workflowId = `cb-${randomUUID()}`;
+    const handle = await env.client.workflow.start(recordTaskEvents, { taskQueue: 'callbacks', workflowId });
+    const good = callbackUrlFor(service.url, SECRET, workflowId);
+    const get = await request(good, { method: 'GET' });
+    await get.body.dump();
+    expect([get.statusCode, get.headers.allow]).toEqual([405, 'POST']);
+    // A valid event under a genuine token, but declared as something else: refused unread.
+    const xml = await request(good, {
+      method: 'POST',
+      headers: { 'content-type': 'text/xml' },
+      body: JSON.stringify(running1),
+    });
+    await xml.body.dump();
+    expect(xml.statusCode).toBe(415);
+    // Chunked (no Content-Length) past the limit: a 413 answer, not a dropped connection.
+    const padded = JSON.stringify({ ...running1, padding: 'x'.repeat(200_000) });
+    const streamed = await request(good, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: Readable.from([Buffer.from(padded)]),
+    });
+    await streamed.body.dump();
+    expect(streamed.statusCode).toBe(413);
+    expect((await rawExchange(service.port, ['NOT HTTP\r\n\r\n'])).status).toBe(400);
+    const bigHeader = `POST ${new URL(good).pathname} HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`;
+    expect((await rawExchange(service.port, [bigHeader])).status).toBe(431);
+    // A slow sender is timed out (5 s for headers), not left holding its socket for Node's 30 s check interval.
+    const slow = await rawExchange(service.port, ['POST / HTTP/1.1\r\n', ...Array(60).fill('X-Slow: 1\r\n')], {
+      gapMs: 500,
+      timeoutMs: 20_000,
+    });
+    expect(slow.status).toBe(408);
     expect(await handle.query(recordedEventsQuery)).toEqual([]);
     await handle.terminate();
   });

@@ -1,14 +1,20 @@
 /**
  * The callback service: receives the provider's task events at `<base>/callbacks/v1/<workflowId>/<token>` and turns
  * each into a `taskEvent` signal. It answers 2xx only after Temporal accepted the signal, so the provider retries
- * otherwise; 401/403 for a missing/wrong token, 400 for a malformed body, 404 for an unknown workflow, 413 for a
- * body over the limit, 503 when Temporal is unreachable. No input can crash it.
+ * otherwise. Checks run in this order, the first failing one decides the answer: 404 for any other path, 405 for
+ * a method other than POST, 401/403 for a missing/wrong token, 415 for a declared content type that is not JSON or
+ * text (the provider's is unconfirmed, so a request without one is accepted), 413 for a body over the limit
+ * (declared or streamed), 400 for a malformed body, 404 for an unknown or finished workflow, 503 when Temporal is
+ * unreachable. Broken HTTP gets Node's answers: 400, 431 for headers over 16 KiB, 408 for a sender slower than the
+ * timeouts. No input can crash it.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
 import { Client, Connection, WorkflowNotFoundError, type ConnectionOptions } from '@temporalio/client';
+import type { DataConverter, Logger } from '@temporalio/common';
 
+import { getLogger } from '../observability/logging';
 import { taskEventSignal } from '../workflows/messages';
 
 import { CallbackParseError, parseCallbackBody } from './parse';
@@ -22,7 +28,13 @@ export type CallbackOutcome =
   | 'too-large'
   | 'unknown-workflow'
   | 'temporal-unavailable'
-  | 'not-found';
+  | 'not-found'
+  | 'method-not-allowed'
+  | 'unsupported-media-type'
+  /** The body never arrived: the client went away or was timed out (that answer is counted as `bad-http`). */
+  | 'aborted'
+  /** Not HTTP, headers too large, or too slow: answered by the HTTP layer (see `clientError`). */
+  | 'bad-http';
 
 export interface CallbackServiceOptions {
   /** @default 8490; 0 picks a free port */
@@ -34,10 +46,14 @@ export interface CallbackServiceOptions {
   client?: Client;
   connection?: ConnectionOptions;
   namespace?: string;
+  /** Payload codecs (encryption) for the client it opens; signals are payloads too. */
+  dataConverter?: DataConverter;
   /** Largest body accepted, in bytes. @default 65536 */
   maxBodyBytes?: number;
   /** Called once per request with its outcome (metrics). */
   onOutcome?: (outcome: CallbackOutcome) => void;
+  /** Where each request's outcome is logged (never its token or query). @default getLogger('callbacks') */
+  logger?: Logger;
 }
 
 export interface RunningCallbackService {
@@ -57,9 +73,45 @@ const STATUS: Record<CallbackOutcome, number> = {
   'unknown-workflow': 404,
   'temporal-unavailable': 503,
   'not-found': 404,
+  'method-not-allowed': 405,
+  'unsupported-media-type': 415,
+  aborted: 400,
+  'bad-http': 400,
 };
 
+/** How often sockets are checked against the header/request timeouts (Node's 30 s default lets slow senders stay). */
+const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
+
+/** A body declared as one of these is parsed; anything else declared is refused unread (415). */
+function isAcceptedContentType(header: string | undefined): boolean {
+  if (header === undefined) return true;
+  const type = (header.split(';')[0] ?? '').trim().toLowerCase();
+  return (
+    ['application/json', 'text/json', 'text/plain'].includes(type) || /^application\/[a-z0-9.+-]+\+json$/.test(type)
+  );
+}
+
+/** What Node itself answers to broken HTTP (we only add the count). */
+function clientErrorResponse(code: string | undefined): string {
+  const status =
+    code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? '408 Request Timeout'
+      : code === 'HPE_HEADER_OVERFLOW'
+        ? '431 Request Header Fields Too Large'
+        : '400 Bad Request';
+  return `HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`;
+}
+
+/** A request's outcome, and what the log line says about it. */
+interface Handled {
+  outcome: CallbackOutcome;
+  reason?: string;
+  taskId?: string;
+  kind?: string;
+}
+
 class BodyTooLarge extends Error {}
+class BodyAborted extends Error {}
 
 function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -69,15 +121,15 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) {
-        reject(new BodyTooLarge());
-        req.destroy();
-        return;
-      }
+      // Not req.destroy(): that drops the socket before the 413 is written. The answer carries `connection: close`.
+      if (size > limit) return reject(new BodyTooLarge());
       chunks.push(chunk);
     });
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
+    req.on('error', () => reject(new BodyAborted()));
+    req.on('close', () => {
+      if (!req.complete) reject(new BodyAborted());
+    });
   });
 }
 
@@ -100,54 +152,79 @@ export async function startCallbackService(options: CallbackServiceOptions): Pro
   let client = options.client;
   if (!client) {
     ownConnection = await Connection.connect(options.connection);
-    client = new Client({ connection: ownConnection, namespace: options.namespace ?? 'default' });
+    client = new Client({
+      connection: ownConnection,
+      namespace: options.namespace ?? 'default',
+      dataConverter: options.dataConverter,
+    });
   }
   const temporal = client;
   const counts = Object.fromEntries(Object.keys(STATUS).map((k) => [k, 0])) as Record<CallbackOutcome, number>;
 
-  async function handle(req: http.IncomingMessage): Promise<{ outcome: CallbackOutcome; reason?: string }> {
+  const log = options.logger ?? getLogger('callbacks');
+
+  async function handle(req: http.IncomingMessage): Promise<Handled> {
     const route = parsePath(req.url ?? '');
-    if (!route || req.method !== 'POST') return { outcome: 'not-found' };
+    if (!route) return { outcome: 'not-found' };
+    if (req.method !== 'POST') return { outcome: 'method-not-allowed', reason: 'callbacks are POSTed' };
     if (!route.token) return { outcome: 'missing-token' };
     if (!tokenMatches(options.secret, route.workflowId, route.token)) return { outcome: 'bad-token' };
+    if (!isAcceptedContentType(req.headers['content-type'])) {
+      return { outcome: 'unsupported-media-type', reason: 'body must be JSON (application/json)' };
+    }
     let event;
     try {
       event = parseCallbackBody(await readBody(req, limit));
     } catch (err) {
       if (err instanceof BodyTooLarge) return { outcome: 'too-large', reason: `body over ${limit} bytes` };
+      if (err instanceof BodyAborted) return { outcome: 'aborted' };
       if (err instanceof CallbackParseError) return { outcome: 'malformed', reason: err.message };
       return { outcome: 'malformed', reason: 'unreadable body' };
     }
     try {
       await temporal.workflow.getHandle(route.workflowId).signal(taskEventSignal, event);
-      return { outcome: 'delivered' };
+      return { outcome: 'delivered', taskId: event.taskId, kind: event.kind };
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return { outcome: 'unknown-workflow', reason: 'no running workflow' };
       return { outcome: 'temporal-unavailable', reason: 'signal not accepted; retry later' };
     }
   }
 
-  const server = http.createServer((req, res) => {
+  const server = http.createServer({ connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS }, (req, res) => {
     if (req.method === 'GET' && (req.url === '/healthz' || req.url === '/health')) {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true }));
       return;
     }
     handle(req)
-      .catch(() => ({ outcome: 'temporal-unavailable' as const, reason: 'internal error' }))
-      .then(({ outcome, reason }) => {
+      .catch((): Handled => ({ outcome: 'temporal-unavailable', reason: 'internal error' }))
+      .then(({ outcome, reason, taskId, kind }) => {
         counts[outcome]++;
         options.onOutcome?.(outcome);
+        // The workflow ID only (clipped: it comes from the request), never the token or the query.
+        const workflowId = parsePath(req.url ?? '')?.workflowId.slice(0, 256);
+        const fields = { outcome, status: STATUS[outcome], workflowId, taskId, event: kind, reason };
+        if (outcome === 'delivered') log.info('callback delivered', fields);
+        else log.log(outcome === 'not-found' ? 'DEBUG' : 'WARN', 'callback rejected', fields);
         if (res.headersSent || res.destroyed) return;
         const status = STATUS[outcome];
         res.writeHead(status, {
           'content-type': 'application/json',
           connection: status === 413 ? 'close' : 'keep-alive',
+          ...(status === 405 ? { allow: 'POST' } : {}),
         });
         res.end(JSON.stringify(status < 300 ? { ok: true } : { error: outcome, ...(reason ? { reason } : {}) }));
       })
       .catch(() => res.destroy());
   });
-  server.on('clientError', (_err, socket) => socket.destroy());
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    counts['bad-http']++;
+    options.onOutcome?.('bad-http');
+    // Like Node's default handler: answer only if nothing was written on this connection yet.
+    if (socket.writable && socket.bytesWritten === 0 && err.code !== 'ECONNRESET') {
+      socket.write(clientErrorResponse(err.code));
+    }
+    socket.destroy();
+  });
   // Slow senders must not hold sockets forever.
   server.requestTimeout = 10_000;
   server.headersTimeout = 5_000;
