@@ -3,11 +3,19 @@
  * (persistent, Web UI on); with no provider credentials it runs the local provider sandbox; then the callback
  * service and the worker. Ctrl-C drains the worker and stops everything it started, in reverse order.
  */
-import { Runtime, DefaultLogger, type LogLevel } from '@temporalio/worker';
+import { Runtime } from '@temporalio/worker';
 
 import { startCallbackService } from './callbacks/service';
 import { loadConfiguration, type Configuration } from './config/load';
 import { ConfigError, usesSandbox } from './config/settings';
+import {
+  bannerPrinter,
+  configureLogging,
+  coreLogForwarding,
+  logFormat,
+  registerSecrets,
+  sdkLogger,
+} from './observability/logging';
 import { createRelayMetrics, prometheusTelemetry } from './observability/metrics';
 import { LiveClient } from './provider/client';
 import { DEMO_ACCESS_KEY, parseAccessKeys, startSandbox } from './sandbox';
@@ -27,9 +35,8 @@ export interface MainOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-function say(line: string): void {
-  process.stdout.write(`[relay] ${line}\n`);
-}
+/** Start-up and shutdown lines: `[relay] …` in text mode, JSON records (message = the line) in json mode. */
+const say = bannerPrinter('relay');
 
 /** Signals that stop `npm start`. SIGHUP: the terminal went away. */
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -54,13 +61,25 @@ export async function runMain(options: MainOptions = {}): Promise<void> {
     throw err;
   }
   const { settings, temporal } = config;
+  configureLogging({
+    format: settings.LOG_FORMAT,
+    level: settings.LOG_LEVEL,
+    secrets: [
+      settings.ALIYUN_ACCESS_KEY_SECRET,
+      settings.ALIYUN_SECURITY_TOKEN,
+      settings.CALLBACK_SECRET ?? DEVELOPMENT_CALLBACK_SECRET,
+    ],
+  });
   // Signals are handled here, not by the SDK's Runtime: its handler fires once and then leaves the default action in
   // place, so a second SIGINT (npm forwards the terminal's Ctrl-C, users press it twice) would kill this process
   // before it stopped the dev server, which runs in its own process group and would be left behind.
   Runtime.install({
-    logger: new DefaultLogger(settings.LOG_LEVEL as LogLevel),
+    logger: sdkLogger(),
     shutdownSignals: [],
-    telemetryOptions: prometheusTelemetry(settings.METRICS_HOST, settings.METRICS_PORT),
+    telemetryOptions: {
+      ...prometheusTelemetry(settings.METRICS_HOST, settings.METRICS_PORT),
+      logging: coreLogForwarding(),
+    },
   });
   const metrics = createRelayMetrics();
   if (settings.METRICS_PORT !== 0)
@@ -91,7 +110,7 @@ export async function runMain(options: MainOptions = {}): Promise<void> {
     if (!address) {
       const binaries = await ensureTemporalBinaries({ env });
       checkStopping();
-      say(describeBinaries(binaries).replace(/\n/g, '\n[relay] '));
+      say(describeBinaries(binaries));
       const server = await startDevServer({
         binaries,
         port: settings.DEV_SERVER_PORT,
@@ -99,6 +118,8 @@ export async function runMain(options: MainOptions = {}): Promise<void> {
         dbFile: settings.DEV_SERVER_DB_FILE,
         namespace: temporal.namespace,
         signal: stopping.signal,
+        // Its own banner and errors become records too, so stdout stays one JSON object per line.
+        output: logFormat() === 'json' ? bannerPrinter('temporal-dev-server') : undefined,
       });
       stops.push(() => server.stop());
       checkStopping();
@@ -126,6 +147,8 @@ export async function runMain(options: MainOptions = {}): Promise<void> {
       });
       stops.push(() => sandbox.close());
       checkStopping();
+      // Configured sandbox secrets are masked in logs; the demo pair is public (printed below; in the source).
+      registerSecrets(...Object.values(configuredKeys ?? {}));
       credentials = { id: sandboxKeyId, secret: sandboxSecret };
       endpoint = sandbox.url;
       say(

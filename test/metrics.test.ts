@@ -1,7 +1,8 @@
 /**
- * `npm start`'s process end to end, scraped: the embedded dev server, sandbox, callback service and worker run a
- * short broadcast, and the Prometheus endpoint shows the project's counters moved (provider calls by action and
- * code, callbacks by outcome, broadcast transitions) next to the SDK's own worker metrics — and no secret.
+ * `npm start`'s process end to end, scraped and read: the embedded dev server, sandbox, callback service and worker
+ * run a short broadcast; the Prometheus endpoint shows the project's counters moved (provider calls by action and
+ * code, callbacks by outcome, broadcast transitions) next to the SDK's own worker metrics, and the process's output
+ * is JSON log records that tie the relay to its workflow and provider TaskId — with no secret in either.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,13 +12,20 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 
 import { startBroadcast } from '../src/broadcast/start';
+import { callbackToken } from '../src/callbacks/tokens';
 import { METRIC_NAMES } from '../src/observability/metrics';
-import { DEMO_ACCESS_KEY } from '../src/sandbox';
+import { BroadcastStateKey, TaskIdKey } from '../src/shared/search-attributes';
 
 import { relayRequest } from './helpers/broadcasts';
+import { waitFor } from './helpers/cli';
 import { freePort } from './helpers/ports';
 
 const ROOT = path.join(__dirname, '..');
+/** The sandbox pair the worker signs with, and the callback secret: configured, so none is printed on purpose. */
+const PROVIDER_KEY = { id: 'metrics-test-key', secret: 'metrics-test-provider-secret-never-logged' };
+const CALLBACK_SECRET = 'metrics-test-callback-secret-never-logged';
+
+type LogRecord = Record<string, unknown>;
 
 /** The value of a metric line whose labels include every `labels` pair (counters may carry a `_total` suffix). */
 function metricValue(text: string, name: string, labels: Record<string, string>): number {
@@ -30,12 +38,16 @@ function metricValue(text: string, name: string, labels: Record<string, string>)
   return sum;
 }
 
-describe('metrics endpoint during an npm start run', () => {
+describe('metrics endpoint and logs of an npm start run', () => {
   let child: ChildProcess;
   let output = '';
+  let stdout = '';
   let dataDir: string;
   let client: Client;
   const ports: Record<string, number> = {};
+  const workflowId = `metrics-${Date.now()}`;
+  /** How the broadcast ended, from its search attributes (npm start encrypts payloads: results need its key). */
+  let ended: { state?: string; taskId?: string };
 
   beforeAll(async () => {
     for (const name of ['DEV_SERVER_PORT', 'DEV_SERVER_UI_PORT', 'SANDBOX_PORT', 'CALLBACK_PORT', 'METRICS_PORT']) {
@@ -48,10 +60,16 @@ describe('metrics endpoint during an npm start run', () => {
       ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
       DEV_SERVER_DB_FILE: path.join(dataDir, 'dev.db'),
       TEMPORAL_TASK_QUEUE: 'metrics-test',
-      LOG_LEVEL: 'WARN',
+      LOG_LEVEL: 'INFO',
+      LOG_FORMAT: 'json',
+      SANDBOX_ACCESS_KEYS: `${PROVIDER_KEY.id}:${PROVIDER_KEY.secret}`,
+      CALLBACK_SECRET,
     };
     child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], { cwd: ROOT, env });
-    child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    child.stdout?.on('data', (d: Buffer) => {
+      output += d.toString();
+      stdout += d.toString();
+    });
     child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
     await new Promise<void>((resolve, reject) => {
       const check = setInterval(() => {
@@ -67,7 +85,26 @@ describe('metrics endpoint during an npm start run', () => {
     });
     const connection = await Connection.connect({ address: `127.0.0.1:${ports.DEV_SERVER_PORT}` });
     client = new Client({ connection });
-  }, 120_000);
+    const handle = await startBroadcast({
+      client,
+      taskQueue: 'metrics-test',
+      workflowId,
+      request: relayRequest(Date.now(), 3_000, 4_000),
+      defaultRegion: 'cn-shanghai',
+    });
+    const closed = await waitFor(
+      'the broadcast to close',
+      async () => {
+        const description = await handle.describe();
+        return description.status.name === 'RUNNING' ? undefined : description;
+      },
+      90_000
+    );
+    ended = {
+      state: closed.typedSearchAttributes.get(BroadcastStateKey),
+      taskId: closed.typedSearchAttributes.get(TaskIdKey),
+    };
+  }, 180_000);
 
   afterAll(async () => {
     await client?.connection.close();
@@ -80,15 +117,7 @@ describe('metrics endpoint during an npm start run', () => {
   }, 60_000);
 
   it('counts provider calls, callbacks and transitions of a real broadcast', async () => {
-    const handle = await startBroadcast({
-      client,
-      taskQueue: 'metrics-test',
-      workflowId: `metrics-${Date.now()}`,
-      request: relayRequest(Date.now(), 3_000, 4_000),
-      defaultRegion: 'cn-shanghai',
-    });
-    const status = await handle.result();
-    expect(status.state).toBe('Completed');
+    expect(ended.state).toBe('Completed');
 
     const response = await fetch(`http://127.0.0.1:${ports.METRICS_PORT}/metrics`);
     expect(response.status).toBe(200);
@@ -102,6 +131,64 @@ describe('metrics endpoint during an npm start run', () => {
     expect(metricValue(text, METRIC_NAMES.broadcastTransitions, { state: 'Completed' })).toBe(1);
     // The SDK's own worker metrics share the endpoint.
     expect(text).toMatch(/^temporal_workflow_completed/m);
-    expect(text).not.toContain(DEMO_ACCESS_KEY.secret);
+    for (const secret of [PROVIDER_KEY.secret, CALLBACK_SECRET]) expect(text).not.toContain(secret);
   }, 90_000);
+
+  it('logs JSON records that carry the workflowId and the provider TaskId, and no secret', async () => {
+    const { taskId } = ended;
+    expect(taskId).toMatch(/\S/);
+    const records = () => stdout.split('\n').filter((line) => line.length > 0);
+    const about = (message: string, fields: LogRecord) => (r: LogRecord) =>
+      r.message === message && Object.entries(fields).every(([k, v]) => r[k] === v);
+    // The SDK buffers records briefly (core log forwarding), so the last ones may come a moment after the result.
+    const parsed = await waitFor('the relay records', async () => {
+      const all = records().map((line) => JSON.parse(line) as LogRecord);
+      const done = all.some(about('broadcast state changed', { workflowId, state: 'Completed' }));
+      return done ? all : undefined;
+    });
+    // Every stdout line is one JSON record: the banner, the dev server's own lines, the SDK's and ours.
+    for (const record of parsed) {
+      expect(Object.keys(record).slice(0, 3)).toEqual(['time', 'level', 'message']);
+      expect(new Date(String(record.time)).toISOString()).toBe(record.time);
+    }
+    expect(parsed).toContainEqual(
+      expect.objectContaining({ component: 'relay', message: expect.stringMatching(/^Worker running/) })
+    );
+    // The activity's record: provider TaskId plus the SDK's workflow context.
+    expect(parsed).toContainEqual(
+      expect.objectContaining({
+        message: 'relay task created',
+        component: 'activity',
+        activityType: 'ensureRelayTask',
+        workflowId,
+        runId: expect.any(String),
+        taskId,
+      })
+    );
+    // The workflow's transitions (replay-safe workflow log) and the callback service's deliveries.
+    for (const state of ['Created', 'Running', 'Completed']) {
+      expect(parsed).toContainEqual(
+        expect.objectContaining({
+          message: 'broadcast state changed',
+          component: 'workflow',
+          workflowId,
+          state,
+          taskId,
+        })
+      );
+    }
+    expect(parsed).toContainEqual(
+      expect.objectContaining({
+        message: 'callback delivered',
+        component: 'callbacks',
+        workflowId,
+        taskId,
+        event: 'running',
+      })
+    );
+    // No secret anywhere in the process's output (stdout and stderr): the keys, nor the callback URL's token.
+    for (const secret of [PROVIDER_KEY.secret, CALLBACK_SECRET, callbackToken(CALLBACK_SECRET, workflowId)]) {
+      expect(output).not.toContain(secret);
+    }
+  }, 60_000);
 });

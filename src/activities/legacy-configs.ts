@@ -1,8 +1,10 @@
 /**
  * Activities of the legacy flavour (AddLivePullStreamInfoConfig): a scheduled pull into Alibaba's own live
  * center, keyed by DomainName/AppName/StreamName. That API has no callbacks, so the workflow polls
- * DescribeLivePullStreamConfig.
+ * DescribeLivePullStreamConfig. A config has no TaskId: logs name it by domain/app/stream (never its SourceUrl, which
+ * may carry an auth_key).
  */
+import { log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 
 import type { LiveClient } from '../provider/client';
@@ -14,6 +16,11 @@ export interface LegacyConfigSnapshot {
   found: boolean;
   startTime?: string;
   endTime?: string;
+}
+
+/** The identity of a pull config in log records. */
+function configFields(spec: LegacyPullSpec) {
+  return { domainName: spec.DomainName, appName: spec.AppName, streamName: spec.StreamName, region: spec.RegionId };
 }
 
 export function createLegacyConfigActivities(provider: LiveClient) {
@@ -37,7 +44,10 @@ export function createLegacyConfigActivities(provider: LiveClient) {
     async ensureLegacyPullConfig(spec: LegacyPullSpec): Promise<{ adopted: boolean }> {
       const existing = await providerCall(() => find(spec));
       const same = (r: NonNullable<typeof existing>) => r.SourceUrl === spec.SourceUrl;
-      if (existing && same(existing)) return { adopted: true };
+      if (existing && same(existing)) {
+        log.info('pull config adopted', configFields(spec));
+        return { adopted: true };
+      }
       if (existing) {
         throw ApplicationFailure.nonRetryable(
           `${spec.DomainName}/${spec.AppName}/${spec.StreamName} already has a pull config with another source`,
@@ -46,11 +56,15 @@ export function createLegacyConfigActivities(provider: LiveClient) {
       }
       try {
         await provider.addLivePullStreamInfoConfig(spec);
+        log.info('pull config added', configFields(spec));
         return { adopted: false };
       } catch (err) {
         if (isProviderError(err) && err.ambiguous) {
           const adopted = await providerCall(() => find(spec));
-          if (adopted && same(adopted)) return { adopted: true };
+          if (adopted && same(adopted)) {
+            log.info('pull config adopted', configFields(spec));
+            return { adopted: true };
+          }
         }
         throw toActivityFailure(err);
       }
@@ -58,6 +72,7 @@ export function createLegacyConfigActivities(provider: LiveClient) {
 
     async describeLegacyPullConfig(spec: LegacyPullSpec): Promise<LegacyConfigSnapshot> {
       const record = await providerCall(() => find(spec));
+      log.info('pull config described', { ...configFields(spec), found: record !== undefined });
       return record ? { found: true, startTime: record.StartTime, endTime: record.EndTime } : { found: false };
     },
 
@@ -70,10 +85,12 @@ export function createLegacyConfigActivities(provider: LiveClient) {
           StreamName: spec.StreamName,
           RegionId: spec.RegionId,
         });
+        log.info('pull config deleted', configFields(spec));
         return true;
       } catch (err) {
-        if (isNotFound(err)) return false;
-        throw toActivityFailure(err);
+        if (!isNotFound(err)) throw toActivityFailure(err);
+        log.info('pull config already gone', configFields(spec));
+        return false;
       }
     },
   };

@@ -1,8 +1,10 @@
 /**
  * Activities around one pull-to-push task. Every one is safe to run more than once: creation looks the task up by
  * its deterministic TaskName before creating and after any ambiguous failure, and deletion treats "not found" as
- * done.
+ * done. Each logs its outcome with the provider's TaskId through the activity logger, which adds the workflowId,
+ * runId and activityType; never a URL (destination URLs may carry an auth_key, callback URLs carry a token).
  */
+import { log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 
 import { callbackUrlFor } from '../callbacks/tokens';
@@ -63,11 +65,18 @@ export function createRelayTaskActivities(deps: RelayTaskDeps) {
   async function deleteTask(ref: TaskRef): Promise<boolean> {
     try {
       await provider.deleteLivePullToPush({ Region: ref.region, TaskId: ref.taskId });
+      log.info('relay task deleted', { taskId: ref.taskId, region: ref.region });
       return true;
     } catch (err) {
-      if (isNotFound(err)) return false;
-      throw toActivityFailure(err);
+      if (!isNotFound(err)) throw toActivityFailure(err);
+      log.info('relay task already gone', { taskId: ref.taskId, region: ref.region });
+      return false;
     }
+  }
+
+  function adopted(taskId: string, input: EnsureTaskInput): EnsureTaskResult {
+    log.info('relay task adopted', { taskId, taskName: input.taskName, region: input.relay.Region });
+    return { taskId, adopted: true };
   }
 
   function callbackUrl(workflowId: string): string | undefined {
@@ -79,20 +88,25 @@ export function createRelayTaskActivities(deps: RelayTaskDeps) {
     /** Creates the relay task, or adopts the one an earlier attempt already created. */
     async ensureRelayTask(input: EnsureTaskInput): Promise<EnsureTaskResult> {
       const existing = await providerCall(() => findOwnTask(input));
-      if (existing) return { taskId: existing, adopted: true };
+      if (existing) return adopted(existing, input);
       try {
         const created = await provider.createLivePullToPush({
           ...input.relay,
           TaskName: input.taskName,
           CallbackUrl: callbackUrl(input.workflowId),
         });
+        log.info('relay task created', {
+          taskId: created.TaskId,
+          taskName: input.taskName,
+          region: input.relay.Region,
+        });
         return { taskId: created.TaskId, adopted: false };
       } catch (err) {
         const ambiguous = isProviderError(err) && (err.ambiguous || err.code === 'CodeConfigAlreadyExists');
         if (ambiguous) {
           // The create may have succeeded before the answer was lost, or a previous attempt's did.
-          const adopted = await providerCall(() => findOwnTask(input));
-          if (adopted) return { taskId: adopted, adopted: true };
+          const found = await providerCall(() => findOwnTask(input));
+          if (found) return adopted(found, input);
         }
         if (isProviderError(err) && err.code === 'CodeConfigAlreadyExists') {
           throw ApplicationFailure.nonRetryable(
@@ -109,11 +123,17 @@ export function createRelayTaskActivities(deps: RelayTaskDeps) {
     async describeRelayTask(ref: TaskRef): Promise<TaskSnapshot> {
       try {
         const task = await provider.describeLivePullToPush({ Region: ref.region, TaskId: ref.taskId });
-        const kind = TASK_STATUS_KINDS[task.TaskStatus];
-        return { found: true, kind, reason: task.TaskInvalidReason || task.TaskExitReason || undefined };
+        const snapshot: TaskSnapshot = {
+          found: true,
+          kind: TASK_STATUS_KINDS[task.TaskStatus],
+          reason: task.TaskInvalidReason || task.TaskExitReason || undefined,
+        };
+        log.info('relay task described', { taskId: ref.taskId, ...snapshot });
+        return snapshot;
       } catch (err) {
-        if (isNotFound(err)) return { found: false };
-        throw toActivityFailure(err);
+        if (!isNotFound(err)) throw toActivityFailure(err);
+        log.info('relay task described', { taskId: ref.taskId, found: false });
+        return { found: false };
       }
     },
 
@@ -125,15 +145,19 @@ export function createRelayTaskActivities(deps: RelayTaskDeps) {
     /** Compensation when creation was interrupted: deletes our task, found by name and destination, if any. */
     async deleteOwnRelayTask(input: EnsureTaskInput): Promise<boolean> {
       const taskId = await providerCall(() => findOwnTask(input));
-      return taskId ? deleteTask({ taskId, region: input.relay.Region }) : false;
+      if (taskId) return deleteTask({ taskId, region: input.relay.Region });
+      log.info('no relay task to delete', { taskName: input.taskName, region: input.relay.Region });
+      return false;
     },
 
     async stopRelayTask(ref: TaskRef): Promise<void> {
       await providerCall(() => provider.stopLivePullToPush({ Region: ref.region, TaskId: ref.taskId }));
+      log.info('relay task stopped', { taskId: ref.taskId });
     },
 
     async restartRelayTask(ref: TaskRef): Promise<void> {
       await providerCall(() => provider.restartLivePullToPush({ Region: ref.region, TaskId: ref.taskId }));
+      log.info('relay task restarted', { taskId: ref.taskId });
     },
 
     async updateRelayTask(input: TaskRef & { StartTime?: string; EndTime?: string }): Promise<void> {
@@ -145,6 +169,7 @@ export function createRelayTaskActivities(deps: RelayTaskDeps) {
           EndTime: input.EndTime,
         })
       );
+      log.info('relay task rescheduled', { taskId: input.taskId, startTime: input.StartTime, endTime: input.EndTime });
     },
   };
 }

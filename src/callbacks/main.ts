@@ -2,6 +2,7 @@
 import { Runtime } from '@temporalio/worker';
 
 import { ConfigError, loadSettings } from '../config/settings';
+import { bannerPrinter, configureLogging, coreLogForwarding, sdkLogger } from '../observability/logging';
 import { createRelayMetrics, prometheusTelemetry } from '../observability/metrics';
 import { loadTemporalConnectConfig } from '../temporal/connection';
 
@@ -10,10 +11,17 @@ import { startCallbackService } from './service';
 async function run(): Promise<void> {
   const settings = loadSettings();
   if (!settings.CALLBACK_SECRET) throw new ConfigError(['CALLBACK_SECRET: required to run the callback service']);
+  configureLogging({ format: settings.LOG_FORMAT, level: settings.LOG_LEVEL, secrets: [settings.CALLBACK_SECRET] });
   const temporal = loadTemporalConnectConfig();
   const address = temporal.address ?? '127.0.0.1:7233';
-  // Only for the metrics endpoint: this process talks to Temporal through the plain client.
-  Runtime.install({ telemetryOptions: prometheusTelemetry(settings.METRICS_HOST, settings.METRICS_PORT) });
+  // For the metrics endpoint and the SDK's own log records: this process talks to Temporal through the plain client.
+  Runtime.install({
+    logger: sdkLogger(),
+    telemetryOptions: {
+      ...prometheusTelemetry(settings.METRICS_HOST, settings.METRICS_PORT),
+      logging: coreLogForwarding(),
+    },
+  });
   const metrics = createRelayMetrics();
   const service = await startCallbackService({
     port: settings.CALLBACK_PORT,
@@ -23,7 +31,7 @@ async function run(): Promise<void> {
     namespace: temporal.namespace,
     onOutcome: metrics.onCallback,
   });
-  process.stdout.write(`[callbacks] listening on ${service.url}, signalling workflows on ${address}\n`);
+  bannerPrinter('callbacks')(`listening on ${service.url}, signalling workflows on ${address}`);
   const stop = () => {
     void service.close().then(() => process.exit(0));
   };

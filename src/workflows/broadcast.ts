@@ -128,6 +128,8 @@ export async function broadcastWorkflow(request: BroadcastRequest): Promise<Broa
     status.transitions.push({ state, at: new Date().toISOString(), ...(note ? { note } : {}) });
     upsertSearchAttributes([{ key: BroadcastStateKey, value: state }]);
     transitionsMetric.withTags({ state }).add(1);
+    // Replay-safe: the SDK drops workflow log calls while replaying; it adds workflowId and runId.
+    log.info('broadcast state changed', { state, taskId: status.taskId, campaignId: request.campaignId, note });
     const task = status.taskId ? ` · task \`${status.taskId}\`` : '';
     setCurrentDetails(`**${state}**${task}\n\n${status.startTime} → ${status.endTime}${note ? `\n\n${note}` : ''}`);
     if (FINAL_STATES.includes(state)) reportToCampaign(state);
@@ -384,7 +386,13 @@ export async function broadcastWorkflow(request: BroadcastRequest): Promise<Broa
       const outcome = events.accept(event, status.taskId);
       status.lastEvent = event;
       if (outcome !== 'applied') {
-        log.info('task event not applied', { outcome, kind: event.kind, eventTime: event.eventTime });
+        log.info('task event not applied', {
+          outcome,
+          kind: event.kind,
+          eventTime: event.eventTime,
+          taskId: status.taskId,
+          eventTaskId: event.taskId,
+        });
         continue;
       }
       const next: Partial<Record<TaskEvent['kind'], BroadcastState>> = {
