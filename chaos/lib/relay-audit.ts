@@ -70,7 +70,9 @@ export function auditRelays(
     if (tasks.length > 1) duplicates++;
     const why: string[] = [];
     if (outcome.status.state !== expect.state) {
-      why.push(`ended ${outcome.status.state}, expected ${expect.state}${outcome.failure ? ` (${outcome.failure})` : ''}`);
+      why.push(
+        `ended ${outcome.status.state}, expected ${expect.state}${outcome.failure ? ` (${outcome.failure})` : ''}`
+      );
     }
     if (expect.ran) {
       const task = tasks[0];

@@ -1,7 +1,8 @@
 /** Every fault scenario, in report order. Each scenario lives in its own file here. */
 import type { ChaosScenario } from '../lib/scenario';
 
+import { callbackFaults } from './callback-faults';
 import { hostileCallbacks } from './hostile-callbacks';
 import { providerFaults } from './provider-faults';
 
-export const SCENARIOS: ChaosScenario[] = [providerFaults, hostileCallbacks];
+export const SCENARIOS: ChaosScenario[] = [providerFaults, callbackFaults, hostileCallbacks];
