@@ -5,7 +5,7 @@
  * is JSON log records that tie the relay to its workflow and provider TaskId — with no secret in either.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -114,6 +114,9 @@ describe('metrics endpoint and logs of an npm start run', () => {
       await exited;
     }
     rmSync(dataDir, { recursive: true, force: true });
+    // What the process printed, for inspection (the log test reads it).
+    mkdirSync(path.join(ROOT, 'test-artifacts'), { recursive: true });
+    writeFileSync(path.join(ROOT, 'test-artifacts', 'npm-start-output.txt'), output);
   }, 60_000);
 
   it('counts provider calls, callbacks and transitions of a real broadcast', async () => {
