@@ -6,6 +6,8 @@
 import { Runtime } from '@temporalio/worker';
 
 import { startCallbackService } from './callbacks/service';
+import { startConfiguredCodecServer } from './codec/from-settings';
+import { resolvePayloadEncryption } from './codec/setup';
 import { loadConfiguration, type Configuration } from './config/load';
 import { ConfigError, usesSandbox } from './config/settings';
 import {
@@ -105,6 +107,19 @@ export async function runMain(options: MainOptions = {}): Promise<void> {
   };
 
   try {
+    // Payload encryption: configured keys; with the embedded dev server in development, a per-machine key created in
+    // the dev server's data folder, so encryption is on by default and the persisted history stays readable.
+    const devServerInDevelopment = embedded && !temporal.address && settings.NODE_ENV !== 'production';
+    const encryption = resolvePayloadEncryption(settings, devServerInDevelopment ? 'create' : 'none');
+    say(encryption.description);
+    let codecEndpoint: string | undefined;
+    if (embedded && encryption.codec) {
+      const codec = await startConfiguredCodecServer(settings, encryption, devServerInDevelopment ? 'create' : 'none');
+      stops.push(() => codec.server.close());
+      codecEndpoint = codec.uiEndpoint;
+      say(`Codec server:        ${codec.description}`);
+    }
+
     // Temporal: configured cluster, or an embedded dev server.
     let address = temporal.address;
     if (!address) {
@@ -118,6 +133,7 @@ export async function runMain(options: MainOptions = {}): Promise<void> {
         dbFile: settings.DEV_SERVER_DB_FILE,
         namespace: temporal.namespace,
         signal: stopping.signal,
+        codecEndpoint,
         // Its own banner and errors become records too, so stdout stays one JSON object per line.
         output: logFormat() === 'json' ? bannerPrinter('temporal-dev-server') : undefined,
       });
@@ -187,6 +203,7 @@ export async function runMain(options: MainOptions = {}): Promise<void> {
         connection: { ...temporal.connectionOptions, address },
         namespace: temporal.namespace,
         onOutcome: metrics.onCallback,
+        dataConverter: encryption.dataConverter,
       });
       stops.push(() => callbacks.close());
       checkStopping();
@@ -198,6 +215,7 @@ export async function runMain(options: MainOptions = {}): Promise<void> {
       namespace: temporal.namespace,
       settings,
       activityDeps: { provider, callbackBaseUrl, callbackSecret, defaultRegion: settings.ALIYUN_REGION },
+      dataConverter: encryption.dataConverter,
       workflowSource: chooseWorkflowSource({
         production: settings.NODE_ENV === 'production',
         bundleAtStart: settings.WORKFLOW_BUNDLE_AT_START,

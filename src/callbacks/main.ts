@@ -1,6 +1,7 @@
 /** `npm run callbacks`: the callback service alone, connected to the configured Temporal cluster. */
 import { Runtime } from '@temporalio/worker';
 
+import { resolvePayloadEncryption } from '../codec/setup';
 import { ConfigError, loadSettings } from '../config/settings';
 import { bannerPrinter, configureLogging, coreLogForwarding, sdkLogger } from '../observability/logging';
 import { createRelayMetrics, prometheusTelemetry } from '../observability/metrics';
@@ -30,6 +31,7 @@ async function run(): Promise<void> {
     connection: { ...temporal.connectionOptions, address },
     namespace: temporal.namespace,
     onOutcome: metrics.onCallback,
+    dataConverter: resolvePayloadEncryption(settings, 'none').dataConverter,
   });
   bannerPrinter('callbacks')(`listening on ${service.url}, signalling workflows on ${address}`);
   const stop = () => {
