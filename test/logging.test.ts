@@ -4,8 +4,10 @@
  * flattens workflow/activity context into the record. The end-to-end check (a real `npm start` run's output) is in
  * metrics.test.ts, which shares that process.
  */
+import { Client } from '@temporalio/client';
 import { LogTimestamp } from '@temporalio/worker';
 
+import { startCallbackService } from '../src/callbacks/service';
 import { callbackToken, callbackUrlFor } from '../src/callbacks/tokens';
 import {
   bannerPrinter,
@@ -214,5 +216,53 @@ describe('log records', () => {
         taskId: 'task-1',
       },
     ]);
+  });
+});
+
+describe('callback service records', () => {
+  const collector = new LogCollector();
+
+  beforeEach(() => {
+    collector.clear();
+    configureLogging({ format: 'json', level: 'INFO', destination: collector, secrets: [CALLBACK_SECRET] });
+  });
+
+  it('logs each rejected request with its outcome and workflowId, never its token or query', async () => {
+    // These requests are refused before any signal, so the client's lazy connection is never opened.
+    const service = await startCallbackService({ port: 0, secret: CALLBACK_SECRET, client: new Client() });
+    try {
+      const wrongToken = 'not-the-right-token-0123456789';
+      const refused = await fetch(`${service.url}/callbacks/v1/wf-1/${wrongToken}?auth_key=query-secret-value`, {
+        method: 'POST',
+        body: '{}',
+      });
+      expect(refused.status).toBe(403);
+      const valid = callbackUrlFor(service.url, CALLBACK_SECRET, 'wf-2');
+      const malformed = await fetch(valid, { method: 'POST', body: '{"Event":"LivePullToPushRunning"}' });
+      expect(malformed.status).toBe(400);
+    } finally {
+      await service.close();
+    }
+    expect(collector.records()).toEqual([
+      expect.objectContaining({
+        level: 'WARN',
+        message: 'callback rejected',
+        component: 'callbacks',
+        outcome: 'bad-token',
+        status: 403,
+        workflowId: 'wf-1',
+      }),
+      expect.objectContaining({
+        level: 'WARN',
+        message: 'callback rejected',
+        outcome: 'malformed',
+        status: 400,
+        workflowId: 'wf-2',
+        reason: expect.any(String),
+      }),
+    ]);
+    for (const secret of ['not-the-right-token', 'query-secret-value', callbackToken(CALLBACK_SECRET, 'wf-2')]) {
+      expect(collector.text()).not.toContain(secret);
+    }
   });
 });

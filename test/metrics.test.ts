@@ -114,7 +114,7 @@ describe('metrics endpoint and logs of an npm start run', () => {
       await exited;
     }
     rmSync(dataDir, { recursive: true, force: true });
-    // What the process printed, for inspection (the log test reads it).
+    // What the process printed, kept for inspection when a check above fails.
     mkdirSync(path.join(ROOT, 'test-artifacts'), { recursive: true });
     writeFileSync(path.join(ROOT, 'test-artifacts', 'npm-start-output.txt'), output);
   }, 60_000);
