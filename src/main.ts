@@ -184,6 +184,7 @@ export async function runMain(options: MainOptions = {}): Promise<void> {
       signatureVersion: settings.ALIYUN_SIGNATURE_VERSION,
       timeoutMs: settings.ALIYUN_TIMEOUT_MS,
       onCall: metrics.onProviderCall,
+      quotaPerSecond: settings.PROVIDER_RATE_LIMIT_PER_SECOND,
     });
     stops.push(() => provider.close());
 

@@ -1,10 +1,11 @@
 /**
  * Activities around one pull-to-push task. Every one is safe to run more than once: creation looks the task up by
- * its deterministic TaskName before creating and after any ambiguous failure, and deletion treats "not found" as
- * done. Each logs its outcome with the provider's TaskId through the activity logger, which adds the workflowId,
- * runId and activityType; never a URL (destination URLs may carry an auth_key, callback URLs carry a token).
+ * its deterministic TaskName before a retry creates again and after any ambiguous failure, and deletion treats
+ * "not found" as done. Each logs its outcome with the provider's TaskId through the activity logger, which adds
+ * the workflowId, runId and activityType; never a URL (destination URLs may carry an auth_key, callback URLs carry
+ * a token).
  */
-import { log } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 
 import { callbackUrlFor } from '../callbacks/tokens';
@@ -43,6 +44,15 @@ export interface TaskSnapshot {
   kind?: TaskEventKind;
   /** TaskInvalidReason when offline, TaskExitReason when exited. */
   reason?: string;
+}
+
+/** True in the first attempt of an activity; false in retries and outside an activity (direct calls in tests). */
+function isFirstAttempt(): boolean {
+  try {
+    return Context.current().info.attempt === 1;
+  } catch {
+    return false;
+  }
 }
 
 export function createRelayTaskActivities(deps: RelayTaskDeps) {
@@ -87,7 +97,10 @@ export function createRelayTaskActivities(deps: RelayTaskDeps) {
   return {
     /** Creates the relay task, or adopts the one an earlier attempt already created. */
     async ensureRelayTask(input: EnsureTaskInput): Promise<EnsureTaskResult> {
-      const existing = await providerCall(() => findOwnTask(input));
+      // A first attempt has no earlier attempt whose task it could adopt, so it spends its one call of the quota on
+      // the create; a task left by anything else (a reset workflow) is still found when the create answers
+      // CodeConfigAlreadyExists. A retry looks first: the earlier attempt's create may have gone through.
+      const existing = isFirstAttempt() ? undefined : await providerCall(() => findOwnTask(input));
       if (existing) return adopted(existing, input);
       try {
         const created = await provider.createLivePullToPush({

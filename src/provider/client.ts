@@ -11,6 +11,7 @@ import { Pool } from 'undici';
 
 import { API_VERSION, endpointFor, parseEndpoint, type ParsedEndpoint } from './endpoints';
 import { CLIENT_ERROR_CODES, ProviderError, ProviderValidationError } from './errors';
+import { QuotaGate } from './quota-gate';
 import {
   HTTP_METHODS,
   responseSchemas,
@@ -55,6 +56,11 @@ export interface LiveClientOptions {
   nonce?: () => string;
   /** Called after every sent request (metrics). Never receives secrets; its own errors are ignored. @default none */
   onCall?: (event: CallEvent) => void;
+  /**
+   * Calls the provider may see from this client in any sliding second (its per-key quota); further calls wait
+   * their turn (see QuotaGate). @default no limit
+   */
+  quotaPerSecond?: number;
 }
 
 /** Enum-typed fields accept any string (checked at run time, all at once) and Region defaults from the options. */
@@ -122,6 +128,7 @@ export class LiveClient {
   readonly #nonce: () => string;
   readonly #onCall: ((event: CallEvent) => void) | undefined;
   readonly #pool: Pool;
+  readonly #quotaGate: QuotaGate | undefined;
 
   constructor(options: LiveClientOptions) {
     this.#accessKeyId = options.accessKeyId;
@@ -133,6 +140,7 @@ export class LiveClient {
     this.#clock = options.clock ?? (() => new Date());
     this.#nonce = options.nonce ?? newNonce;
     this.#onCall = options.onCall;
+    this.#quotaGate = options.quotaPerSecond ? new QuotaGate({ limit: options.quotaPerSecond }) : undefined;
     const timeout = options.timeoutMs ?? 10_000;
     this.#pool = new Pool(this.#endpoint.origin, {
       connections: options.connections ?? 10,
@@ -229,6 +237,8 @@ export class LiveClient {
     if (takesRegion(action) && params.Region === undefined) params.Region = this.#region;
     const valid = validateRequest(action, params, { now: this.#clock() });
     if (!valid.ok) throw new ProviderValidationError(action, valid.violations);
+    // Waiting for quota happens before signing (the signature carries the send time) and outside the latency.
+    const releaseSlot = await this.#quotaGate?.acquire();
     const signed = this.sign(action, toWireParams(action, valid.value));
     const started = performance.now();
     let httpStatus: number | undefined;
@@ -241,6 +251,7 @@ export class LiveClient {
       if (err instanceof ProviderError) code = err.code;
       throw err;
     } finally {
+      releaseSlot?.();
       try {
         this.#onCall?.({ action, durationMs: Math.round(performance.now() - started), code, httpStatus });
       } catch {
