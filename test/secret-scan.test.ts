@@ -5,10 +5,11 @@
 import { randomUUID } from 'node:crypto';
 
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
+import { Runtime, Worker } from '@temporalio/worker';
 
 import { recordTaskEvents } from './fixtures/workflows';
 import { waitFor } from './helpers/cli';
+import { teeSdkLog, type SdkLogTee } from './helpers/sdk-log-tee';
 import { STACK_SECRETS } from './helpers/relay-stack';
 import { assertNoSecrets, expandedText, findSecrets, historiesOf } from './helpers/secret-scan';
 import { createDevEnv } from './helpers/temporal';
@@ -40,8 +41,11 @@ describe('secret scan', () => {
     let running: Promise<void>;
     const taskQueue = `scan-${randomUUID()}`;
 
+    let sdkLog: SdkLogTee;
+
     beforeAll(async () => {
       env = await createDevEnv();
+      sdkLog = teeSdkLog();
       worker = await Worker.create({
         connection: env.nativeConnection,
         taskQueue,
@@ -52,6 +56,7 @@ describe('secret scan', () => {
     afterAll(async () => {
       worker?.shutdown();
       await running;
+      sdkLog?.stop();
       await env?.teardown();
     });
 
@@ -85,6 +90,14 @@ describe('secret scan', () => {
       );
       await clean.terminate();
       await dirty.terminate();
+    });
+
+    it('tees the SDK log of the process and catches a secret logged there', () => {
+      expect(sdkLog.text().text).toMatch(/Worker state changed/); // the worker's own lines reach the tee
+      Runtime.instance().logger.warn(`oops ${planted.value}`);
+      expect(findSecrets([sdkLog.text()], [planted])).toEqual([
+        { secret: 'planted secret', source: 'log (Temporal SDK)' },
+      ]);
     });
   });
 });

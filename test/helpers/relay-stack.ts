@@ -11,6 +11,7 @@ import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../sr
 import { WORKFLOWS_PATH } from '../../src/temporal/workflow-bundle';
 import { createRelayWorkers, type RelayWorkers } from '../../src/worker';
 
+import { teeSdkLog } from './sdk-log-tee';
 import { assertNoSecrets, historiesOf, type NamedSecret, type ScannedText } from './secret-scan';
 
 export const TEST_KEY = { id: 'test-key-id', secret: 'test-key-secret-never-logged' };
@@ -25,11 +26,11 @@ export interface RelayStack {
   /** Runs `fn` while both workers poll, then drains them. */
   run<T>(fn: () => Promise<T>): Promise<T>;
   /**
-   * Stops the sandbox and provider client, then runs the secret scan over every history of this stack's task queue
-   * (and `logs`): it throws, failing the suite, if a secret of the suite appears anywhere. Call it while the Temporal
+   * Stops the sandbox and provider client, then runs the secret scan over every history of this stack's task queue,
+   * the SDK log since the stack started, the suite's structured log (option `logs`) and `extraLogs`: it throws, failing the suite, if a secret of the suite appears anywhere. Call it while the Temporal
    * environment is still up.
    */
-  close(logs?: readonly ScannedText[]): Promise<void>;
+  close(extraLogs?: readonly ScannedText[]): Promise<void>;
 }
 
 export interface RelayStackOptions {
@@ -43,6 +44,8 @@ export interface RelayStackOptions {
   workflowBundle?: { code: string };
   /** Payload codecs (encryption) for the workers and the campaign activities' client. */
   dataConverter?: DataConverter;
+  /** The suite's structured-log collector (./log-capture.ts captureLogs()), when it set one up: scanned on close. */
+  logs?: { text(): string };
   /** Secrets of the suite beyond the provider and callback secrets (encryption keys, tokens): scanned for on close. */
   secrets?: NamedSecret[];
 }
@@ -54,6 +57,7 @@ export const STACK_SECRETS: NamedSecret[] = [
 ];
 
 export async function startRelayStack(env: TestWorkflowEnvironment, options: RelayStackOptions): Promise<RelayStack> {
+  const sdkLog = teeSdkLog();
   const sandbox = await startSandbox({
     port: 0,
     accessKeys: { [TEST_KEY.id]: TEST_KEY.secret },
@@ -103,13 +107,18 @@ export async function startRelayStack(env: TestWorkflowEnvironment, options: Rel
         await running;
       }
     },
-    async close(logs = []) {
+    async close(extraLogs = []) {
       await provider.close();
       await sandbox.close();
+      sdkLog.stop();
       assertNoSecrets({
         label: options.taskQueue,
         histories: await historiesOf(env.client, options.taskQueue),
-        logs,
+        logs: [
+          sdkLog.text(),
+          ...(options.logs ? [{ source: 'log (structured records)', text: options.logs.text() }] : []),
+          ...extraLogs,
+        ],
         secrets: [...STACK_SECRETS, ...(options.secrets ?? [])],
       });
     },
