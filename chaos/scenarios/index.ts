@@ -4,5 +4,6 @@ import type { ChaosScenario } from '../lib/scenario';
 import { callbackFaults } from './callback-faults';
 import { hostileCallbacks } from './hostile-callbacks';
 import { providerFaults } from './provider-faults';
+import { workerKilled } from './worker-killed';
 
-export const SCENARIOS: ChaosScenario[] = [providerFaults, callbackFaults, hostileCallbacks];
+export const SCENARIOS: ChaosScenario[] = [workerKilled, providerFaults, callbackFaults, hostileCallbacks];

@@ -5,6 +5,7 @@
 import { validateBroadcastRequest, type BroadcastValidation } from '../broadcast/validation';
 import type { BroadcastRequest } from '../shared/broadcast';
 
+import { withHeartbeats } from './heartbeat';
 import { createLegacyConfigActivities } from './legacy-configs';
 import { createRelayTaskActivities, type RelayTaskDeps } from './relay-tasks';
 
@@ -19,8 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     async validateBroadcast(request: BroadcastRequest): Promise<BroadcastValidation> {
       return validateBroadcastRequest(request, { defaultRegion: deps.defaultRegion });
     },
-    ...createRelayTaskActivities(deps),
-    ...createLegacyConfigActivities(deps.provider),
+    ...withHeartbeats({ ...createRelayTaskActivities(deps), ...createLegacyConfigActivities(deps.provider) }),
   };
 }
 

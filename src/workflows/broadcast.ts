@@ -56,6 +56,9 @@ function providerOptions(workflowTaskQueue: string): ActivityOptions {
   return {
     taskQueue: providerTaskQueue(workflowTaskQueue),
     startToCloseTimeout: '30 seconds',
+    // The activities heartbeat while they run (activities/heartbeat.ts): a call lost with a dead worker is retried
+    // after 10 s, not after the 30 s start-to-close timeout.
+    heartbeatTimeout: '10 seconds',
     retry: {
       initialInterval: '1 second',
       backoffCoefficient: 2,

@@ -1,0 +1,52 @@
+/** Waiting for broadcasts to close without waiting forever: a broadcast still open after a deadline is reported. */
+import type { WorkflowHandle } from '@temporalio/client';
+
+import type { BroadcastStatus } from '../../src/shared/broadcast';
+import { statusQuery } from '../../src/workflows/messages';
+
+import { settle, type BroadcastOutcome } from './relay-audit';
+
+/** What an open broadcast reports: its live state, and why its workflow is stuck when a workflow task failed. */
+async function stillOpen(handle: WorkflowHandle, ms: number): Promise<BroadcastOutcome> {
+  const status = await handle.query(statusQuery).catch(() => undefined);
+  const history = await handle.fetchHistory().catch(() => undefined);
+  const taskFailure = [...(history?.events ?? [])].reverse().find((e) => e.workflowTaskFailedEventAttributes)
+    ?.workflowTaskFailedEventAttributes?.failure?.message;
+  const unknown: BroadcastStatus = {
+    state: 'Scheduled',
+    flavour: 'pull-to-push',
+    taskName: '',
+    startTime: '',
+    endTime: '',
+    restarts: 0,
+    transitions: [],
+  };
+  return {
+    workflowId: handle.workflowId,
+    status: status ?? unknown,
+    failure:
+      `still open after ${ms / 1000} s` +
+      (status ? ` in state ${status.state}` : ' (status query failed)') +
+      (taskFailure ? `; last workflow task failure: ${taskFailure}` : ''),
+  };
+}
+
+/** The broadcast's final outcome, or after `ms` what it is stuck in (which the audit then counts as lost). */
+export async function settleWithin(handle: WorkflowHandle, ms: number): Promise<BroadcastOutcome> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<BroadcastOutcome>((resolve) => {
+    timer = setTimeout(() => resolve(stillOpen(handle, ms)), ms);
+  });
+  try {
+    return await Promise.race([settle(handle), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** `Completed 3, Cancelled 1`: how many of each value, in first-seen order. */
+export function tally(values: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return [...counts].map(([v, n]) => `${v} ${n}`).join(', ') || 'none';
+}
