@@ -48,7 +48,7 @@ describe('chaos: provider faults (small)', () => {
     const badKey = result.permanent.find((p) => p.code === 'InvalidAccessKeyId.NotFound');
     expect(badKey?.outcome.status.transitions.map((t) => t.state)).toEqual(['Scheduled', 'Creating', 'Failed']);
     expect(badKey?.outcome.status.failure).toMatch(
-      /^DescribeLivePullToPushList failed: InvalidAccessKeyId\.NotFound.*; compensation failed too, a task may be left: DescribeLivePullToPushList failed: InvalidAccessKeyId\.NotFound/
+      /^\w+ failed: InvalidAccessKeyId\.NotFound.*; compensation failed too, a task may be left: DescribeLivePullToPushList failed: InvalidAccessKeyId\.NotFound/
     );
   });
 });

@@ -14,6 +14,7 @@ import type { ChaosContext, ChaosReport, ChaosScenario } from '../lib/scenario';
 
 const SIZES = {
   small: { rounds: 1, broadcastsPerRound: 6 },
+  // Three waves of 20, started 10 s apart.
   full: { rounds: 3, broadcastsPerRound: 20 },
 };
 
@@ -71,25 +72,31 @@ export interface ProviderFaultsResult {
   permanent: PermanentCase[];
 }
 
+/** Waves start this far apart without waiting for each other, so one slow retry tail does not delay the next. */
+const WAVE_GAP_MS = 10_000;
+
 async function transientRounds(chaos: ChaosEnv, stack: RelayStack, ctx: ChaosContext): Promise<Settled[]> {
   const { rounds, broadcastsPerRound } = SIZES[ctx.size];
-  const settled: Settled[] = [];
-  await stack.run(async () => {
+  return stack.run(async () => {
     stack.sandbox.setFaults(TRANSIENT_FAULTS);
-    for (let round = 1; round <= rounds; round++) {
-      const now = Date.now();
-      const handles = await Promise.all(
-        Array.from({ length: broadcastsPerRound }, () =>
-          chaos.startBroadcast(stack, window(now), `transient-r${round}`)
-        )
-      );
-      const outcomes = await Promise.all(handles.map(settle));
-      settled.push(...outcomes.map((outcome) => ({ outcome, expect: COMPLETED })));
-      ctx.log(`provider-faults: round ${round}/${rounds}: ${outcomes.map((o) => o.status.state).join(' ')}`);
-    }
+    const waves = await Promise.all(
+      Array.from({ length: rounds }, async (_, index) => {
+        const round = index + 1;
+        await new Promise((r) => setTimeout(r, index * WAVE_GAP_MS));
+        const now = Date.now();
+        const handles = await Promise.all(
+          Array.from({ length: broadcastsPerRound }, () =>
+            chaos.startBroadcast(stack, window(now), `transient-r${round}`)
+          )
+        );
+        const outcomes = await Promise.all(handles.map(settle));
+        ctx.log(`provider-faults: wave ${round}/${rounds}: ${outcomes.map((o) => o.status.state).join(' ')}`);
+        return outcomes.map((outcome): Settled => ({ outcome, expect: COMPLETED }));
+      })
+    );
     stack.sandbox.setFaults({});
+    return waves.flat();
   });
-  return settled;
 }
 
 /** Calls answered with `code` (by one action, or by any). */
@@ -222,9 +229,10 @@ export async function runProviderFaults(ctx: ChaosContext): Promise<ProviderFaul
     const broadcasts = transient.length + 1 + permanent.length;
 
     const details = [
-      `transient part: ${transient.length} broadcasts, ${transientCalls} API calls, ${faultCount} faulted ` +
-        `(${((100 * faultCount) / Math.max(transientCalls, 1)).toFixed(1)}%): ` +
-        TRANSIENT_CODES.map((c) => `${c} ${transientFaults[c]}`).join(', '),
+      `transient part: ${transient.length} broadcasts, ${transientCalls} API calls, ${faultCount} answered with a ` +
+        `fault: ${TRANSIENT_CODES.map((c) => `${c} ${transientFaults[c]}`).join(', ')} (InternalError includes the ` +
+        `create-then-500s); faults before the call took effect: ${faultCount - createdThen500} ` +
+        `(${((100 * (faultCount - createdThen500)) / Math.max(transientCalls, 1)).toFixed(1)}% of calls)`,
       `creates that took effect and answered 500: ${createdThen500} (plus 1 targeted); broadcasts that adopted their ` +
         `task: ${adopted} (targeted case adopted: ${ambiguousAdopted ? 'yes' : 'NO'})`,
       `provider tasks created: ${audits[0]!.tasksCreated} for ${transient.length} broadcasts; ` +
@@ -269,8 +277,9 @@ export const providerFaults: ChaosScenario = {
     'resets (6%); 30% of the creates that get through take effect and then answer 500. Correct: every broadcast ' +
     'Completed, its relay created exactly once and run, nothing alive afterwards. Then permanent errors: a create ' +
     'rejected with InvalidParameter, a restart refused with Forbidden.RAM while the relay runs, a worker with an ' +
-    'access key the provider does not know. Correct: the broadcast Failed after exactly one refused call, its ' +
-    'failure names the provider code, and no task is left alive. Faults are counted from the codes the sandbox ' +
+    'access key the provider does not know. Correct: the broadcast Failed without retrying the refused call (one ' +
+    'answer; two with the unknown key, whose compensation lookup is refused too), its failure names the provider ' +
+    'code, and no task is left alive. Faults are counted from the codes the sandbox ' +
     'answered; tasks per broadcast and live tasks from the sandbox audit.',
   run: async (ctx) => (await runProviderFaults(ctx)).report,
 };
