@@ -5,6 +5,7 @@
  * metrics.test.ts, which shares that process.
  */
 import { Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { LogTimestamp } from '@temporalio/worker';
 
 import { startCallbackService } from '../src/callbacks/service';
@@ -103,6 +104,12 @@ describe('redaction', () => {
       fn: () => 1,
     });
     expect(out.error).toMatchObject({ name: 'Error', message: `refused ${REDACTED}` });
+    const failure = redactor.redactValue(ApplicationFailure.nonRetryable('destination taken', 'DestinationTaken'));
+    expect(failure).toMatchObject({
+      name: 'ApplicationFailure',
+      type: 'DestinationTaken',
+      message: 'destination taken',
+    });
     expect(JSON.stringify(out.error)).not.toContain(PROVIDER_SECRET);
     expect(out.big).toBe('12');
     expect(out.at).toBe('1970-01-01T00:00:00.000Z');

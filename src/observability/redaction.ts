@@ -70,8 +70,13 @@ export class Redactor {
     seen.add(value);
     if (value instanceof Error) {
       const { name, message, stack } = value;
-      const cause = (value as { cause?: unknown }).cause;
-      return this.redactFields({ name, message, stack, ...(cause !== undefined ? { cause } : {}) }, depth, seen);
+      // `type` of an ApplicationFailure (and failures wrapping one in `cause`) says which failure it was.
+      const { type, cause } = value as { type?: unknown; cause?: unknown };
+      return this.redactFields(
+        { name, type: typeof type === 'string' ? type : undefined, message, stack, cause },
+        depth,
+        seen
+      );
     }
     if (Array.isArray(value)) return value.map((item) => this.redactValue(item, depth + 1, seen));
     if (value instanceof Date) return value.toISOString();
