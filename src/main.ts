@@ -111,10 +111,12 @@ export async function runMain(options: MainOptions = {}): Promise<void> {
     // the dev server's data folder, so encryption is on by default and the persisted history stays readable.
     const devServerInDevelopment = embedded && !temporal.address && settings.NODE_ENV !== 'production';
     const encryption = resolvePayloadEncryption(settings, devServerInDevelopment ? 'create' : 'none');
+    registerSecrets(settings.PAYLOAD_ENCRYPTION_KEYS, ...encryption.secrets);
     say(encryption.description);
     let codecEndpoint: string | undefined;
     if (embedded && encryption.codec) {
       const codec = await startConfiguredCodecServer(settings, encryption, devServerInDevelopment ? 'create' : 'none');
+      registerSecrets(codec.token);
       stops.push(() => codec.server.close());
       codecEndpoint = codec.uiEndpoint;
       say(`Codec server:        ${codec.description}`);

@@ -12,7 +12,11 @@ import { startCallbackService } from './service';
 async function run(): Promise<void> {
   const settings = loadSettings();
   if (!settings.CALLBACK_SECRET) throw new ConfigError(['CALLBACK_SECRET: required to run the callback service']);
-  configureLogging({ format: settings.LOG_FORMAT, level: settings.LOG_LEVEL, secrets: [settings.CALLBACK_SECRET] });
+  configureLogging({
+    format: settings.LOG_FORMAT,
+    level: settings.LOG_LEVEL,
+    secrets: [settings.CALLBACK_SECRET, settings.PAYLOAD_ENCRYPTION_KEYS],
+  });
   const temporal = loadTemporalConnectConfig();
   const address = temporal.address ?? '127.0.0.1:7233';
   // For the metrics endpoint and the SDK's own log records: this process talks to Temporal through the plain client.

@@ -44,6 +44,11 @@ export class AesGcmPayloadCodec implements PayloadCodec {
     return [...this.byId.keys()];
   }
 
+  /** Each key in base64, as configured: only for registering with the log redactor. */
+  keyMaterial(): string[] {
+    return [...this.byId.values()].map((key) => key.toString('base64'));
+  }
+
   async encode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => this.encrypt(payload));
   }

@@ -14,6 +14,8 @@ export interface ConfiguredCodecServer {
   uiEndpoint: string;
   /** One line for the start-up output, without the token. */
   description: string;
+  /** The token, for the log redactor. */
+  token: string;
 }
 
 /** Origins from CODEC_SERVER_CORS_ORIGINS, else the embedded dev server's Web UI under both of its local names. */
@@ -45,6 +47,7 @@ export async function startConfiguredCodecServer(
   return {
     server,
     uiEndpoint: `${server.url}/${token}`,
+    token,
     description: `${server.url} (token from ${description}; browsers from ${origins.join(', ')})`,
   };
 }

@@ -3,15 +3,24 @@
  * CLI. Needs PAYLOAD_ENCRYPTION_KEYS and CODEC_SERVER_TOKEN (or their *_FILE).
  */
 import { ConfigError, loadSettings } from '../config/settings';
+import { bannerPrinter, configureLogging, registerSecrets } from '../observability/logging';
 
 import { startConfiguredCodecServer } from './from-settings';
 import { resolvePayloadEncryption } from './setup';
 
 async function run(): Promise<void> {
   const settings = loadSettings();
+  configureLogging({
+    format: settings.LOG_FORMAT,
+    level: settings.LOG_LEVEL,
+    secrets: [settings.PAYLOAD_ENCRYPTION_KEYS, settings.CODEC_SERVER_TOKEN],
+  });
   const encryption = resolvePayloadEncryption(settings, 'none');
+  registerSecrets(...encryption.secrets);
   const { server, description } = await startConfiguredCodecServer(settings, encryption, 'none');
-  process.stdout.write(`[codec] ${encryption.description}\n[codec] listening on ${description}\n`);
+  const say = bannerPrinter('codec');
+  say(encryption.description);
+  say(`listening on ${description}`);
   const stop = () => {
     void server.close().then(() => process.exit(0));
   };

@@ -23,6 +23,8 @@ export interface PayloadEncryption {
   dataConverter?: { payloadCodecs: PayloadCodec[] };
   /** Where the keys came from, for the start-up line (never the keys themselves). */
   description: string;
+  /** Key material in the forms it is configured in (base64), for the log redactor. */
+  secrets: string[];
 }
 
 /** What to do about the development key when no keys are configured. */
@@ -34,6 +36,12 @@ const DEV_TOKEN_FILE = 'codec-server-token';
 /** The folder of the embedded dev server's database (`.data/` by default): development keys live with the data. */
 export function devDataDir(settings: Pick<Settings, 'DEV_SERVER_DB_FILE'>): string {
   return path.dirname(path.resolve(settings.DEV_SERVER_DB_FILE));
+}
+
+/** A path as printed: relative to the working directory when inside it. */
+function shown(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith('..') ? relative : file;
 }
 
 /** Reads `file`, creating it first with `make()` (owner-only permissions) when `create` and it does not exist. */
@@ -75,12 +83,13 @@ export function resolvePayloadEncryption(
     const raw = readOrCreate(file, devKey === 'create', () => generateKeyEntry(id));
     if (raw !== undefined) {
       codec = codecFromKeys(raw, file);
-      source = `the development key in ${path.relative(process.cwd(), file) || file}`;
+      source = `the development key in ${shown(file)}`;
     }
   }
-  if (!codec) return { description: 'payload encryption OFF (no PAYLOAD_ENCRYPTION_KEYS)' };
+  if (!codec) return { description: 'payload encryption OFF (no PAYLOAD_ENCRYPTION_KEYS)', secrets: [] };
   return {
     codec,
+    secrets: codec.keyMaterial(),
     dataConverter: { payloadCodecs: [codec] },
     description: `payload encryption ON, AES-256-GCM with key ids ${codec.keyIds.join(', ')} (current ${codec.keyIds[0]}) from ${source}`,
   };
@@ -96,6 +105,6 @@ export function resolveCodecServerToken(
   const file = path.join(devDataDir(settings), DEV_TOKEN_FILE);
   const token = readOrCreate(file, devToken === 'create', () => randomBytes(24).toString('base64url'));
   return token
-    ? { token, description: `the development token in ${path.relative(process.cwd(), file) || file}` }
+    ? { token, description: `the development token in ${shown(file)}` }
     : { description: `no CODEC_SERVER_TOKEN and no ${file}` };
 }
