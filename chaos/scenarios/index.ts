@@ -4,6 +4,13 @@ import type { ChaosScenario } from '../lib/scenario';
 import { callbackFaults } from './callback-faults';
 import { hostileCallbacks } from './hostile-callbacks';
 import { providerFaults } from './provider-faults';
+import { serverRestarted } from './server-restarted';
 import { workerKilled } from './worker-killed';
 
-export const SCENARIOS: ChaosScenario[] = [workerKilled, providerFaults, callbackFaults, hostileCallbacks];
+export const SCENARIOS: ChaosScenario[] = [
+  workerKilled,
+  serverRestarted,
+  providerFaults,
+  callbackFaults,
+  hostileCallbacks,
+];
