@@ -8,6 +8,7 @@ import path from 'node:path';
 
 import YAML from 'yaml';
 
+import { resolvePayloadEncryption } from '../src/codec/setup';
 import { loadSettings, SETTING_NAMES } from '../src/config/settings';
 import { SEARCH_ATTRIBUTES } from '../src/shared/search-attributes';
 
@@ -47,6 +48,7 @@ const operatorShell = {
   ALIYUN_ACCESS_KEY_SECRET: 'example-secret',
   CALLBACK_SECRET: 'a-long-enough-callback-secret',
   CALLBACK_PUBLIC_URL: 'https://relay.example.com',
+  CODEC_SERVER_TOKEN: 'a-long-enough-codec-server-token',
 };
 
 describe('docker-compose.yml', () => {
@@ -66,7 +68,7 @@ describe('docker-compose.yml', () => {
     expect(fs.existsSync(path.join(root, 'Dockerfile'))).toBe(true);
   });
 
-  it.each(['worker', 'callbacks'])('gives the %s service a configuration that validates', (name) => {
+  it.each(['worker', 'callbacks', 'codec-server'])('gives the %s service a configuration that validates', (name) => {
     const env = serviceEnv(name, operatorShell);
     const settings = loadSettings(env);
     expect(settings.NODE_ENV).toBe('production');
@@ -112,7 +114,9 @@ describe('docker-compose.yml', () => {
     expect(copied).toEqual(expect.arrayContaining(['package.json', 'src']));
     for (const source of copied) expect(fs.existsSync(path.join(root, source))).toBe(true);
     const cmd = /^CMD (\[.*\])$/m.exec(dockerfile)?.[1];
-    const commands = ['worker', 'callbacks', 'sandbox'].map((name) => compose.services[name]?.command ?? []);
+    const commands = ['worker', 'callbacks', 'sandbox', 'codec-server'].map(
+      (name) => compose.services[name]?.command ?? []
+    );
     commands.push(JSON.parse(cmd ?? '[]') as string[]);
     for (const command of commands) {
       expect(command[0]).toBe('node');
@@ -122,7 +126,7 @@ describe('docker-compose.yml', () => {
     }
     const image = compose.services.worker?.image;
     expect(image).toBeDefined();
-    for (const name of ['callbacks', 'sandbox']) expect(compose.services[name]?.image).toBe(image);
+    for (const name of ['callbacks', 'sandbox', 'codec-server']) expect(compose.services[name]?.image).toBe(image);
   });
 
   it('publishes the Web UI and the sandbox on the ports they listen on', () => {
@@ -130,6 +134,22 @@ describe('docker-compose.yml', () => {
     const sandbox = compose.services.sandbox?.command ?? [];
     const sandboxPort = sandbox[sandbox.indexOf('--port') + 1];
     expect(compose.services.sandbox?.ports).toContain(`${sandboxPort}:${sandboxPort}`);
+  });
+
+  it('encrypts payloads out of the box, with one key set for every service, and publishes the codec server', () => {
+    const keysOf = (name: string) => resolvePayloadEncryption(loadSettings(serviceEnv(name, operatorShell)), 'none');
+    const worker = keysOf('worker');
+    expect(worker.codec?.keyIds.length).toBeGreaterThan(0); // ON in the example configuration
+    for (const name of ['callbacks', 'codec-server']) expect(keysOf(name).codec?.keyIds).toEqual(worker.codec?.keyIds);
+    const codec = loadSettings(serviceEnv('codec-server', operatorShell));
+    expect(codec.CODEC_SERVER_TOKEN).toBe(operatorShell.CODEC_SERVER_TOKEN);
+    expect(compose.services['codec-server']?.ports).toContain(`${codec.CODEC_SERVER_PORT}:${codec.CODEC_SERVER_PORT}`);
+    expect(codec.CODEC_SERVER_CORS_ORIGINS).toBe('http://localhost:8080'); // the Web UI's origin, nothing else
+    expect(() => serviceEnv('codec-server', { ...operatorShell, CODEC_SERVER_TOKEN: '' })).toThrow(
+      /CODEC_SERVER_TOKEN/
+    );
+    // The example key is flagged for replacement where it is defined.
+    expect(fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8')).toMatch(/REPLACE ME.*PUBLIC EXAMPLE KEY/);
   });
 
   it('registers exactly the search attributes the workflows upsert', () => {
