@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 
 import { startBroadcast } from '../../src/broadcast/start';
 import { startCallbackService, type RunningCallbackService } from '../../src/callbacks/service';
@@ -31,6 +31,8 @@ export interface ChaosEnv {
   close(): Promise<void>;
 }
 
+const quietLogger = new DefaultLogger('WARN');
+
 export async function startChaosEnv(): Promise<ChaosEnv> {
   const env = await createDevEnv();
   const closers: (() => Promise<void>)[] = [() => env.teardown()];
@@ -39,7 +41,12 @@ export async function startChaosEnv(): Promise<ChaosEnv> {
     return {
       env,
       async callbackService(port = 0) {
-        const service = await startCallbackService({ port, secret: TEST_CALLBACK_SECRET, client: env.client });
+        const service = await startCallbackService({
+          port,
+          secret: TEST_CALLBACK_SECRET,
+          client: env.client,
+          logger: quietLogger, // hundreds of "callback delivered" lines would bury the scenario's own progress
+        });
         closers.push(() => service.close().catch(() => undefined)); // a scenario may have closed it already
         return service;
       },
