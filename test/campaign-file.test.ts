@@ -1,7 +1,9 @@
 /** Campaign files: every problem with its line and field, before anything starts. */
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
-import { formatProblems, parseCampaign, readCampaignFile } from '../src/campaign/file';
+import { formatProblems, MAX_CAMPAIGN_FILE_BYTES, parseCampaign, readCampaignFile } from '../src/campaign/file';
 
 const now = new Date('2026-11-22T12:00:00Z');
 const options = { defaultRegion: 'cn-shanghai', now };
@@ -67,6 +69,59 @@ describe('campaign files', () => {
     const json = '{\n  "campaign": "x",\n  "broadcasts": [\n    { "key": "a", }\n  ]\n}';
     const broken = parseCampaign('c.json', json, options);
     expect(broken.problems[0]).toMatchObject({ line: 4, field: 'file' });
+  });
+
+  it('reports unknown fields (they would be silently ignored), an empty campaign, and a file too large to parse', () => {
+    const text = [
+      'campaign: cup',
+      'owner: me', // line 2
+      'defaults: { leadTime: 60 }', // line 3
+      'broadcasts:',
+      '  - { key: a, source: rtmp://s/a, dst: rtmp://i/a, start: 2026-11-22T13:00:00Z, end: 2026-11-22T14:00:00Z, lable: x }',
+    ].join('\n');
+    expect(parseCampaign('c.yaml', text, options).problems.map((p) => `${p.line} ${p.field}`)).toEqual([
+      '2 owner',
+      '3 defaults.leadTime',
+      '5 lable',
+    ]);
+    const csv =
+      '# defaults: leadTime=5\nkey,source,dst,start,end,colour\na,rtmp://s/a,rtmp://i/a,2026-11-22T13:00:00Z,2026-11-22T14:00:00Z,red';
+    expect(parseCampaign('c.csv', csv, options).problems.map((p) => `${p.line} ${p.field}`)).toEqual([
+      '1 defaults.leadTime',
+      '3 colour',
+    ]);
+    for (const [name, empty] of [
+      ['e.yaml', 'broadcasts: []'],
+      ['e.csv', 'key,source,dst,start,end\n'],
+      ['e.json', '{"broadcasts":[]}'],
+    ]) {
+      expect(parseCampaign(name!, empty!, options).problems).toEqual([
+        { line: 1, field: 'broadcasts', rule: 'must list at least one broadcast' },
+      ]);
+    }
+    const huge = `broadcasts:\n${'#'.repeat(MAX_CAMPAIGN_FILE_BYTES)}\n`;
+    expect(parseCampaign('h.yaml', huge, options).problems).toEqual([
+      expect.objectContaining({ field: 'file', rule: expect.stringContaining('MiB') }),
+    ]);
+  });
+
+  it('reads UTF-8 with or without a byte-order mark and refuses UTF-16 or binary files', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'campaign-encoding-'));
+    const csv = 'key,source,dst,start,end\na,rtmp://s/a,rtmp://i/a,2026-11-22T13:00:00Z,2026-11-22T14:00:00Z\n';
+    const write = (name: string, bytes: Buffer) => {
+      fs.writeFileSync(path.join(dir, name), bytes);
+      return readCampaignFile(path.join(dir, name), options);
+    };
+    expect(write('bom.csv', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(csv)])).problems).toEqual([]);
+    expect(parseCampaign('bom.csv', `\uFEFF${csv}`, options).problems).toEqual([]);
+    const utf16 = write('u16.csv', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(csv, 'utf16le')]));
+    expect(utf16.problems).toEqual([
+      expect.objectContaining({ field: 'file', rule: expect.stringContaining('UTF-16') }),
+    ]);
+    expect(write('latin1.csv', Buffer.from(`${csv}b,rtmp://s/\xe9,rtmp://i/b,x,y\n`, 'latin1')).problems).toEqual([
+      expect.objectContaining({ field: 'file', rule: expect.stringContaining('not UTF-8') }),
+    ]);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('rejects a file without a broadcasts list', () => {

@@ -11,6 +11,8 @@ import {
   DEFAULT_MAX_RESTARTS,
   DEFAULT_RECONCILE_AFTER_SECONDS,
   type BroadcastRequest,
+  type LegacyPullSpec,
+  type RelaySpec,
 } from '../shared/broadcast';
 
 const ownRules = z.object({
@@ -29,6 +31,45 @@ const ownRules = z.object({
     .optional(),
   campaignId: z.string().min(1).max(128).optional(),
 });
+
+/** The wire fields a broadcaster sets, per flavour; the relay sets TaskName and CallbackUrl itself. */
+const RELAY_FIELDS = [
+  'Region',
+  'StartTime',
+  'EndTime',
+  'SourceType',
+  'SourceProtocol',
+  'SourceUrls',
+  'DstUrl',
+  'RepeatNumber',
+  'FileIndex',
+  'Offset',
+  'RetryInterval',
+  'RetryCount',
+] as const satisfies readonly (keyof RelaySpec)[];
+const LEGACY_FIELDS = [
+  'DomainName',
+  'AppName',
+  'StreamName',
+  'SourceUrl',
+  'StartTime',
+  'EndTime',
+  'RegionId',
+] as const satisfies readonly (keyof LegacyPullSpec)[];
+const SET_BY_THE_RELAY: Record<string, string> = {
+  TaskName: 'set by the relay from the broadcast ID; not accepted in a request',
+  CallbackUrl: 'set by the relay to its callback service; not accepted in a request',
+};
+
+/**
+ * A field the request does not know would be silently ignored (a typo such as `leadTime` would quietly leave the
+ * default in force), so each one is a violation.
+ */
+function unknownFields(prefix: string, value: object, known: readonly string[]): string[] {
+  return Object.keys(value)
+    .filter((key) => !known.includes(key))
+    .map((key) => `${prefix}${key}: ${SET_BY_THE_RELAY[key] ?? `unknown field (known: ${known.join(', ')})`}`);
+}
 
 export interface BroadcastValidation {
   violations: string[];
@@ -53,6 +94,7 @@ export function validateBroadcastRequest(input: unknown, options: ValidateBroadc
   const violations: string[] = own.success
     ? []
     : own.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`);
+  violations.push(...unknownFields('', input, Object.keys(ownRules.shape)));
   const request = input as BroadcastRequest;
   const flavour = request.flavour === 'legacy' ? 'legacy' : 'pull-to-push';
   const now = options.now ?? new Date();
@@ -63,6 +105,7 @@ export function validateBroadcastRequest(input: unknown, options: ValidateBroadc
       return { violations: [...violations, 'relay: required for the pull-to-push flavour'] };
     }
     if (request.legacy) violations.push('legacy: not allowed with the pull-to-push flavour');
+    if (!Array.isArray(request.relay)) violations.push(...unknownFields('relay.', request.relay, RELAY_FIELDS));
     const relay = { ...request.relay, Region: request.relay.Region ?? options.defaultRegion };
     const result = validateRequest('CreateLivePullToPush', relay, { now });
     if (!result.ok) violations.push(...describe('relay.', result.violations));
@@ -72,6 +115,7 @@ export function validateBroadcastRequest(input: unknown, options: ValidateBroadc
       return { violations: [...violations, 'legacy: required for the legacy flavour'] };
     }
     if (request.relay) violations.push('relay: not allowed with the legacy flavour');
+    if (!Array.isArray(request.legacy)) violations.push(...unknownFields('legacy.', request.legacy, LEGACY_FIELDS));
     const result = validateRequest('AddLivePullStreamInfoConfig', request.legacy, { now });
     if (!result.ok) violations.push(...describe('legacy.', result.violations));
     normalized = { ...request, flavour };

@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { parse as parseCsv } from 'csv-parse/sync';
-import YAML, { LineCounter, isMap, isSeq, type Node } from 'yaml';
+import YAML, { LineCounter, isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
 
 import { validateBroadcastRequest } from '../broadcast/validation';
 import type { BroadcastRequest, RelaySpec } from '../shared/broadcast';
@@ -57,6 +57,30 @@ const FIELD_NAMES: Record<string, string> = {
 };
 
 const KEY_RULE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+/** Refused before parsing (10,000 entries take about 2 MB): split such a campaign into several files. */
+export const MAX_CAMPAIGN_FILE_BYTES = 32 * 1024 * 1024;
+const FILE_FIELDS = ['campaign', 'defaults', 'broadcasts'];
+/** What an entry (or `defaults`, minus `key`) may hold; anything else would be silently ignored, so it is a problem. */
+const ENTRY_FIELDS = [
+  'key',
+  'source',
+  'sources',
+  'dst',
+  'start',
+  'end',
+  'region',
+  'sourceType',
+  'protocol',
+  'retryInterval',
+  'retryCount',
+  'repeatNumber',
+  'leadTimeSeconds',
+  'maxRestarts',
+  'reconcileAfterSeconds',
+  'labels',
+];
+const DEFAULT_FIELDS = ENTRY_FIELDS.filter((f) => f !== 'key');
+const unknownField = (known: string[]) => `unknown field (known: ${known.join(', ')})`;
 const NUMERIC = new Set([
   'leadTimeSeconds',
   'maxRestarts',
@@ -162,6 +186,18 @@ function readStructured(
       problems: [{ line: 1, field: 'file', rule: 'must be a mapping with a broadcasts list' }],
     };
   }
+  // Keys nobody reads would be silently ignored: each is a problem on its own line.
+  const unknownKeys = (map: YAMLMap, known: string[], prefix: string) => {
+    for (const pair of map.items) {
+      const name = String(isScalar(pair.key) ? pair.key.value : pair.key);
+      if (!known.includes(name)) {
+        problems.push({ line: lineAt(pair.key as Node, 1), field: `${prefix}${name}`, rule: unknownField(known) });
+      }
+    }
+  };
+  unknownKeys(doc.contents, FILE_FIELDS, '');
+  const defaultsNode = doc.contents.get('defaults', true);
+  if (isMap(defaultsNode)) unknownKeys(defaultsNode, DEFAULT_FIELDS, 'defaults.');
   const seq = doc.contents.get('broadcasts', true);
   if (!isSeq(seq)) {
     return {
@@ -184,10 +220,14 @@ function readStructured(
 
 function readCsv(text: string): { header: Raw; entries: RawEntry[]; problems: CampaignProblem[] } {
   const defaults: Raw = {};
+  const defaultProblems: CampaignProblem[] = [];
   for (const match of text.matchAll(/^#\s*defaults:\s*(.*)$/gm)) {
+    const line = text.slice(0, match.index).split('\n').length;
     for (const pair of (match[1] ?? '').trim().split(/\s+/)) {
       const [k, ...v] = pair.split('=');
-      if (k && v.length > 0) defaults[k] = v.join('=');
+      if (k && !DEFAULT_FIELDS.includes(k)) {
+        defaultProblems.push({ line, field: `defaults.${k}`, rule: unknownField(DEFAULT_FIELDS) });
+      } else if (k && v.length > 0) defaults[k] = v.join('=');
     }
   }
   const campaign = /^#\s*campaign:\s*(\S+)/m.exec(text)?.[1];
@@ -213,7 +253,7 @@ function readCsv(text: string): { header: Raw; entries: RawEntry[]; problems: Ca
     if (Object.keys(labels).length > 0) fields.labels = labels;
     return { line: info.lines, fields, lineOf: () => info.lines };
   });
-  return { header: { defaults, ...(campaign ? { campaign } : {}) }, entries, problems: [] };
+  return { header: { defaults, ...(campaign ? { campaign } : {}) }, entries, problems: defaultProblems };
 }
 
 export interface ParseCampaignOptions {
@@ -222,7 +262,10 @@ export interface ParseCampaignOptions {
 }
 
 /** Parses and validates a whole campaign file. `problems` is empty only if every entry is valid. */
-export function parseCampaign(fileName: string, text: string, options: ParseCampaignOptions): CampaignPlan {
+export function parseCampaign(fileName: string, content: string, options: ParseCampaignOptions): CampaignPlan {
+  if (Buffer.byteLength(content) > MAX_CAMPAIGN_FILE_BYTES) return refused(tooLarge());
+  // Editors (and spreadsheet CSV exports) may start UTF-8 with a byte-order mark; it is not part of the content.
+  const text = content.replace(/^\uFEFF/, '');
   const ext = path.extname(fileName).toLowerCase();
   const format = ext === '.csv' ? 'csv' : ext === '.json' ? 'json' : 'yaml';
   const read = format === 'csv' ? readCsv(text) : readStructured(text, format);
@@ -242,6 +285,9 @@ export function parseCampaign(fileName: string, text: string, options: ParseCamp
       problem('entry', 'must be a mapping of fields');
       continue;
     }
+    for (const field of Object.keys(raw.fields)) {
+      if (!ENTRY_FIELDS.includes(field)) problem(field, unknownField(ENTRY_FIELDS));
+    }
     if (!KEY_RULE.test(key)) problem('key', 'required: 1-100 letters, digits, ".", "_" or "-"');
     else if (seenKeys.has(key)) problem('key', `duplicate of the entry on line ${seenKeys.get(key)}`);
     else seenKeys.set(key, raw.line);
@@ -256,6 +302,9 @@ export function parseCampaign(fileName: string, text: string, options: ParseCamp
       entries.push(entry);
       if (problems.length > problemsBefore) withProblems.add(entry);
     }
+  }
+  if (read.entries.length === 0 && problems.length === 0) {
+    problems.push({ line: 1, field: 'broadcasts', rule: 'must list at least one broadcast' });
   }
   for (const { entry, problem } of overlappingDestinations(entries)) {
     problems.push(problem);
@@ -299,8 +348,36 @@ function overlappingDestinations(entries: CampaignEntry[]): { entry: CampaignEnt
   return problems;
 }
 
+function tooLarge(): CampaignProblem {
+  return {
+    line: 1,
+    field: 'file',
+    rule: `larger than ${MAX_CAMPAIGN_FILE_BYTES / 2 ** 20} MiB: split the campaign into several files`,
+  };
+}
+
+const refused = (problem: CampaignProblem): CampaignPlan => ({ entries: [], valid: [], problems: [problem] });
+
+/** The file's text, or why it is not UTF-8 text (a UTF-16 export, a binary file). */
+function decodeText(bytes: Buffer): string | CampaignProblem {
+  const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff);
+  if (utf16) return { line: 1, field: 'file', rule: 'must be UTF-8 text, not UTF-16 (save it as UTF-8)' };
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) {
+    const line = bytes.subarray(0, nul).toString('latin1').split('\n').length;
+    return { line, field: 'file', rule: 'must be UTF-8 text (found a NUL byte: UTF-16 or a binary file?)' };
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return { line: 1, field: 'file', rule: 'must be UTF-8 text (found bytes that are not UTF-8)' };
+  }
+}
+
 export function readCampaignFile(file: string, options: ParseCampaignOptions): CampaignPlan {
-  return parseCampaign(file, fs.readFileSync(file, 'utf8'), options);
+  if (fs.statSync(file).size > MAX_CAMPAIGN_FILE_BYTES) return refused(tooLarge());
+  const text = decodeText(fs.readFileSync(file));
+  return typeof text === 'string' ? parseCampaign(file, text, options) : refused(text);
 }
 
 export function formatProblems(fileName: string, problems: CampaignProblem[]): string {

@@ -1,0 +1,55 @@
+/** The whole-request validation the client and the workflow share: fields it does not know are violations too. */
+import { validateBroadcastRequest } from '../src/broadcast/validation';
+
+const now = new Date('2026-11-22T12:00:00Z');
+const options = { defaultRegion: 'cn-shanghai', now };
+const relay = {
+  SourceType: 'live',
+  SourceProtocol: 'rtmp',
+  SourceUrls: ['rtmp://source.example.com/live/a'],
+  DstUrl: 'rtmp://ingest.example.com/app/a',
+  StartTime: '2026-11-22T13:00:00Z',
+  EndTime: '2026-11-22T14:00:00Z',
+};
+
+describe('validateBroadcastRequest', () => {
+  it('accepts a complete request and fills in the defaults', () => {
+    const { violations, normalized } = validateBroadcastRequest({ relay, leadTimeSeconds: 60 }, options);
+    expect(violations).toEqual([]);
+    expect(normalized).toMatchObject({ leadTimeSeconds: 60, relay: { Region: 'cn-shanghai' } });
+  });
+
+  it('names every unknown field instead of ignoring it (a typo would leave a default in force)', () => {
+    const { violations } = validateBroadcastRequest({ relay: { ...relay, RetryCont: 5 }, leadTime: 60 }, options);
+    expect(violations).toEqual([
+      expect.stringMatching(/^leadTime: unknown field \(known: flavour, relay, legacy, leadTimeSeconds/),
+      expect.stringMatching(/^relay\.RetryCont: unknown field \(known: Region, StartTime/),
+    ]);
+  });
+
+  it('refuses the fields the relay sets itself', () => {
+    const { violations } = validateBroadcastRequest(
+      { relay: { ...relay, TaskName: 'mine', CallbackUrl: 'http://evil.example.com/' } },
+      options
+    );
+    expect(violations).toEqual([
+      'relay.TaskName: set by the relay from the broadcast ID; not accepted in a request',
+      'relay.CallbackUrl: set by the relay to its callback service; not accepted in a request',
+    ]);
+  });
+
+  it('checks the legacy flavour the same way', () => {
+    const legacy = {
+      DomainName: 'live.example.com',
+      AppName: 'app',
+      StreamName: 's',
+      SourceUrl: 'rtmp://source.example.com/live/a',
+      StartTime: '2026-11-22T13:00:00Z',
+      EndTime: '2026-11-22T14:00:00Z',
+    };
+    expect(validateBroadcastRequest({ flavour: 'legacy', legacy }, options).violations).toEqual([]);
+    expect(
+      validateBroadcastRequest({ flavour: 'legacy', legacy: { ...legacy, Stream: 'x' } }, options).violations
+    ).toEqual([expect.stringMatching(/^legacy\.Stream: unknown field/)]);
+  });
+});
