@@ -123,7 +123,9 @@ export function createRelayTaskActivities(deps: RelayTaskDeps) {
         }
         if (isProviderError(err) && err.code === 'CodeConfigAlreadyExists') {
           throw ApplicationFailure.nonRetryable(
-            `destination ${input.relay.DstUrl} is already used by another pull-to-push task (not ours): ` +
+            // Failure messages are not payloads: they stay in clear text in history even with encryption on, so the
+            // URL (which may carry an auth key) is not repeated here; the request shows it to whoever may see it.
+            'the destination (DstUrl) is already used by another pull-to-push task (not ours): ' +
               'choose another DstUrl or delete that task',
             FailureTypes.destinationTaken
           );
