@@ -10,7 +10,7 @@ import { NativeConnection, Worker, type NativeConnectionOptions } from '@tempora
 import { createActivities, type ActivityDeps } from './activities';
 import { createCampaignActivities } from './activities/campaign-broadcasts';
 import type { Settings } from './config/settings';
-import { providerTaskQueue } from './shared/broadcast';
+import { campaignTaskQueue, providerTaskQueue } from './shared/broadcast';
 import type { WorkflowSource } from './temporal/workflow-bundle';
 
 export interface RelayWorkerOptions {
@@ -29,10 +29,15 @@ export interface RelayWorkerOptions {
 export interface RelayWorkers {
   workflowWorker: Worker;
   providerWorker: Worker;
-  /** Resolves when both workers have drained and stopped. */
+  /** Campaign workflows and their start/control activities (`<queue>-campaigns`). */
+  campaignWorker: Worker;
+  /** Resolves when every worker has drained and stopped. */
   run(): Promise<void>;
   shutdown(): void;
 }
+
+/** Campaign workflows kept in the campaign worker's cache. */
+const CAMPAIGN_CACHE_SIZE = 50;
 
 export async function createRelayWorkers(options: RelayWorkerOptions): Promise<RelayWorkers> {
   const { connection, namespace, settings } = options;
@@ -48,6 +53,7 @@ export async function createRelayWorkers(options: RelayWorkerOptions): Promise<R
     namespace,
     taskQueue: settings.TEMPORAL_TASK_QUEUE,
     ...options.workflowSource,
+    // Campaign activities here too: campaigns started on this queue by an older client keep working.
     activities: { ...activities, ...campaignActivities },
     maxCachedWorkflows: settings.WORKER_MAX_CACHED_WORKFLOWS,
     // Eager dispatch would bypass the provider queue's server-side rate limit (temporalio/temporal#6800).
@@ -64,14 +70,27 @@ export async function createRelayWorkers(options: RelayWorkerOptions): Promise<R
     shutdownGraceTime,
     dataConverter: options.dataConverter,
   });
+  const campaignWorker = await Worker.create({
+    connection,
+    namespace,
+    taskQueue: campaignTaskQueue(settings.TEMPORAL_TASK_QUEUE),
+    ...options.workflowSource,
+    activities: campaignActivities,
+    // A few campaigns at a time, each a long-lived workflow: a small cache keeps them all.
+    maxCachedWorkflows: CAMPAIGN_CACHE_SIZE,
+    shutdownGraceTime,
+    dataConverter: options.dataConverter,
+  });
+  const all = [workflowWorker, providerWorker, campaignWorker];
   return {
     workflowWorker,
     providerWorker,
+    campaignWorker,
     run: async () => {
-      await Promise.all([workflowWorker.run(), providerWorker.run()]);
+      await Promise.all(all.map((worker) => worker.run()));
     },
     shutdown: () => {
-      for (const worker of [workflowWorker, providerWorker]) {
+      for (const worker of all) {
         if (worker.getState() === 'RUNNING') worker.shutdown();
       }
     },

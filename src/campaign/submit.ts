@@ -4,6 +4,7 @@
  */
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 
+import { campaignTaskQueue } from '../shared/broadcast';
 import { CampaignIdKey } from '../shared/search-attributes';
 import { addEntriesUpdate, type AddEntriesResult } from '../workflows/campaign-messages';
 import type { CampaignOptions } from '../workflows/campaign';
@@ -15,6 +16,7 @@ export const ENTRIES_PER_UPDATE = 200;
 
 export interface SubmitCampaignOptions extends CampaignOptions {
   client: Client;
+  /** The broadcasts' task queue; the campaign itself runs on `campaignTaskQueue(taskQueue)`. */
   taskQueue: string;
   campaignId: string;
   entries: CampaignEntry[];
@@ -29,11 +31,12 @@ export async function submitCampaign(options: SubmitCampaignOptions): Promise<Ad
   const { client, campaignId, entries } = options;
   const handle = await client.workflow
     .start('campaignWorkflow', {
-      taskQueue: options.taskQueue,
+      taskQueue: campaignTaskQueue(options.taskQueue),
       workflowId: campaignId,
       args: [
         {
           campaignId,
+          broadcastTaskQueue: options.taskQueue,
           maxConcurrentStarts: options.maxConcurrentStarts,
           continueAsNewAfterEvents: options.continueAsNewAfterEvents,
           continueAsNewAfterStarts: options.continueAsNewAfterStarts,

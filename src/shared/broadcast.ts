@@ -133,3 +133,11 @@ export function parseIsoSeconds(value: string): number {
 export function providerTaskQueue(workflowTaskQueue: string): string {
   return `${workflowTaskQueue}-provider`;
 }
+
+/**
+ * Campaign workflows run on their own task queue: a campaign's workflow tasks (after each start batch, after each
+ * continue-as-new) must not wait behind the thousands of first tasks of the broadcasts it has just started.
+ */
+export function campaignTaskQueue(workflowTaskQueue: string): string {
+  return `${workflowTaskQueue}-campaigns`;
+}

@@ -54,6 +54,8 @@ export interface CampaignOptions {
 
 export interface CampaignInput extends CampaignOptions {
   campaignId: string;
+  /** Task queue of the broadcasts. @default the campaign's own (campaigns started before campaigns had a queue) */
+  broadcastTaskQueue?: string;
   /** State carried over continue-as-new. */
   carried?: CarriedState;
 }
@@ -246,7 +248,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSt
     try {
       const outcomes = await startCampaignBroadcasts({
         campaignId,
-        taskQueue: workflowInfo().taskQueue,
+        taskQueue: input.broadcastTaskQueue ?? workflowInfo().taskQueue,
         entries: batch,
         concurrency: maxConcurrentStarts,
         hold: held,
