@@ -85,13 +85,16 @@ async function historyJson(client: Client, workflowId: string, runId: string): P
 }
 
 /**
- * Every history of the workflows on `taskQueue`. The time-skipping test server has no visibility queries, so there
- * the open and closed lists of the whole namespace are read instead (its server belongs to one suite).
+ * Every history of the workflows on `taskQueue` and the queues named after it. The time-skipping test server has no
+ * visibility queries, so there the open and closed lists of the whole namespace are read instead (its server belongs
+ * to one suite).
  */
 export async function historiesOf(client: Client, taskQueue: string): Promise<ScannedText[]> {
   const runs: { workflowId: string; runId: string }[] = [];
   try {
-    for await (const execution of client.workflow.list({ query: `TaskQueue = "${taskQueue}"` })) runs.push(execution);
+    // STARTS_WITH: also the stack's derived queues (campaign workflows run on `<queue>-campaigns`).
+    const query = `TaskQueue STARTS_WITH "${taskQueue}"`;
+    for await (const execution of client.workflow.list({ query })) runs.push(execution);
   } catch (err) {
     if ((err as { cause?: { code?: number } }).cause?.code !== GRPC_UNIMPLEMENTED) throw err;
     const { workflowService } = client.connection;
