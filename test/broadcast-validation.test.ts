@@ -27,6 +27,16 @@ describe('validateBroadcastRequest', () => {
     ]);
   });
 
+  it('names a __proto__ key like any other unknown field, and states the rule for label keys', () => {
+    const withProto = JSON.parse(`{"__proto__":{"admin":true},"relay":${JSON.stringify(relay)}}`) as unknown;
+    expect(validateBroadcastRequest(withProto, options).violations).toEqual([
+      expect.stringMatching(/^__proto__: unknown field/),
+    ]);
+    expect(validateBroadcastRequest({ relay, labels: { ['k'.repeat(65)]: 'v' } }, options).violations).toEqual([
+      'labels: keys must be 1 to 64 characters',
+    ]);
+  });
+
   it('refuses the fields the relay sets itself', () => {
     const { violations } = validateBroadcastRequest(
       { relay: { ...relay, TaskName: 'mine', CallbackUrl: 'http://evil.example.com/' } },

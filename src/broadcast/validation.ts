@@ -25,9 +25,14 @@ const ownRules = z.object({
     .strict()
     .optional(),
   reconcileAfterSeconds: z.number().int().min(10, 'must be ≥ 10').max(3_600, 'must be ≤ 3600').optional(),
+  // Keys checked by a refinement: a failing key schema only says "Invalid key in record".
   labels: z
-    .record(z.string().min(1).max(64), z.string().max(256, 'must be ≤ 256 characters'))
+    .record(z.string(), z.string().max(256, 'must be ≤ 256 characters'))
     .refine((labels) => Object.keys(labels).length <= 20, 'at most 20 labels')
+    .refine(
+      (labels) => Object.keys(labels).every((k) => k.length >= 1 && k.length <= 64),
+      'keys must be 1 to 64 characters'
+    )
     .optional(),
   campaignId: z.string().min(1).max(128).optional(),
 });
@@ -56,10 +61,10 @@ const LEGACY_FIELDS = [
   'EndTime',
   'RegionId',
 ] as const satisfies readonly (keyof LegacyPullSpec)[];
-const SET_BY_THE_RELAY: Record<string, string> = {
-  TaskName: 'set by the relay from the broadcast ID; not accepted in a request',
-  CallbackUrl: 'set by the relay to its callback service; not accepted in a request',
-};
+const SET_BY_THE_RELAY = new Map([
+  ['TaskName', 'set by the relay from the broadcast ID; not accepted in a request'],
+  ['CallbackUrl', 'set by the relay to its callback service; not accepted in a request'],
+]);
 
 /**
  * A field the request does not know would be silently ignored (a typo such as `leadTime` would quietly leave the
@@ -68,7 +73,7 @@ const SET_BY_THE_RELAY: Record<string, string> = {
 function unknownFields(prefix: string, value: object, known: readonly string[]): string[] {
   return Object.keys(value)
     .filter((key) => !known.includes(key))
-    .map((key) => `${prefix}${key}: ${SET_BY_THE_RELAY[key] ?? `unknown field (known: ${known.join(', ')})`}`);
+    .map((key) => `${prefix}${key}: ${SET_BY_THE_RELAY.get(key) ?? `unknown field (known: ${known.join(', ')})`}`);
 }
 
 export interface BroadcastValidation {

@@ -63,7 +63,10 @@ const MAX_NAME_LENGTH = 255;
 
 /** `yyyy-MM-ddTHH:mm:ssZ` exactly, and a real calendar time (no 2026-02-30). */
 export function isApiTime(value: string): boolean {
-  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(value) && isoSeconds(new Date(value)) === value;
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(value)) return false;
+  const date = new Date(value);
+  // Month 13 or hour 25 fit the pattern but are no date (toISOString would throw on them).
+  return !Number.isNaN(date.getTime()) && isoSeconds(date) === value;
 }
 
 /** A single URL with one of `schemes`, a host, and no whitespace. */

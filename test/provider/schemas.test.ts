@@ -113,6 +113,9 @@ describe('CreateLivePullToPush', () => {
     '2026-01-01T01:00:00.000Z',
     '2026-01-01T09:00:00+08:00',
     '2026-02-30T00:00:00Z',
+    // Shaped right but no date at all: must be a violation, not a RangeError from toISOString.
+    '2026-13-01T00:00:00Z',
+    '2026-01-01T25:00:00Z',
     'x',
   ])('rejects the time %j (format is exactly yyyy-MM-ddTHH:mm:ssZ)', (StartTime) => {
     expect(rulesFor('CreateLivePullToPush', { ...liveCreate, StartTime }, 'StartTime')).toEqual([
