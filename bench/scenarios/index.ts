@@ -1,4 +1,6 @@
 /** Every benchmark, in report order. Each scenario lives in its own file here. */
 import type { BenchScenario } from '../lib/scenario';
 
-export const SCENARIOS: BenchScenario[] = [];
+import { coldStartScenario } from './cold-start';
+
+export const SCENARIOS: BenchScenario[] = [coldStartScenario];
