@@ -2,5 +2,8 @@
 import type { BenchScenario } from '../lib/scenario';
 
 import { coldStartScenario } from './cold-start';
+import { memoryScenario } from './memory';
+import { quotaScenario } from './quota';
+import { timersScenario } from './timers';
 
-export const SCENARIOS: BenchScenario[] = [coldStartScenario];
+export const SCENARIOS: BenchScenario[] = [quotaScenario, memoryScenario, timersScenario, coldStartScenario];

@@ -1,0 +1,152 @@
+/**
+ * memory: 10,000 broadcasts waiting for their lead time. Goal: the worker process's RSS stays under 512 MB with the
+ * cache size we ship. The worker runs in its own process (the stand-alone worker's configuration), so its memory is
+ * read from /proc and nothing of the bench process counts; baseline: the same process idle, before any workflow.
+ */
+import fs from 'node:fs';
+
+import { startManyBroadcasts, wholeSecondAfter } from '../lib/broadcasts';
+import { EventType, fetchHistories } from '../lib/histories';
+import type { BenchRun, BenchScenario } from '../lib/scenario';
+import { benchTaskQueue, startBenchServer } from '../lib/stack';
+import { medianOf } from '../lib/stats';
+import { startWorkerProcess, writeWorkflowBundle } from '../../chaos/lib/worker-process';
+import { startSandbox } from '../../src/sandbox';
+import { TEST_KEY } from '../../test/helpers/relay-stack';
+
+const COUNT = 10_000;
+/** WORKER_MAX_CACHED_WORKFLOWS as shipped (the default). */
+const CACHE_SIZE = 1_000;
+const LIMIT_MB = 512;
+/** Starts in flight at once. */
+const CONCURRENCY = 100;
+/** StartTime this far ahead: nothing becomes due during the run. */
+const START_IN_MS = 3 * 3_600_000;
+/** Quiet time before each reading, so allocations of the last tasks are counted and idle GC has run. */
+const SETTLE_MS = 5_000;
+
+interface Memory {
+  rssMb: number;
+  /** VmHWM: the peak RSS of the process so far. */
+  peakMb: number;
+}
+
+/** VmRSS and VmHWM of a process, from /proc (Linux). */
+function memoryOf(pid: number): Memory {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
+    if (!match) throw new Error(`/proc/${pid}/status has no ${field}`);
+    return Number(match[1]) / 1024;
+  };
+  return { rssMb: kb('VmRSS'), peakMb: kb('VmHWM') };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until a sample of the workflows (every 250th and the last 20 started) have reached their lead-time timer. */
+async function waitUntilWaiting(
+  client: Parameters<typeof fetchHistories>[0],
+  ids: string[],
+  log: (l: string) => void
+): Promise<void> {
+  const sample = ids.filter((_, i) => i % 250 === 0 || i >= ids.length - 20);
+  const deadline = Date.now() + 600_000;
+  for (;;) {
+    const histories = await fetchHistories(client, sample);
+    const waiting = histories.filter((events) =>
+      events.some((e) => e.eventType === EventType.EVENT_TYPE_TIMER_STARTED)
+    );
+    if (waiting.length === sample.length) return;
+    if (Date.now() > deadline) throw new Error(`only ${waiting.length} of ${sample.length} sampled broadcasts waiting`);
+    log(`waiting for the worker: ${waiting.length}/${sample.length} sampled broadcasts at their timer`);
+    await sleep(5_000);
+  }
+}
+
+let bundle: ReturnType<typeof writeWorkflowBundle> | undefined;
+
+async function runOnce({ run, log }: { run: number; log(line: string): void }): Promise<BenchRun> {
+  bundle ??= writeWorkflowBundle();
+  const { path: bundlePath } = await bundle;
+  const server = await startBenchServer();
+  const sandbox = await startSandbox({ port: 0, accessKeys: { [TEST_KEY.id]: TEST_KEY.secret } });
+  const taskQueue = benchTaskQueue('memory');
+  try {
+    const worker = await startWorkerProcess({
+      workflowBundlePath: bundlePath,
+      env: {
+        TEMPORAL_ADDRESS: server.address,
+        TEMPORAL_NAMESPACE: server.namespace,
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        ALIYUN_ENDPOINT: sandbox.url,
+        ALIYUN_ACCESS_KEY_ID: TEST_KEY.id,
+        ALIYUN_ACCESS_KEY_SECRET: TEST_KEY.secret,
+        WORKER_MAX_CACHED_WORKFLOWS: String(CACHE_SIZE),
+      },
+    });
+    try {
+      await sleep(SETTLE_MS);
+      const idle = memoryOf(worker.pid);
+      log(`worker ${worker.pid} idle: RSS ${idle.rssMb.toFixed(0)} MB`);
+      const started = Date.now();
+      const ids = await startManyBroadcasts({
+        client: server.client,
+        taskQueue,
+        count: COUNT,
+        startAtMs: wholeSecondAfter(START_IN_MS),
+        durationMs: 3_600_000,
+        leadTimeSeconds: 300,
+        concurrency: CONCURRENCY,
+        idPrefix: `memory-${run}`,
+        log,
+      });
+      const startPhaseMs = Date.now() - started;
+      log(`${COUNT} started in ${(startPhaseMs / 1000).toFixed(1)} s; RSS ${memoryOf(worker.pid).rssMb.toFixed(0)} MB`);
+      await waitUntilWaiting(server.client, ids, log);
+      await sleep(SETTLE_MS);
+      const waiting = memoryOf(worker.pid);
+      if (!worker.isAlive()) throw new Error('the worker process died while the broadcasts started');
+      return {
+        metrics: {
+          waitingRssMb: waiting.rssMb,
+          peakRssMb: waiting.peakMb,
+          idleRssMb: idle.rssMb,
+          rssVsIdle: waiting.rssMb / idle.rssMb,
+          kbPerBroadcast: ((waiting.rssMb - idle.rssMb) * 1024) / COUNT,
+          startsPerS: COUNT / (startPhaseMs / 1000),
+        },
+      };
+    } finally {
+      await worker.stop();
+    }
+  } finally {
+    await sandbox.close();
+    await server.close();
+  }
+}
+
+export const memoryScenario: BenchScenario = {
+  name: 'memory',
+  title: 'Worker memory with 10,000 waiting broadcasts',
+  goal: `10,000 broadcasts waiting for their lead time; worker RSS < ${LIMIT_MB} MB with the cache size we choose.`,
+  method:
+    `Own dev server and sandbox; the relay worker (workflows and provider queue) in a child process configured ` +
+    `like the stand-alone worker (chaos/lib/worker-process.ts: ts-node, a workflow bundle built once by the bench, ` +
+    `no metrics endpoint), WORKER_MAX_CACHED_WORKFLOWS=${CACHE_SIZE} (the default). ${COUNT} broadcasts started ` +
+    `through the client (${CONCURRENCY} in flight), StartTime ${START_IN_MS / 3_600_000} h ahead; they count as ` +
+    `waiting once a sample (every 250th and the last 20 started) shows TimerStarted in its history. VmRSS and VmHWM ` +
+    `(peak) of the worker process from /proc/<pid>/status, ${SETTLE_MS / 1000} s after the last reached its timer. ` +
+    `Baseline: the same process idle before the first start (rssVsIdle = waiting / idle). RSS includes ts-node's ` +
+    `TypeScript, which \`node lib/worker.js\` does not load.`,
+  defaultRuns: 2,
+  runOnce,
+  judge(runs) {
+    const rss = medianOf(runs, 'waitingRssMb');
+    const peak = Math.max(...runs.map((r) => r.metrics.peakRssMb ?? Infinity));
+    return {
+      met: rss < LIMIT_MB && peak < LIMIT_MB,
+      summary: `RSS ${rss.toFixed(0)} MB with 10,000 waiting (median; goal < ${LIMIT_MB} MB), peak ${peak.toFixed(0)} MB`,
+    };
+  },
+};

@@ -1,0 +1,217 @@
+/**
+ * timers: 1,000 broadcasts whose lead time ends in the same second. Goal: each create call is late by less than a
+ * second at the 99th percentile, quota queueing excluded. Baseline: as many bare workflows sleeping until the same
+ * kind of due time, on the same server in the same run.
+ */
+import { Worker } from '@temporalio/worker';
+
+import { startManyBroadcasts, wholeSecondAfter } from '../lib/broadcasts';
+import { progressEvery, times } from '../lib/concurrency';
+import { EventType, fetchHistories, firstEventTime } from '../lib/histories';
+import type { BenchRun, BenchScenario } from '../lib/scenario';
+import { benchWorkflowBundle, startBenchStack, type BenchStack } from '../lib/stack';
+import { medianOf, percentile } from '../lib/stats';
+
+const COUNT = 1_000;
+/** The production default of WORKER_MAX_CACHED_WORKFLOWS: every waiting broadcast fits. */
+const CACHE_SIZE = 1_000;
+/** Quota no create waits for (server-side limit, client gate and sandbox alike; PROVIDER_RATE_LIMIT_PER_SECOND max). */
+const NO_QUOTA = 1_000;
+/** StartTime is this far after the due time: no task starts and nothing reconciles while we measure. */
+const LEAD_TIME_SECONDS = 60;
+const BASELINE_WORKFLOWS = require.resolve('../workflows/sleep-until');
+
+/**
+ * Time allowed for starting all workflows before they become due. Starting 1,000 takes 5–30 s depending on how
+ * busy the machine is, so each phase gives 1.5× what the previous one took (30 s for the first).
+ */
+let startBudgetMs = 30_000;
+function nextDueTime(): number {
+  return wholeSecondAfter(startBudgetMs);
+}
+function learnStartPhase(ms: number): void {
+  startBudgetMs = Math.min(90_000, Math.max(10_000, ms * 1.5 + 5_000));
+}
+
+type Log = (line: string) => void;
+
+interface Phase {
+  dueAtMs: number;
+  startPhaseMs: number;
+  /** Workflows whose start returned after their due time (their lateness is not the timer's). */
+  startedLate: number;
+}
+
+const late = (times: (number | undefined)[], dueAtMs: number): number[] =>
+  times.filter((t): t is number => t !== undefined).map((t) => t - dueAtMs);
+
+async function measureBroadcasts(stack: BenchStack, run: number, log: Log) {
+  const { sandbox, taskQueue } = stack.relay;
+  const dueAtMs = nextDueTime();
+  const creates = () => sandbox.calls().filter((c) => c.action === 'CreateLivePullToPush' && c.status === 200);
+  let phase: Phase | undefined;
+  let ids: string[] = [];
+  await stack.run(async () => {
+    const started = Date.now();
+    ids = await startManyBroadcasts({
+      client: stack.client,
+      taskQueue,
+      count: COUNT,
+      startAtMs: dueAtMs + LEAD_TIME_SECONDS * 1000,
+      durationMs: 3_600_000,
+      leadTimeSeconds: LEAD_TIME_SECONDS,
+      reconcileAfterSeconds: 600,
+      idPrefix: `timers-${run}`,
+      log,
+    });
+    const startPhaseMs = Date.now() - started;
+    phase = { dueAtMs, startPhaseMs, startedLate: Date.now() > dueAtMs ? -1 : 0 };
+    log(`broadcasts started in ${(startPhaseMs / 1000).toFixed(1)} s; due in ${(dueAtMs - Date.now()) / 1000} s`);
+    const deadline = Math.max(Date.now(), dueAtMs) + 120_000;
+    while (creates().length < COUNT && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+  });
+  if (!phase) throw new Error('broadcast phase did not run');
+  learnStartPhase(phase.startPhaseMs);
+  const histories = await fetchHistories(stack.client, ids);
+  const scheduled = histories.map((events) =>
+    firstEventTime(
+      events,
+      EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'ensureRelayTask'
+    )
+  );
+  const fired = histories.map((events) => firstEventTime(events, EventType.EVENT_TYPE_TIMER_FIRED));
+  const startedAt = histories.map((events) => firstEventTime(events, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED));
+  phase.startedLate = startedAt.filter((t) => t !== undefined && t > dueAtMs).length;
+  return {
+    phase,
+    createCall: late(
+      creates().map((c) => Date.parse(c.at)),
+      dueAtMs
+    ),
+    scheduled: late(scheduled, dueAtMs),
+    timerFired: late(fired, dueAtMs),
+  };
+}
+
+async function measureBaseline(stack: BenchStack, run: number, log: Log) {
+  const taskQueue = `${stack.relay.taskQueue}-bare`;
+  const worker = await Worker.create({
+    connection: stack.env.nativeConnection,
+    namespace: stack.namespace,
+    taskQueue,
+    workflowBundle: await benchWorkflowBundle(BASELINE_WORKFLOWS),
+    maxCachedWorkflows: CACHE_SIZE,
+  });
+  const dueAtMs = nextDueTime();
+  const ids = Array.from({ length: COUNT }, (_, i) => `timers-bare-${run}-${i}`);
+  const phase = await worker.runUntil(async () => {
+    const started = Date.now();
+    await times(
+      COUNT,
+      64,
+      (i) => stack.client.workflow.start('sleepUntil', { taskQueue, workflowId: ids[i] as string, args: [dueAtMs] }),
+      progressEvery(COUNT / 4, COUNT, 'bare workflows started', log)
+    );
+    const startPhaseMs = Date.now() - started;
+    log(`bare workflows started in ${(startPhaseMs / 1000).toFixed(1)} s`);
+    await times(COUNT, 64, (i) => stack.client.workflow.getHandle(ids[i] as string).result());
+    return { dueAtMs, startPhaseMs, startedLate: 0 };
+  });
+  learnStartPhase(phase.startPhaseMs);
+  const histories = await fetchHistories(stack.client, ids);
+  const startedAt = histories.map((events) => firstEventTime(events, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED));
+  phase.startedLate = startedAt.filter((t) => t !== undefined && t > dueAtMs).length;
+  return {
+    phase,
+    // The command after the timer: the bare workflow's completion, the broadcast's ActivityTaskScheduled.
+    woke: late(
+      histories.map((events) => firstEventTime(events, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED)),
+      dueAtMs
+    ),
+    timerFired: late(
+      histories.map((events) => firstEventTime(events, EventType.EVENT_TYPE_TIMER_FIRED)),
+      dueAtMs
+    ),
+  };
+}
+
+const p = (values: number[], q: number) => (values.length ? percentile(values, q) : NaN);
+
+async function runOnce({ run, log }: { run: number; log: Log }): Promise<BenchRun> {
+  const stack = await startBenchStack({
+    providerRateLimit: NO_QUOTA,
+    maxCachedWorkflows: CACHE_SIZE,
+    sandbox: { quotaPerSecond: NO_QUOTA },
+  });
+  try {
+    // Alternate which goes first, so neither always meets a fresher server.
+    let subject: Awaited<ReturnType<typeof measureBroadcasts>>;
+    let baseline: Awaited<ReturnType<typeof measureBaseline>>;
+    if (run % 2 === 1) {
+      subject = await measureBroadcasts(stack, run, log);
+      baseline = await measureBaseline(stack, run, log);
+    } else {
+      baseline = await measureBaseline(stack, run, log);
+      subject = await measureBroadcasts(stack, run, log);
+    }
+    const notes: string[] = [];
+    if (subject.createCall.length < COUNT) notes.push(`only ${subject.createCall.length} of ${COUNT} creates`);
+    for (const [what, phase] of [
+      ['broadcasts', subject.phase],
+      ['bare workflows', baseline.phase],
+    ] as const) {
+      if (phase.startedLate > 0) notes.push(`${phase.startedLate} ${what} started after their due time`);
+    }
+    const scheduledP99 = p(subject.scheduled, 99);
+    const baselineP99 = p(baseline.woke, 99);
+    return {
+      metrics: {
+        createCallLateP50Ms: p(subject.createCall, 50),
+        createCallLateP99Ms: p(subject.createCall, 99),
+        createCallLateMaxMs: p(subject.createCall, 100),
+        createScheduledLateP99Ms: scheduledP99,
+        timerFiredLateP99Ms: p(subject.timerFired, 99),
+        baselineWokeLateP50Ms: p(baseline.woke, 50),
+        baselineWokeLateP99Ms: baselineP99,
+        baselineTimerFiredLateP99Ms: p(baseline.timerFired, 99),
+        scheduledP99VsBaseline: scheduledP99 / Math.max(baselineP99, 1),
+        creates: subject.createCall.length,
+        startPhaseS: subject.phase.startPhaseMs / 1000,
+      },
+      notes,
+    };
+  } finally {
+    await stack.close();
+  }
+}
+
+export const timersScenario: BenchScenario = {
+  name: 'timers',
+  title: 'Timer precision of 1,000 lead times ending together',
+  goal: '1,000 lead-time timers due in the same second; lateness of each create call, quota queueing excluded: p99 < 1 s.',
+  method:
+    `Own dev server and sandbox; the real relay workers in the bench process with a ${CACHE_SIZE}-workflow cache ` +
+    `(the WORKER_MAX_CACHED_WORKFLOWS default). Quota queueing is excluded by raising the quota for this scenario ` +
+    `(provider queue rate limit, client quota gate and sandbox quota all ${NO_QUOTA}/s), so a create's lateness is ` +
+    `timer + workflow task + activity dispatch + HTTP. ${COUNT} broadcasts share one StartTime with a ` +
+    `${LEAD_TIME_SECONDS} s lead time; createCallLate = sandbox arrival of each CreateLivePullToPush − the due time; ` +
+    `createScheduledLate = ActivityTaskScheduled(ensureRelayTask) − due, timerFiredLate = TimerFired − due, from the ` +
+    `histories (server clock). Baseline in the same run on the same server: ${COUNT} bare workflows that only ` +
+    `sleep until one due time (bench/workflows/sleep-until.ts); baselineWokeLate = WorkflowExecutionCompleted − due, ` +
+    `the command after the timer like the broadcast's ActivityTaskScheduled. scheduledP99VsBaseline = ` +
+    `createScheduledLate p99 / baselineWokeLate p99. The two phases alternate order between runs.`,
+  defaultRuns: 3,
+  runOnce,
+  judge(runs) {
+    const p99 = medianOf(runs, 'createCallLateP99Ms');
+    const allCreated = runs.every((r) => r.metrics.creates === COUNT);
+    return {
+      met: allCreated && p99 < 1000,
+      summary:
+        `create-call lateness p99 ${Math.round(p99)} ms (median over runs; goal < 1000 ms); bare-workflow ` +
+        `baseline p99 ${Math.round(medianOf(runs, 'baselineWokeLateP99Ms'))} ms` +
+        (allCreated ? '' : `; a run created fewer than ${COUNT}`),
+    };
+  },
+};
