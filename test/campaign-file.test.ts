@@ -84,6 +84,12 @@ describe('campaign files', () => {
       '3 defaults.leadTime',
       '5 lable',
     ]);
+    // A label string is not spread into {0: 's', 1: 't', …}: it is reported.
+    const stringLabels =
+      'broadcasts:\n  - { key: a, source: rtmp://s/a, dst: rtmp://i/a, start: +1h, end: +2h, labels: stage }';
+    expect(parseCampaign('l.yaml', stringLabels, options).problems).toEqual([
+      expect.objectContaining({ line: 2, field: 'labels', rule: expect.stringContaining('expected record') }),
+    ]);
     const csv =
       '# defaults: leadTime=5\nkey,source,dst,start,end,colour\na,rtmp://s/a,rtmp://i/a,2026-11-22T13:00:00Z,2026-11-22T14:00:00Z,red';
     expect(parseCampaign('c.csv', csv, options).problems.map((p) => `${p.line} ${p.field}`)).toEqual([

@@ -136,7 +136,12 @@ function toRequest(fields: Raw, defaults: Raw, campaignId: string | undefined, n
   };
   if (relay.SourceType === 'live') relay.SourceProtocol = (get('protocol') as string | undefined) ?? 'rtmp';
   for (const [k, v] of Object.entries(relay)) if (v === undefined) delete relay[k as keyof RelaySpec];
-  const labels = { ...((defaults.labels as Raw) ?? {}), ...((fields.labels as Raw) ?? {}) } as Record<string, string>;
+  // Spreading a string would turn `labels: stage` into {0: 's', …}: a non-mapping goes to validation as it is.
+  const notMapping = [fields.labels, defaults.labels].find(
+    (l) => l !== undefined && (typeof l !== 'object' || l === null || Array.isArray(l))
+  );
+  const merged: Raw = { ...((defaults.labels as Raw) ?? {}), ...((fields.labels as Raw) ?? {}) };
+  const labels = (notMapping ?? merged) as Record<string, string>;
   const maxRestarts = get('maxRestarts');
   return {
     relay: relay as RelaySpec,
@@ -145,7 +150,7 @@ function toRequest(fields: Raw, defaults: Raw, campaignId: string | undefined, n
     ...(get('reconcileAfterSeconds') !== undefined
       ? { reconcileAfterSeconds: get('reconcileAfterSeconds') as number }
       : {}),
-    ...(Object.keys(labels).length > 0 ? { labels } : {}),
+    ...(notMapping !== undefined || Object.keys(labels).length > 0 ? { labels } : {}),
     ...(campaignId ? { campaignId } : {}),
   };
 }
