@@ -27,7 +27,7 @@ interface Phase {
 }
 
 /**
- * Relays start 3 s after submission (staggered by 0.7 s) and run 5 s, in real time: the workflow reconciles after
+ * Relays start 5 s after submission (staggered by 0.7 s) and run 5 s, in real time: the workflow reconciles after
  * 10 s of silence (the smallest reconcileAfterSeconds allowed), longer than a relay lives, so a lost callback is
  * always found by Describe. The downtime covers every relay's start and most ends, and outlasts the sandbox's
  * three delivery retries (1 s, 2 s, 4 s), so some callbacks arrive late and some never.
@@ -35,11 +35,11 @@ interface Phase {
 export const PHASES: Phase[] = [
   { name: 'drop-duplicate-delay', faults: { callbackDropRate: 0.3, callbackDuplicateRate: 0.5, callbackDelayMs: 500 } },
   { name: 'reorder-duplicate', faults: { callbackReorder: true, callbackDuplicateRate: 0.5 } },
-  { name: 'service-down', faults: {}, downtime: { fromMs: 2_000, toMs: 12_000 } },
+  { name: 'service-down', faults: {}, downtime: { fromMs: 2_000, toMs: 14_000 } },
 ];
 
 const request = (now: number, index: number) =>
-  relayRequest(now, 3_000 + index * 700, 5_000, { leadTimeSeconds: 2, reconcileAfterSeconds: 10 });
+  relayRequest(now, 5_000 + index * 700, 5_000, { leadTimeSeconds: 2, reconcileAfterSeconds: 10 });
 
 export interface PhaseResult {
   phase: string;
@@ -163,7 +163,7 @@ export const callbackFaults: ChaosScenario = {
   method:
     'Three phases run side by side, each with its own provider sandbox, workers and callback service: callbacks ' +
     'dropped (30%), duplicated (50%) and delayed (500 ms); callbacks reordered (each held until the next one of its ' +
-    'task) and duplicated (50%); the callback service closed from 2 s to 12 s after the broadcasts are submitted ' +
+    'task) and duplicated (50%); the callback service closed from 2 s to 14 s after the broadcasts are submitted ' +
     '(every relay starts and most end meanwhile) and restarted on the same port. Relays run 5 s; the workflows ' +
     'reconcile after 10 s of silence. Correct: every broadcast Completed, one task that ran, nothing alive, and no ' +
     'state entered twice. Faults are counted from the sandbox delivery log; signals from each workflow history.',

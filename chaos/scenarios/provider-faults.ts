@@ -12,10 +12,15 @@ import { startChaosEnv, type ChaosEnv } from '../lib/chaos-env';
 import { auditRelays, callsByCode, settle, tasksOf, type BroadcastOutcome, type Expectation } from '../lib/relay-audit';
 import type { ChaosContext, ChaosReport, ChaosScenario } from '../lib/scenario';
 
+/**
+ * The faults last a storm of `stormSeconds` from the first submission, long enough for every broadcast's first
+ * attempts to meet them. After it the provider answers normally: with independent 30% faults, an unlucky broadcast
+ * can otherwise need ten attempts (backoff capped at 1 min) and hold the run for minutes.
+ */
 const SIZES = {
-  small: { rounds: 1, broadcastsPerRound: 6 },
+  small: { rounds: 1, broadcastsPerRound: 6, stormSeconds: 30 },
   // Three waves of 20, started 10 s apart.
-  full: { rounds: 3, broadcastsPerRound: 20 },
+  full: { rounds: 3, broadcastsPerRound: 20, stormSeconds: 60 },
 };
 
 /** P(no fault on a call) = 0.95 × 0.94 × 0.92³ ≈ 0.70. Creates that get through also "fail after creating" 30%. */
@@ -75,27 +80,37 @@ export interface ProviderFaultsResult {
 /** Waves start this far apart without waiting for each other, so one slow retry tail does not delay the next. */
 const WAVE_GAP_MS = 10_000;
 
-async function transientRounds(chaos: ChaosEnv, stack: RelayStack, ctx: ChaosContext): Promise<Settled[]> {
-  const { rounds, broadcastsPerRound } = SIZES[ctx.size];
+async function transientRounds(
+  chaos: ChaosEnv,
+  stack: RelayStack,
+  ctx: ChaosContext
+): Promise<{ settled: Settled[]; stormEnd: number }> {
+  const { rounds, broadcastsPerRound, stormSeconds } = SIZES[ctx.size];
   return stack.run(async () => {
     stack.sandbox.setFaults(TRANSIENT_FAULTS);
-    const waves = await Promise.all(
-      Array.from({ length: rounds }, async (_, index) => {
-        const round = index + 1;
-        await new Promise((r) => setTimeout(r, index * WAVE_GAP_MS));
-        const now = Date.now();
-        const handles = await Promise.all(
-          Array.from({ length: broadcastsPerRound }, () =>
-            chaos.startBroadcast(stack, window(now), `transient-r${round}`)
-          )
-        );
-        const outcomes = await Promise.all(handles.map(settle));
-        ctx.log(`provider-faults: wave ${round}/${rounds}: ${outcomes.map((o) => o.status.state).join(' ')}`);
-        return outcomes.map((outcome): Settled => ({ outcome, expect: COMPLETED }));
-      })
-    );
-    stack.sandbox.setFaults({});
-    return waves.flat();
+    const stormEnd = Date.now() + stormSeconds * 1000;
+    const calm = setTimeout(() => stack.sandbox.setFaults({}), stormSeconds * 1000);
+    try {
+      const waves = await Promise.all(
+        Array.from({ length: rounds }, async (_, index) => {
+          const round = index + 1;
+          await new Promise((r) => setTimeout(r, index * WAVE_GAP_MS));
+          const now = Date.now();
+          const handles = await Promise.all(
+            Array.from({ length: broadcastsPerRound }, () =>
+              chaos.startBroadcast(stack, window(now), `transient-r${round}`)
+            )
+          );
+          const outcomes = await Promise.all(handles.map(settle));
+          ctx.log(`provider-faults: wave ${round}/${rounds}: ${outcomes.map((o) => o.status.state).join(' ')}`);
+          return outcomes.map((outcome): Settled => ({ outcome, expect: COMPLETED }));
+        })
+      );
+      return { settled: waves.flat(), stormEnd };
+    } finally {
+      clearTimeout(calm);
+      stack.sandbox.setFaults({});
+    }
   });
 }
 
@@ -191,7 +206,7 @@ export async function runProviderFaults(ctx: ChaosContext): Promise<ProviderFaul
       ...withCallbacks,
       sandbox: { accessKeys: { 'some-other-key-id': 'some-other-secret' } },
     });
-    const [transient, targeted, badKey] = await Promise.all([
+    const [{ settled: transient, stormEnd }, targeted, badKey] = await Promise.all([
       transientRounds(chaos, transientStack, ctx),
       targetedCases(chaos, targetedStack, ctx),
       unknownKeyCase(chaos, badKeyStack, ctx),
@@ -201,6 +216,7 @@ export async function runProviderFaults(ctx: ChaosContext): Promise<ProviderFaul
     const codes = callsByCode(sandbox);
     const transientFaults = Object.fromEntries(TRANSIENT_CODES.map((c) => [c, codes[c] ?? 0]));
     const transientCalls = sandbox.calls().length;
+    const stormCalls = sandbox.calls().filter((c) => Date.parse(c.at) < stormEnd).length;
     const faultCount = Object.values(transientFaults).reduce((a, b) => a + b, 0);
     // Every task comes from a create that answered 200 or from one that took effect and then answered 500.
     const createdThen500 = sandbox.tasks().length - (callsByCode(sandbox, 'CreateLivePullToPush').OK ?? 0);
@@ -229,10 +245,11 @@ export async function runProviderFaults(ctx: ChaosContext): Promise<ProviderFaul
     const broadcasts = transient.length + 1 + permanent.length;
 
     const details = [
-      `transient part: ${transient.length} broadcasts, ${transientCalls} API calls, ${faultCount} answered with a ` +
-        `fault: ${TRANSIENT_CODES.map((c) => `${c} ${transientFaults[c]}`).join(', ')} (InternalError includes the ` +
+      `transient part: ${transient.length} broadcasts, ${transientCalls} API calls (${stormCalls} during the ` +
+        `${SIZES[ctx.size].stormSeconds} s storm), ${faultCount} answered with a fault: ` +
+        `${TRANSIENT_CODES.map((c) => `${c} ${transientFaults[c]}`).join(', ')} (InternalError includes the ` +
         `create-then-500s); faults before the call took effect: ${faultCount - createdThen500} ` +
-        `(${((100 * (faultCount - createdThen500)) / Math.max(transientCalls, 1)).toFixed(1)}% of calls)`,
+        `(${((100 * (faultCount - createdThen500)) / Math.max(stormCalls, 1)).toFixed(1)}% of the storm's calls)`,
       `creates that took effect and answered 500: ${createdThen500} (plus 1 targeted); broadcasts that adopted their ` +
         `task: ${adopted} (targeted case adopted: ${ambiguousAdopted ? 'yes' : 'NO'})`,
       `provider tasks created: ${audits[0]!.tasksCreated} for ${transient.length} broadcasts; ` +
@@ -272,7 +289,8 @@ export const providerFaults: ChaosScenario = {
   name: 'provider-faults',
   title: 'Provider faults: 30% transient errors, ambiguous creates, permanent errors',
   method:
-    'Each broadcast runs against the provider sandbox over HTTP while about 30% of API calls fail: Throttling, ' +
+    'Broadcasts run against the provider sandbox over HTTP through a fault storm (30 s small, 60 s full, from the ' +
+    'first submission; waves of 20 start 10 s apart) in which about 30% of API calls fail: Throttling, ' +
     'InternalError, ServiceUnavailable (8% each), hung requests cut by the 2 s client timeout (5%), connection ' +
     'resets (6%); 30% of the creates that get through take effect and then answer 500. Correct: every broadcast ' +
     'Completed, its relay created exactly once and run, nothing alive afterwards. Then permanent errors: a create ' +
