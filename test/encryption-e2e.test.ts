@@ -2,9 +2,11 @@
  * Payload encryption end to end: real dev server, real workers and sandbox, real callbacks. The raw history (read by
  * a client without the codec) holds no source or destination URL anywhere; a client with the codec and the codec
  * server (with its token) read them back; history written under key A stays readable after key B becomes current;
- * a reader without the key gets an error naming the key id.
+ * a reader without the key gets an error naming the key id; the dev server's Web UI, pointed at the codec server the
+ * way `npm start` does it, shows the URLs decrypted in headless Chromium.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import path from 'node:path';
 
 import { Client } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
@@ -25,12 +27,13 @@ import { createRelayWorkers } from '../src/worker';
 import { inState, relayRequest, waitForStatus } from './helpers/broadcasts';
 import { startRelayStack, TEST_CALLBACK_SECRET, type RelayStack } from './helpers/relay-stack';
 import { expandedText } from './helpers/secret-scan';
+import { launchChromium } from './helpers/browser';
+import { freePort } from './helpers/ports';
 import { createDevEnv } from './helpers/temporal';
 
 const keyA: EncryptionKey = { id: 'key-a', key: randomBytes(32) };
 const keyB: EncryptionKey = { id: 'key-b', key: randomBytes(32) };
 const TOKEN = `codec-token-${randomUUID()}`;
-const UI_ORIGIN = 'http://127.0.0.1:8233';
 const converter = (keys: EncryptionKey[]) => ({ payloadCodecs: [new AesGcmPayloadCodec(keys)] });
 const SUITE_SECRETS = [
   ...[keyA, keyB].flatMap((k) => [
@@ -72,19 +75,23 @@ describe('payload encryption end to end (dev server, workers, callbacks, codec s
   let callbacks: RunningCallbackService;
   let codecServer: RunningCodecServer;
   let stack: RelayStack;
+  let uiOrigin: string;
 
   beforeAll(async () => {
-    env = await createDevEnv();
-    bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: undefined });
-    clientA = new Client({ connection: env.connection, namespace: 'default', dataConverter: converter([keyA]) });
-    callbacks = await startCallbackService({ port: 0, secret: TEST_CALLBACK_SECRET, client: clientA });
+    // The codec server first: the dev server's Web UI is pointed at it, the way `npm start` does it.
+    const uiPort = await freePort();
+    uiOrigin = `http://127.0.0.1:${uiPort}`;
     // After the rotation: B current, A kept for reading.
     codecServer = await startCodecServer({
       codec: new AesGcmPayloadCodec([keyB, keyA]),
       token: TOKEN,
-      allowedOrigins: [UI_ORIGIN],
+      allowedOrigins: [uiOrigin],
       port: 0,
     });
+    env = await createDevEnv({ uiPort, codecEndpoint: `${codecServer.url}/${TOKEN}` });
+    bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: undefined });
+    clientA = new Client({ connection: env.connection, namespace: 'default', dataConverter: converter([keyA]) });
+    callbacks = await startCallbackService({ port: 0, secret: TEST_CALLBACK_SECRET, client: clientA });
   });
   afterAll(async () => {
     await codecServer?.close();
@@ -171,9 +178,9 @@ describe('payload encryption end to end (dev server, workers, callbacks, codec s
           'access-control-request-headers': 'content-type,x-namespace',
         },
       });
-    const allowed = await preflight(UI_ORIGIN);
+    const allowed = await preflight(uiOrigin);
     expect(allowed.statusCode).toBe(204);
-    expect(allowed.headers['access-control-allow-origin']).toBe(UI_ORIGIN);
+    expect(allowed.headers['access-control-allow-origin']).toBe(uiOrigin);
     expect(String(allowed.headers['access-control-allow-headers'])).toMatch(/X-Namespace/i);
     expect((await preflight('https://evil.example.com')).statusCode).toBe(403);
     const fromElsewhere = await decodeCall([payload], { origin: 'https://evil.example.com' }, `/${TOKEN}/decode`);
@@ -236,6 +243,29 @@ describe('payload encryption end to end (dev server, workers, callbacks, codec s
       expect(await res.body.text()).toMatch(/key id \\"key-a\\"/);
     } finally {
       await onlyB.close();
+    }
+  });
+
+  it('shows the URLs decrypted in the Web UI, which calls the codec server with the token in its endpoint', async () => {
+    const req = relayRequest(Date.now(), 3_600_000, 3_600_000); // an hour ahead: it only needs to exist
+    const handle = await start(clientA, req); // no worker polls: the started event alone holds the request
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const decodeCalls: number[] = [];
+      page.on('response', (res) => {
+        if (res.url().startsWith(`${codecServer.url}/`)) decodeCalls.push(res.status());
+      });
+      await page.goto(`${uiOrigin}/namespaces/default/workflows/${handle.workflowId}`, {
+        waitUntil: 'domcontentloaded',
+      });
+      await page.getByText(req.relay!.DstUrl).first().waitFor({ state: 'visible', timeout: 30_000 });
+      expect(decodeCalls.length).toBeGreaterThan(0);
+      expect(decodeCalls.every((status) => status === 200 || status === 204)).toBe(true);
+      await page.screenshot({ path: path.join(__dirname, '..', 'test-artifacts', 'web-ui-decrypted-input.png') });
+    } finally {
+      await browser.close();
+      await handle.terminate();
     }
   });
 });

@@ -44,6 +44,8 @@ export interface DevEnvOptions {
   dbFilename?: string;
   /** Serve the Web UI on this port (newsfeed fetch off: these machines are offline). @default no Web UI */
   uiPort?: number;
+  /** The Web UI's codec server (`--ui-codec-endpoint`), as `npm start` configures it. */
+  codecEndpoint?: string;
 }
 
 /** A fresh in-memory dev server (Temporal CLI `server start-dev`) on a random port, with our search attributes. */
@@ -61,6 +63,7 @@ export async function createDevEnv(options: DevEnvOptions = {}): Promise<TestWor
           '--dynamic-config-value',
           'limit.maxIDLength=255',
           ...(options.uiPort !== undefined ? ['--ui-disable-news-fetch'] : []),
+          ...(options.codecEndpoint !== undefined ? ['--ui-codec-endpoint', options.codecEndpoint] : []),
         ],
       },
     })
