@@ -1,0 +1,273 @@
+/**
+ * Callbacks: signed provider callbacks at a fixed offered rate against the callback service (its own process, as
+ * `npm run callbacks` runs it), against a direct `handle.signal` loop at the same rate on the same workflows.
+ * Delivery is checked in the workflows' histories: every event exactly once.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+
+import type { Client } from '@temporalio/client';
+import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
+import { Pool } from 'undici';
+
+import { callbackUrlFor } from '../../src/callbacks/tokens';
+import { PROJECT_ROOT } from '../../src/temporal/binaries';
+import type { TaskEvent } from '../../src/shared/broadcast';
+import { statusQuery, taskEventSignal } from '../../src/workflows/messages';
+import { waitFor } from '../../test/helpers/cli';
+import { freePort } from '../../test/helpers/ports';
+import { startManyBroadcasts, wholeSecondAfter } from '../lib/broadcasts';
+import { times } from '../lib/concurrency';
+import type { BenchRun, BenchRunContext, BenchScenario } from '../lib/scenario';
+import { startBenchStack, type BenchStack } from '../lib/stack';
+import { medianOf, percentile } from '../lib/stats';
+
+/** Offered load: requests per second, for this many seconds (subject and baseline alike). */
+const RATE_PER_SECOND = 500;
+const DURATION_SECONDS = 60;
+/** Broadcasts the callbacks are spread over (round robin): few enough to stay Running and small, enough to spread. */
+const WORKFLOWS = 50;
+const GOAL_RATIO = 0.8;
+const GOAL_P99_MS = 50;
+const SECRET = 'bench-callback-secret-never-logged';
+
+interface LoadResult {
+  latenciesMs: number[];
+  /** Requests not answered 2xx (or signals that threw). */
+  failed: number;
+  throughputPerSecond: number;
+}
+
+/**
+ * Open loop: request i is sent at start + i/rate whatever the answers before it, so a slow answer never slows the
+ * offer (no coordinated omission). Latency is from sending to the answer.
+ */
+async function offerAtRate(total: number, send: (index: number) => Promise<boolean>): Promise<LoadResult> {
+  const latenciesMs: number[] = [];
+  let failed = 0;
+  let lastAnswer = 0;
+  const inFlight: Promise<void>[] = [];
+  const start = performance.now();
+  for (let next = 0; next < total;) {
+    const due = Math.min(total, Math.floor(((performance.now() - start) * RATE_PER_SECOND) / 1000) + 1);
+    for (; next < due; next++) {
+      const sentAt = performance.now();
+      inFlight.push(
+        send(next)
+          .catch(() => false)
+          .then((ok) => {
+            lastAnswer = performance.now();
+            if (ok) latenciesMs.push(lastAnswer - sentAt);
+            else failed++;
+          })
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  await Promise.all(inFlight);
+  return { latenciesMs, failed, throughputPerSecond: latenciesMs.length / ((lastAnswer - start) / 1000) };
+}
+
+/** The callback service as its own process (`src/callbacks/main.ts`, what `npm run callbacks` starts). */
+async function startCallbackProcess(stack: BenchStack): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('TEMPORAL_')) env[key] = value;
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/callbacks/main.ts'], {
+    cwd: PROJECT_ROOT,
+    env: {
+      ...env,
+      TEMPORAL_ADDRESS: stack.address,
+      TEMPORAL_NAMESPACE: stack.namespace,
+      CALLBACK_SECRET: SECRET,
+      CALLBACK_PORT: String(port),
+      METRICS_PORT: '0',
+      LOG_LEVEL: 'WARN',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(
+    'the callback service process to answer /healthz',
+    async () => {
+      if (child.exitCode !== null) throw new Error(`callback service exited ${child.exitCode}:\n${output}`);
+      const res = await fetch(`${url}/healthz`);
+      return res.ok ? true : undefined;
+    },
+    60_000,
+    200
+  );
+  return { url, child };
+}
+
+function callbackBody(taskId: string, index: number): string {
+  return JSON.stringify({
+    Event: 'LivePullToPushRunning',
+    TaskStatus: 1,
+    TaskId: taskId,
+    EventTime: `${1_700_000_000 + index}`,
+  });
+}
+
+/** Each `taskEvent` signal in the workflows' histories, counted by TaskId. */
+async function deliveredEvents(client: Client, workflowIds: string[]): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const workflowId of workflowIds) {
+    const history = await client.workflow.getHandle(workflowId).fetchHistory();
+    for (const event of history.events ?? []) {
+      const signal = event.workflowExecutionSignaledEventAttributes;
+      if (signal?.signalName !== taskEventSignal.name) continue;
+      const task = await decodeFromPayloadsAtIndex<TaskEvent>(
+        client.options.loadedDataConverter,
+        0,
+        signal.input?.payloads
+      );
+      counts.set(task.taskId, (counts.get(task.taskId) ?? 0) + 1);
+    }
+  }
+  return counts;
+}
+
+/** Duplicates and missing events among `total` expected TaskIds `<prefix>-0 … <prefix>-(total-1)`. */
+function exactlyOnce(counts: Map<string, number>, prefix: string, total: number) {
+  let duplicates = 0;
+  let missing = 0;
+  for (let i = 0; i < total; i++) {
+    const n = counts.get(`${prefix}-${i}`) ?? 0;
+    if (n === 0) missing++;
+    else duplicates += n - 1;
+  }
+  return { duplicates, missing };
+}
+
+async function runOnce(ctx: BenchRunContext): Promise<BenchRun> {
+  const total = RATE_PER_SECOND * DURATION_SECONDS;
+  const stack = await startBenchStack();
+  let service: { url: string; child: ChildProcess } | undefined;
+  try {
+    const workflowIds = await stack.run(async () => {
+      const ids = await startManyBroadcasts({
+        client: stack.client,
+        taskQueue: stack.relay.taskQueue,
+        count: WORKFLOWS,
+        startAtMs: wholeSecondAfter(3 * 3_600_000),
+        durationMs: 3_600_000,
+        leadTimeSeconds: 300,
+        idPrefix: `bench-callbacks-${ctx.run}`,
+        log: ctx.log,
+      });
+      // Validated and waiting for their lead time: Running workflows, as when real callbacks arrive.
+      await times(ids.length, 10, (i) =>
+        waitFor(`${ids[i]} validated`, async () => {
+          const status = await stack.client.workflow.getHandle(ids[i] as string).query(statusQuery);
+          return status.transitions.length > 0 ? true : undefined;
+        })
+      );
+      return ids;
+    });
+    const target = (i: number) => workflowIds[i % WORKFLOWS] as string;
+    service = await startCallbackProcess(stack);
+    const pool = new Pool(service.url, { connections: 64 });
+    const urls = workflowIds.map((id) => new URL(callbackUrlFor(service!.url, SECRET, id)).pathname);
+
+    const runSubject = async () => {
+      ctx.log(`subject: ${RATE_PER_SECOND}/s for ${DURATION_SECONDS} s through the callback service`);
+      return offerAtRate(total, async (i) => {
+        const res = await pool.request({
+          path: urls[i % WORKFLOWS] as string,
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: callbackBody(`s-${i}`, i),
+        });
+        await res.body.dump();
+        return res.statusCode === 200;
+      });
+    };
+    const runBaseline = async () => {
+      ctx.log(`baseline: ${RATE_PER_SECOND}/s for ${DURATION_SECONDS} s of handle.signal`);
+      return offerAtRate(total, async (i) => {
+        const event: TaskEvent = {
+          kind: 'running',
+          eventTime: 1_700_000_000 + i,
+          taskId: `b-${i}`,
+          source: 'callback',
+        };
+        await stack.client.workflow.getHandle(target(i)).signal(taskEventSignal, event);
+        return true;
+      });
+    };
+    // Alternate which goes first, so neither always meets the fresher server.
+    let subject: LoadResult;
+    let baseline: LoadResult;
+    if (ctx.run % 2) {
+      subject = await runSubject();
+      baseline = await runBaseline();
+    } else {
+      baseline = await runBaseline();
+      subject = await runSubject();
+    }
+    await pool.close();
+
+    ctx.log('counting delivered events in the workflows’ histories');
+    const counts = await deliveredEvents(stack.client, workflowIds);
+    const delivered = exactlyOnce(counts, 's', total);
+    const signalled = exactlyOnce(counts, 'b', total);
+    const p = (r: LoadResult, q: number) => (r.latenciesMs.length ? percentile(r.latenciesMs, q) : Number.NaN);
+    return {
+      metrics: {
+        ratio: subject.throughputPerSecond / baseline.throughputPerSecond,
+        throughputPerSecond: subject.throughputPerSecond,
+        p50Ms: p(subject, 50),
+        p99Ms: p(subject, 99),
+        failed: subject.failed,
+        duplicates: delivered.duplicates,
+        missing: delivered.missing,
+        baselineThroughputPerSecond: baseline.throughputPerSecond,
+        baselineP50Ms: p(baseline, 50),
+        baselineP99Ms: p(baseline, 99),
+        baselineFailed: baseline.failed,
+        baselineDuplicates: signalled.duplicates,
+        baselineMissing: signalled.missing,
+        p99LatencyRatio: p(subject, 99) / p(baseline, 99),
+      },
+    };
+  } finally {
+    service?.child.kill('SIGTERM');
+    await stack.close();
+  }
+}
+
+export const callbacksScenario: BenchScenario = {
+  name: 'callbacks',
+  title: 'Callback service under load',
+  goal:
+    `${RATE_PER_SECOND} signed callbacks/s for ${DURATION_SECONDS} s: p99 < ${GOAL_P99_MS} ms, every callback delivered ` +
+    `exactly once, throughput ≥ ${GOAL_RATIO} × a direct handle.signal loop at the same offered rate`,
+  method:
+    `Each run: a fresh dev server; ${WORKFLOWS} broadcasts started hours ahead and validated by the relay workers, ` +
+    'which are then drained (the workflows stay Running and each signal waits in history), so the measurement is the ' +
+    'callback path alone. The callback service runs as its own process (ts-node src/callbacks/main.ts, as ' +
+    '`npm run callbacks`). Load: an open-loop undici generator (64 connections) in the bench process sends request i ' +
+    `at start + i/${RATE_PER_SECOND} s, ${RATE_PER_SECOND * DURATION_SECONDS} POSTs to the HMAC-token URLs ` +
+    '(callbackUrlFor) round robin over the broadcasts, each a distinct running event (its own TaskId). Baseline: ' +
+    'the same schedule of handle.signal(taskEvent) from the bench process on the same workflows (which goes first alternates by run). Throughput = 2xx ' +
+    'answers per second from the first send to the last answer; latency from send to answer. Exactly once: every ' +
+    'taskEvent signal in the broadcasts’ histories counted by TaskId.',
+  defaultRuns: 2,
+  runOnce,
+  judge(runs) {
+    const ratio = medianOf(runs, 'ratio');
+    const p99 = medianOf(runs, 'p99Ms');
+    const wrong = runs.reduce((n, r) => n + (r.metrics.duplicates ?? 0) + (r.metrics.missing ?? 0), 0);
+    const met = ratio >= GOAL_RATIO && p99 < GOAL_P99_MS && wrong === 0;
+    return {
+      met,
+      summary:
+        `ratio ${ratio.toFixed(2)} (goal ≥ ${GOAL_RATIO}), ${medianOf(runs, 'throughputPerSecond').toFixed(0)}/s, ` +
+        `p50 ${medianOf(runs, 'p50Ms').toFixed(1)} ms, p99 ${p99.toFixed(1)} ms (goal < ${GOAL_P99_MS}), ` +
+        `${wrong} duplicate or missing deliveries over all runs`,
+    };
+  },
+};
