@@ -143,6 +143,15 @@ describe('broadcast lifecycle (time-skipping)', () => {
     });
   });
 
+  it('fails (not retries its workflow task forever) when started with no request object at all', async () => {
+    await stack.run(async () => {
+      const failure = await failureOf(await startRaw(null as unknown as BroadcastRequest));
+      expect(failure.type).toBe('InvalidBroadcastRequest');
+      expect(failure.message).toContain('request: must be an object');
+      expect(countCalls(stack.sandbox)).toBe(0);
+    });
+  });
+
   it('cancels before creation without touching the provider', async () => {
     await stack.run(async () => {
       const handle = await start(relayRequest(await now(), 5 * HOUR, HOUR));

@@ -95,6 +95,16 @@ function providerCaller(workflowTaskQueue: string): Call {
 class CancelRequested extends Error {}
 
 export async function broadcastWorkflow(request: BroadcastRequest): Promise<BroadcastStatus> {
+  // Everything below reads the request's fields: a null (or missing) input would fail the workflow task on every
+  // attempt and leave the workflow running forever, so it fails the workflow like any other invalid request.
+  if (typeof request !== 'object' || request === null) {
+    const violations = ['request: must be an object'];
+    throw ApplicationFailure.nonRetryable(
+      `invalid broadcast request:\n  - ${violations[0]}`,
+      FailureTypes.invalidRequest,
+      violations
+    );
+  }
   const info = workflowInfo();
   /** Broadcasts entering each state, on the worker's Prometheus endpoint (nothing is recorded on replay). */
   const transitionsMetric = metricMeter.createCounter('relay_broadcast_transitions', 'transitions', 'state changes');
