@@ -5,7 +5,7 @@
  * is JSON log records that tie the relay to its workflow and provider TaskId — with no secret in either.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -50,7 +50,14 @@ describe('metrics endpoint and logs of an npm start run', () => {
   let ended: { state?: string; taskId?: string };
 
   beforeAll(async () => {
-    for (const name of ['DEV_SERVER_PORT', 'DEV_SERVER_UI_PORT', 'SANDBOX_PORT', 'CALLBACK_PORT', 'METRICS_PORT']) {
+    for (const name of [
+      'DEV_SERVER_PORT',
+      'DEV_SERVER_UI_PORT',
+      'SANDBOX_PORT',
+      'CALLBACK_PORT',
+      'METRICS_PORT',
+      'CODEC_SERVER_PORT',
+    ]) {
       ports[name] = await freePort();
     }
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'relay-metrics-'));
@@ -117,6 +124,45 @@ describe('metrics endpoint and logs of an npm start run', () => {
     // What the process printed, kept for inspection when a check above fails.
     mkdirSync(path.join(ROOT, 'test-artifacts'), { recursive: true });
     writeFileSync(path.join(ROOT, 'test-artifacts', 'npm-start-output.txt'), output);
+  }, 60_000);
+
+  /** The development key (base64) and codec token npm start wrote next to its database. */
+  const devEncryptionSecrets = () => [
+    readFileSync(path.join(dataDir, 'payload-encryption-keys'), 'utf8').trim().split(':')[1] ?? '',
+    readFileSync(path.join(dataDir, 'codec-server-token'), 'utf8').trim(),
+  ];
+
+  it('encrypts by default with a development key of its own, and serves it through the codec server', async () => {
+    expect(stdout).toMatch(/payload encryption ON, AES-256-GCM with key ids dev-/);
+    for (const file of ['payload-encryption-keys', 'codec-server-token']) {
+      expect(statSync(path.join(dataDir, file)).mode & 0o777).toBe(0o600); // owner-only
+    }
+    // The worker encrypted what it wrote: the create activity's input (which holds the URLs) is ciphertext.
+    const history = await client.workflow.getHandle(workflowId).fetchHistory();
+    const scheduled = history.events?.find(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'ensureRelayTask'
+    )?.activityTaskScheduledEventAttributes;
+    const payload = scheduled?.input?.payloads?.[0];
+    expect(Buffer.from(payload?.metadata?.encoding ?? new Uint8Array()).toString()).toBe('binary/encrypted');
+    expect(Buffer.from(payload?.data ?? new Uint8Array()).toString('latin1')).not.toContain('rtmp://');
+    // npm start's codec server decodes it for whoever holds the generated token.
+    const [, token] = devEncryptionSecrets();
+    const body = JSON.stringify({
+      payloads: [
+        {
+          metadata: Object.fromEntries(
+            Object.entries(payload?.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])
+          ),
+          data: Buffer.from(payload?.data ?? new Uint8Array()).toString('base64'),
+        },
+      ],
+    });
+    const codecUrl = `http://127.0.0.1:${ports.CODEC_SERVER_PORT}/decode`;
+    const decoded = await fetch(codecUrl, { method: 'POST', body, headers: { authorization: `Bearer ${token}` } });
+    expect(decoded.status).toBe(200);
+    const [plain] = ((await decoded.json()) as { payloads: { data: string }[] }).payloads;
+    expect(Buffer.from(plain?.data ?? '', 'base64').toString()).toContain('rtmp://');
+    expect((await fetch(codecUrl, { method: 'POST', body })).status).toBe(401);
   }, 60_000);
 
   it('counts provider calls, callbacks and transitions of a real broadcast', async () => {
@@ -189,8 +235,16 @@ describe('metrics endpoint and logs of an npm start run', () => {
         event: 'running',
       })
     );
-    // No secret anywhere in the process's output (stdout and stderr): the keys, nor the callback URL's token.
-    for (const secret of [PROVIDER_KEY.secret, CALLBACK_SECRET, callbackToken(CALLBACK_SECRET, workflowId)]) {
+    // No secret anywhere in the process's output (stdout and stderr): the keys, nor the callback URL's token, nor the
+    // development encryption key and codec token npm start generated.
+    const devSecrets = devEncryptionSecrets();
+    expect(devSecrets).toHaveLength(2);
+    for (const secret of [
+      PROVIDER_KEY.secret,
+      CALLBACK_SECRET,
+      callbackToken(CALLBACK_SECRET, workflowId),
+      ...devSecrets,
+    ]) {
       expect(output).not.toContain(secret);
     }
   }, 60_000);
