@@ -3,6 +3,7 @@ import type { ChaosScenario } from '../lib/scenario';
 
 import { callbackFaults } from './callback-faults';
 import { hostileCallbacks } from './hostile-callbacks';
+import { hostileRequests } from './hostile-requests';
 import { providerFaults } from './provider-faults';
 import { serverRestarted } from './server-restarted';
 import { workerKilled } from './worker-killed';
@@ -13,4 +14,5 @@ export const SCENARIOS: ChaosScenario[] = [
   providerFaults,
   callbackFaults,
   hostileCallbacks,
+  hostileRequests,
 ];
