@@ -64,6 +64,11 @@ describe('BENCHMARKS.md sections', () => {
     expect(mergeReport(second, 'new header', new Map(), order)).toBe(second);
   });
 
+  it('reads blocks back after prettier has put blank lines around their bodies', () => {
+    const formatted = '<!-- bench:quota:start -->\n\n## Quota\n\n| a |\n\n<!-- bench:quota:end -->\n';
+    expect(parseBlocks(formatted).get('quota')).toBe('## Quota\n\n| a |');
+  });
+
   it('drops sections of scenarios no longer registered', () => {
     const text = mergeReport(undefined, 'h', new Map([['gone', 'x']]), ['quota']);
     expect(parseBlocks(text).has('gone')).toBe(false);

@@ -116,15 +116,16 @@ export function renderScenario(result: ScenarioResult, env: RunEnvironment): str
   ].join('\n');
 }
 
+/** A marked block; blank lines around the body, as prettier formats an HTML comment next to Markdown. */
 function block(id: string, body: string): string {
-  return `${startMarker(id)}\n${body}\n${endMarker(id)}`;
+  return `${startMarker(id)}\n\n${body}\n\n${endMarker(id)}`;
 }
 
-/** The marked blocks of an existing BENCHMARKS.md, by id, in file order. */
+/** The marked blocks of an existing BENCHMARKS.md, by id, in file order (bodies without surrounding blank lines). */
 export function parseBlocks(text: string): Map<string, string> {
   const blocks = new Map<string, string>();
-  const pattern = /<!-- bench:([\w-]+):start -->\n([\s\S]*?)\n<!-- bench:\1:end -->/g;
-  for (const match of text.matchAll(pattern)) blocks.set(match[1] as string, match[2] as string);
+  const pattern = /<!-- bench:([\w-]+):start -->\s*\n([\s\S]*?)\n\s*<!-- bench:\1:end -->/g;
+  for (const match of text.matchAll(pattern)) blocks.set(match[1] as string, (match[2] as string).trim());
   return blocks;
 }
 
