@@ -116,10 +116,12 @@ export async function runMain(options: MainOptions = {}): Promise<void> {
     let codecEndpoint: string | undefined;
     if (embedded && encryption.codec) {
       const codec = await startConfiguredCodecServer(settings, encryption, devServerInDevelopment ? 'create' : 'none');
-      registerSecrets(codec.token);
-      stops.push(() => codec.server.close());
-      codecEndpoint = codec.uiEndpoint;
-      say(`Codec server:        ${codec.description}`);
+      if (codec) {
+        registerSecrets(codec.token);
+        stops.push(() => codec.server.close());
+        codecEndpoint = codec.uiEndpoint;
+      }
+      say(`Codec server:        ${codec?.description ?? 'not started (set CODEC_SERVER_TOKEN to run it)'}`);
     }
 
     // Temporal: configured cluster, or an embedded dev server.

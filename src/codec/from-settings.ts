@@ -28,14 +28,15 @@ export function codecCorsOrigins(settings: Pick<Settings, 'CODEC_SERVER_CORS_ORI
   return [`http://127.0.0.1:${settings.DEV_SERVER_UI_PORT}`, `http://localhost:${settings.DEV_SERVER_UI_PORT}`];
 }
 
+/** Starts the codec server; undefined when there is no token (CODEC_SERVER_TOKEN, or the development one). */
 export async function startConfiguredCodecServer(
   settings: Settings,
   encryption: PayloadEncryption,
   devToken: DevKeyMode
-): Promise<ConfiguredCodecServer> {
+): Promise<ConfiguredCodecServer | undefined> {
   if (!encryption.codec) throw new ConfigError(['PAYLOAD_ENCRYPTION_KEYS: the codec server needs the keys']);
   const { token, description } = resolveCodecServerToken(settings, devToken);
-  if (!token) throw new ConfigError(['CODEC_SERVER_TOKEN: required to run the codec server']);
+  if (!token) return undefined;
   const origins = codecCorsOrigins(settings);
   const server = await startCodecServer({
     codec: encryption.codec,

@@ -17,7 +17,9 @@ async function run(): Promise<void> {
   });
   const encryption = resolvePayloadEncryption(settings, 'none');
   registerSecrets(...encryption.secrets);
-  const { server, description } = await startConfiguredCodecServer(settings, encryption, 'none');
+  const started = await startConfiguredCodecServer(settings, encryption, 'none');
+  if (!started) throw new ConfigError(['CODEC_SERVER_TOKEN: required to run the codec server']);
+  const { server, description } = started;
   const say = bannerPrinter('codec');
   say(encryption.description);
   say(`listening on ${description}`);
