@@ -280,7 +280,8 @@ export async function runHostileCallbacks(ctx: ChaosContext): Promise<HostileCal
         `service's own outcome counts: ${formatTally(Object.fromEntries(Object.entries(service.counts).filter(([, n]) => n > 0)))}`,
         ...wrongAnswers
           .slice(0, 10)
-          .map((w) => `wrong answer #${w.index} ${w.category} (${w.note}): expected ${w.expected}, got ${w.got}`),
+          .map((w) => `LOST wrong answer #${w.index} ${w.category} (${w.note}): expected ${w.expected}, got ${w.got}`),
+        ...audit.lost.map((l) => `LOST ${l.workflowId}: ${l.why}`),
       ];
       return {
         report: {
@@ -290,7 +291,13 @@ export async function runHostileCallbacks(ctx: ChaosContext): Promise<HostileCal
             broadcasts: outcomes.length,
             duplicates: audit.duplicates,
             orphans: audit.orphans,
-            lost: audit.lost.length + lostControls,
+            // Anything the scenario promises and did not hold counts as lost, so `npm run chaos` fails on it.
+            lost:
+              audit.lost.length +
+              lostControls +
+              spuriousSignals +
+              wrongAnswers.length +
+              finalAnswers.filter((s) => s !== 200).length,
           },
           details,
         },
@@ -320,6 +327,7 @@ export const hostileCallbacks: ChaosScenario = {
     'workflows, wrong methods, paths and content types, broken HTTP, slow senders) with valid control callbacks ' +
     'interleaved, against Running broadcasts on a dev server. Correct: every hostile request gets the documented 4xx ' +
     'for its defect, the histories hold exactly the accepted control callbacks, a valid callback is still answered ' +
-    'at the end, and the cancelled broadcasts leave no task.',
+    'at the end, and the cancelled broadcasts leave no task. Lost counts broadcasts not ending Cancelled, accepted ' +
+    'controls missing from a history, spurious signals, wrong answers and valid callbacks refused at the end.',
   run: async (ctx) => (await runHostileCallbacks(ctx)).report,
 };

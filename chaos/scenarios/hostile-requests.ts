@@ -312,7 +312,9 @@ export async function runHostileRequests(ctx: ChaosContext): Promise<HostileRequ
         )}`,
         `workflows in visibility on the task queue: ${visibleWorkflows} (started straight to the workflow on purpose: ${startedOnPurpose}, each expected to fail as ${FailureTypes.invalidRequest})`,
         `provider sandbox: CreateLivePullToPush calls ${createCalls}, tasks ${tasks}`,
-        ...wrong.slice(0, 10).map((j) => `wrong: ${j.path} ${j.kind} ${j.category} (${j.note}): ${j.problem}`),
+        ...wrong.slice(0, 10).map((j) => `LOST ${j.path} ${j.kind} ${j.category} (${j.note}): ${j.problem}`),
+        ...(extraWorkflows > 0 ? [`LOST ${extraWorkflows} workflow(s) in visibility beyond the straight starts`] : []),
+        ...(createCalls > 0 ? [`LOST ${createCalls} CreateLivePullToPush call(s) for invalid input`] : []),
       ];
       return {
         report: {
@@ -322,7 +324,7 @@ export async function runHostileRequests(ctx: ChaosContext): Promise<HostileRequ
             broadcasts: startedOnPurpose,
             duplicates: duplicateTaskNames(stack.sandbox),
             orphans: stack.sandbox.tasks().filter((t) => !t.deleted).length,
-            lost: wrong.length + extraWorkflows,
+            lost: wrong.length + extraWorkflows + createCalls,
           },
           details,
         },
