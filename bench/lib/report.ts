@@ -17,7 +17,7 @@ export interface RunEnvironment {
 }
 
 export interface ScenarioResult {
-  scenario: Pick<BenchScenario, 'name' | 'title' | 'goal' | 'method'>;
+  scenario: Pick<BenchScenario, 'name' | 'title' | 'goal' | 'method' | 'findings'>;
   runs: BenchRun[];
   /** Runs that threw, with their messages. */
   failures: { run: number; message: string }[];
@@ -78,7 +78,11 @@ function metricsTable(runs: BenchRun[]): string[] {
     const s = spread(values);
     return `| ${name} | ${formatFigure(s.median)} | ${formatFigure(s.min)} | ${formatFigure(s.max)} |`;
   });
-  return [`| Metric (${runs.length} run${runs.length === 1 ? '' : 's'}) | Median | Min | Max |`, '| --- | ---: | ---: | ---: |', ...rows];
+  return [
+    `| Metric (${runs.length} run${runs.length === 1 ? '' : 's'}) | Median | Min | Max |`,
+    '| --- | ---: | ---: | ---: |',
+    ...rows,
+  ];
 }
 
 /** Notes of all runs; one said by every run appears once, others carry their run number. */
@@ -103,7 +107,7 @@ export function renderScenario(result: ScenarioResult, env: RunEnvironment): str
     `## ${scenario.title} (\`${scenario.name}\`)`,
     '',
     `_Measured ${env.date} by \`${env.command}\`: ${result.runs.length + result.failures.length} run(s), ` +
-      `${formatDuration(result.wallMs)} wall, on ${env.machine[0] ?? 'this machine'}._`,
+      `${formatDuration(result.wallMs)} wall, on ${(env.machine[0] ?? 'this machine').replace(/^CPU: /, '')}._`,
     '',
     `**Goal.** ${scenario.goal}`,
     '',
@@ -112,6 +116,7 @@ export function renderScenario(result: ScenarioResult, env: RunEnvironment): str
     ...metricsTable(result.runs),
     '',
     `**Verdict: ${verdict.met ? 'met' : 'missed'}** — ${verdict.summary}`,
+    ...(scenario.findings?.length ? ['', '**Findings.**', '', ...scenario.findings.map((f) => `- ${f}`)] : []),
     ...(notes.length ? ['', '**Notes.**', '', ...notes.map((n) => `- ${n}`)] : []),
   ].join('\n');
 }

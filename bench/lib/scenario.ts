@@ -31,6 +31,11 @@ export interface BenchScenario {
   goal: string;
   /** What the baseline is and how the scenario is set up (dev server, sandbox, sizes, cache size...). */
   method: string;
+  /**
+   * What profiling or counting found when a goal was missed, and what was changed (optional; shown under the
+   * verdict). Per-run observations go in BenchRun.notes instead.
+   */
+  findings?: string[];
   /** Runs when none are asked for. */
   defaultRuns: number;
   runOnce(ctx: BenchRunContext): Promise<BenchRun>;
