@@ -233,7 +233,7 @@ export async function runHostileCallbacks(ctx: ChaosContext): Promise<HostileCal
           if (Date.now() < firstSlowDone) answeredWhileSlowOpen++;
         },
         (done) => {
-          if (done % 2_000 === 0) ctx.log(`hostile-callbacks: ${done}/${bulk} requests answered`);
+          if (done % 2_000 === 0) ctx.log(`${done}/${bulk} requests answered`);
         }
       );
       await Promise.all(slowRuns);

@@ -242,7 +242,7 @@ export async function runHostileRequests(ctx: ChaosContext): Promise<HostileRequ
         });
       }
 
-      ctx.log('hostile-requests: library path done; now straight to the workflow');
+      ctx.log('library path done; now straight to the workflow');
       // 2. Straight to the workflow: every single-defect category represented, the rest sampled.
       const jsonSafe = requests.filter((c) => c.jsonSafe);
       const toWorkflow = stratified(rng, jsonSafe, size.toWorkflow);
@@ -259,7 +259,7 @@ export async function runHostileRequests(ctx: ChaosContext): Promise<HostileRequ
         campaigns.filter((c) => c.category !== 'enormous'),
         size.cliCampaigns
       );
-      ctx.log(`hostile-requests: ${cliBroadcasts.length + cliCampaigns.length} client script runs`);
+      ctx.log(`${cliBroadcasts.length + cliCampaigns.length} client script runs`);
       await times(cliBroadcasts.length + cliCampaigns.length, 2, async (i) => {
         if (i < cliBroadcasts.length) {
           const c = cliBroadcasts[i]!;
