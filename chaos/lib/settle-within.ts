@@ -1,15 +1,28 @@
 /** Waiting for broadcasts to close without waiting forever: a broadcast still open after a deadline is reported. */
+import fs from 'node:fs';
+import path from 'node:path';
+
 import type { WorkflowHandle } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 
 import type { BroadcastStatus } from '../../src/shared/broadcast';
 import { statusQuery } from '../../src/workflows/messages';
 
 import { settle, type BroadcastOutcome } from './relay-audit';
 
+const ARTIFACTS_DIR = path.resolve(__dirname, '..', '..', 'test-artifacts', 'chaos');
+
 /** What an open broadcast reports: its live state, and why its workflow is stuck when a workflow task failed. */
 async function stillOpen(handle: WorkflowHandle, ms: number): Promise<BroadcastOutcome> {
   const status = await handle.query(statusQuery).catch(() => undefined);
   const history = await handle.fetchHistory().catch(() => undefined);
+  if (history) {
+    fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
+    fs.writeFileSync(
+      path.join(ARTIFACTS_DIR, `${handle.workflowId.replace(/[^\w.-]/g, '_')}.history.json`),
+      historyToJSON(history)
+    );
+  }
   const taskFailure = [...(history?.events ?? [])].reverse().find((e) => e.workflowTaskFailedEventAttributes)
     ?.workflowTaskFailedEventAttributes?.failure?.message;
   const unknown: BroadcastStatus = {
@@ -31,14 +44,25 @@ async function stillOpen(handle: WorkflowHandle, ms: number): Promise<BroadcastO
   };
 }
 
-/** The broadcast's final outcome, or after `ms` what it is stuck in (which the audit then counts as lost). */
+/**
+ * The broadcast's final outcome, or after `ms` what it is stuck in (which the audit then counts as lost); the history
+ * of a stuck one is kept in test-artifacts/chaos/ for diagnosis.
+ */
 export async function settleWithin(handle: WorkflowHandle, ms: number): Promise<BroadcastOutcome> {
   let timer: NodeJS.Timeout | undefined;
+  // The long poll for the result is aborted on the deadline: left pending, it would outlive the connection.
+  const abort = new AbortController();
   const deadline = new Promise<BroadcastOutcome>((resolve) => {
-    timer = setTimeout(() => resolve(stillOpen(handle, ms)), ms);
+    timer = setTimeout(() => {
+      abort.abort();
+      resolve(stillOpen(handle, ms));
+    }, ms);
   });
   try {
-    return await Promise.race([settle(handle), deadline]);
+    return await Promise.race([
+      handle.client.withAbortSignal(abort.signal, () => settle(handle)).catch(() => deadline),
+      deadline,
+    ]);
   } finally {
     clearTimeout(timer);
   }

@@ -40,6 +40,8 @@ const LATENCY_MS = 5_000;
  * heartbeat timeout of its provider calls (10 s) and the retries — with a margin for a loaded machine.
  */
 const ROUND_MS = { small: 40_000, full: 75_000 };
+/** No relay is started with less than this left of its window: enough for one kill's recovery on a loaded machine. */
+const MIN_WINDOW_MS = 30_000;
 
 interface Tracked {
   phase: KillPhase;
@@ -55,7 +57,7 @@ class Round {
   private worker: WorkerProcess | undefined;
 
   /** When every relay of the round ends. */
-  private readonly endMs: number;
+  private endMs: number;
   readonly size: ChaosContext['size'];
 
   constructor(
@@ -67,9 +69,13 @@ class Round {
     this.endMs = Date.now() + ROUND_MS[ctx.size];
   }
 
-  /** A request starting `startInMs` from now (after `leadMs` of waiting) and ending with the round. */
+  /**
+   * A request starting `startInMs` from now (after `leadMs` of waiting) and ending with the round — or later, when a
+   * slow machine has left too little of the round to recover from a kill, and the round lasts longer.
+   */
   request(startInMs: number, leadMs = 0, endsAfterRoundMs = 0): BroadcastRequest {
     const now = Date.now();
+    this.endMs = Math.max(this.endMs, now + startInMs + MIN_WINDOW_MS);
     return relayRequest(now, startInMs, this.endMs + endsAfterRoundMs - now - startInMs, {
       leadTimeSeconds: Math.round(leadMs / 1000),
     });

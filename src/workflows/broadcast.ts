@@ -13,10 +13,12 @@ import {
   isCancellation,
   log,
   metricMeter,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
   type ActivityOptions,
@@ -93,6 +95,9 @@ function providerCaller(workflowTaskQueue: string): Call {
 }
 
 class CancelRequested extends Error {}
+
+/** Patch id: time checks after validation wait for a workflow task whose time is in history. */
+const CLOCK_AFTER_VALIDATION = 'clock-after-validation';
 
 export async function broadcastWorkflow(request: BroadcastRequest): Promise<BroadcastStatus> {
   // Everything below reads the request's fields: a null (or missing) input would fail the workflow task on every
@@ -305,6 +310,11 @@ export async function broadcastWorkflow(request: BroadcastRequest): Promise<Broa
     const normalized = validation.normalized;
     region = normalized.relay?.Region ?? normalized.legacy?.RegionId ?? region;
     transition('Scheduled', `lead time ${normalized.leadTimeSeconds}s`);
+    // Date.now() just after a local activity can read later on first execution than on replay (replay takes the
+    // time recorded with its result), so a decision resting on it (timer or not, window passed or not) can break
+    // replay: one 1 ms timer first, and every later read is a workflow task's time from history. Found by the
+    // worker-killed chaos scenario; behind a patch so histories recorded before it still replay.
+    if (patched(CLOCK_AFTER_VALIDATION)) await sleep(1);
     if (endMs() <= Date.now()) {
       throw ApplicationFailure.nonRetryable(`EndTime ${status.endTime} has already passed`, FailureTypes.windowPassed);
     }
