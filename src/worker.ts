@@ -5,7 +5,13 @@
  */
 import { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import { NativeConnection, Worker, type NativeConnectionOptions } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  NativeConnection,
+  Runtime,
+  Worker,
+  type NativeConnectionOptions,
+} from '@temporalio/worker';
 
 import { createActivities, type ActivityDeps } from './activities';
 import { createCampaignActivities } from './activities/campaign-broadcasts';
@@ -48,11 +54,21 @@ export async function createRelayWorkers(options: RelayWorkerOptions): Promise<R
     defaultRegion: options.activityDeps.defaultRegion,
   });
   const shutdownGraceTime = settings.WORKER_SHUTDOWN_GRACE_MS;
+  // Bundling at start (development): once for both workflow workers, not once each.
+  const workflowSource: WorkflowSource =
+    'workflowsPath' in options.workflowSource
+      ? {
+          workflowBundle: await bundleWorkflowCode({
+            workflowsPath: options.workflowSource.workflowsPath,
+            logger: Runtime.instance().logger,
+          }),
+        }
+      : options.workflowSource;
   const workflowWorker = await Worker.create({
     connection,
     namespace,
     taskQueue: settings.TEMPORAL_TASK_QUEUE,
-    ...options.workflowSource,
+    ...workflowSource,
     // Campaign activities here too: campaigns started on this queue by an older client keep working.
     activities: { ...activities, ...campaignActivities },
     maxCachedWorkflows: settings.WORKER_MAX_CACHED_WORKFLOWS,
@@ -74,7 +90,7 @@ export async function createRelayWorkers(options: RelayWorkerOptions): Promise<R
     connection,
     namespace,
     taskQueue: campaignTaskQueue(settings.TEMPORAL_TASK_QUEUE),
-    ...options.workflowSource,
+    ...workflowSource,
     activities: campaignActivities,
     // A few campaigns at a time, each a long-lived workflow: a small cache keeps them all.
     maxCachedWorkflows: CAMPAIGN_CACHE_SIZE,
