@@ -26,6 +26,8 @@ const RATE_PER_SECOND = 500;
 const DURATION_SECONDS = 60;
 /** Broadcasts the callbacks are spread over (round robin): few enough to stay Running and small, enough to spread. */
 const WORKFLOWS = 50;
+/** Requests outstanding at once, subject and baseline alike: the load generator's HTTP connections. */
+const MAX_IN_FLIGHT = 64;
 const GOAL_RATIO = 0.8;
 const GOAL_P99_MS = 50;
 const SECRET = 'bench-callback-secret-never-logged';
@@ -38,32 +40,40 @@ interface LoadResult {
 }
 
 /**
- * Open loop: request i is sent at start + i/rate whatever the answers before it, so a slow answer never slows the
- * offer (no coordinated omission). Latency is from sending to the answer.
+ * Open loop: request i is due at start + i/rate whatever the answers before it, so a slow answer never slows the
+ * offer (no coordinated omission). At most MAX_IN_FLIGHT are outstanding (the HTTP pool's connections; the same cap
+ * for the signal loop, which would otherwise pile up thousands of calls); a due request waits for a slot. Latency is
+ * from when the request was due to its answer, so waiting for a slot counts.
  */
 async function offerAtRate(total: number, send: (index: number) => Promise<boolean>): Promise<LoadResult> {
   const latenciesMs: number[] = [];
   let failed = 0;
   let lastAnswer = 0;
-  const inFlight: Promise<void>[] = [];
+  let inFlight = 0;
+  let sent = 0;
+  let allAnswered: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => (allAnswered = resolve));
   const start = performance.now();
-  for (let next = 0; next < total;) {
-    const due = Math.min(total, Math.floor(((performance.now() - start) * RATE_PER_SECOND) / 1000) + 1);
-    for (; next < due; next++) {
-      const sentAt = performance.now();
-      inFlight.push(
-        send(next)
-          .catch(() => false)
-          .then((ok) => {
-            lastAnswer = performance.now();
-            if (ok) latenciesMs.push(lastAnswer - sentAt);
-            else failed++;
-          })
-      );
-    }
+  const dueAt = (i: number) => start + (i * 1000) / RATE_PER_SECOND;
+  const sendNext = (): void => {
+    const index = sent++;
+    inFlight++;
+    void send(index)
+      .catch(() => false)
+      .then((ok) => {
+        lastAnswer = performance.now();
+        if (ok) latenciesMs.push(lastAnswer - dueAt(index));
+        else failed++;
+        inFlight--;
+        if (latenciesMs.length + failed === total) allAnswered();
+        else if (sent < total && dueAt(sent) <= lastAnswer && inFlight < MAX_IN_FLIGHT) sendNext();
+      });
+  };
+  while (sent < total) {
+    while (sent < total && dueAt(sent) <= performance.now() && inFlight < MAX_IN_FLIGHT) sendNext();
     await new Promise((resolve) => setTimeout(resolve, 1));
   }
-  await Promise.all(inFlight);
+  await finished;
   return { latenciesMs, failed, throughputPerSecond: latenciesMs.length / ((lastAnswer - start) / 1000) };
 }
 
@@ -169,7 +179,7 @@ async function runOnce(ctx: BenchRunContext): Promise<BenchRun> {
     });
     const target = (i: number) => workflowIds[i % WORKFLOWS] as string;
     service = await startCallbackProcess(stack);
-    const pool = new Pool(service.url, { connections: 64 });
+    const pool = new Pool(service.url, { connections: MAX_IN_FLIGHT });
     const urls = workflowIds.map((id) => new URL(callbackUrlFor(service!.url, SECRET, id)).pathname);
 
     const runSubject = async () => {
@@ -249,11 +259,13 @@ export const callbacksScenario: BenchScenario = {
     `Each run: a fresh dev server; ${WORKFLOWS} broadcasts started hours ahead and validated by the relay workers, ` +
     'which are then drained (the workflows stay Running and each signal waits in history), so the measurement is the ' +
     'callback path alone. The callback service runs as its own process (ts-node src/callbacks/main.ts, as ' +
-    '`npm run callbacks`). Load: an open-loop undici generator (64 connections) in the bench process sends request i ' +
-    `at start + i/${RATE_PER_SECOND} s, ${RATE_PER_SECOND * DURATION_SECONDS} POSTs to the HMAC-token URLs ` +
-    '(callbackUrlFor) round robin over the broadcasts, each a distinct running event (its own TaskId). Baseline: ' +
-    'the same schedule of handle.signal(taskEvent) from the bench process on the same workflows (which goes first alternates by run). Throughput = 2xx ' +
-    'answers per second from the first send to the last answer; latency from send to answer. Exactly once: every ' +
+    '`npm run callbacks`). Load: an open-loop undici generator in the bench process; request i is due at start + ' +
+    `i/${RATE_PER_SECOND} s, at most ${MAX_IN_FLIGHT} outstanding (its connections; a due request waits for a slot), ` +
+    `${RATE_PER_SECOND * DURATION_SECONDS} POSTs to the HMAC-token URLs (callbackUrlFor) round robin over the ` +
+    'broadcasts, each a distinct running event (its own TaskId). Baseline: the same schedule and cap of ' +
+    'handle.signal(taskEvent) from the bench process on the same workflows; which goes first alternates by run. ' +
+    'Throughput = 2xx answers (signals returned) per second from the start to the last answer; latency from when ' +
+    'a request was due to its answer. Exactly once: every ' +
     'taskEvent signal in the broadcasts’ histories counted by TaskId.',
   defaultRuns: 2,
   runOnce,
