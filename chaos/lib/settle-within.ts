@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import type { WorkflowHandle } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { temporal } from '@temporalio/proto';
 
 import type { BroadcastStatus } from '../../src/shared/broadcast';
 import { statusQuery } from '../../src/workflows/messages';
@@ -17,11 +17,17 @@ async function stillOpen(handle: WorkflowHandle, ms: number): Promise<BroadcastO
   const status = await handle.query(statusQuery).catch(() => undefined);
   const history = await handle.fetchHistory().catch(() => undefined);
   if (history) {
-    fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
-    fs.writeFileSync(
-      path.join(ARTIFACTS_DIR, `${handle.workflowId.replace(/[^\w.-]/g, '_')}.history.json`),
-      historyToJSON(history)
-    );
+    try {
+      fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
+      const json = temporal.api.history.v1.History.toObject(history as temporal.api.history.v1.History, {
+        longs: String,
+        bytes: String,
+      });
+      const file = `${handle.workflowId.replace(/[^\w.-]/g, '_')}.history.json`;
+      fs.writeFileSync(path.join(ARTIFACTS_DIR, file), JSON.stringify(json));
+    } catch {
+      // A diagnosis aid only: the report says the broadcast is stuck either way.
+    }
   }
   const taskFailure = [...(history?.events ?? [])].reverse().find((e) => e.workflowTaskFailedEventAttributes)
     ?.workflowTaskFailedEventAttributes?.failure?.message;

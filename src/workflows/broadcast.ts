@@ -13,12 +13,10 @@ import {
   isCancellation,
   log,
   metricMeter,
-  patched,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
   setHandler,
-  sleep,
   upsertSearchAttributes,
   workflowInfo,
   type ActivityOptions,
@@ -95,9 +93,6 @@ function providerCaller(workflowTaskQueue: string): Call {
 }
 
 class CancelRequested extends Error {}
-
-/** Patch id: time checks after validation wait for a workflow task whose time is in history. */
-const CLOCK_AFTER_VALIDATION = 'clock-after-validation';
 
 export async function broadcastWorkflow(request: BroadcastRequest): Promise<BroadcastStatus> {
   // Everything below reads the request's fields: a null (or missing) input would fail the workflow task on every
@@ -251,14 +246,24 @@ export async function broadcastWorkflow(request: BroadcastRequest): Promise<Broa
     }
   }
 
+  /**
+   * The time decisions are made with. Date.now() just after the validation local activity can read later on first
+   * execution than on replay (replay takes the completion time recorded with the activity's result): a relay due
+   * within that gap got a lead-time timer on replay only, a nondeterminism error found by the worker-killed chaos
+   * scenario. So from the validation until the workflow next waits, decisions use the time read before it.
+   */
+  let frozenNowMs: number | undefined;
+  const now = () => frozenNowMs ?? Date.now();
+
   /** Waits until `targetMs()` (which a reschedule may move), or until cancelled. */
   async function waitUntil(targetMs: () => number, summary: string): Promise<void> {
     for (;;) {
       if (cancelReason) throw new CancelRequested();
-      const remaining = targetMs() - Date.now();
+      const remaining = targetMs() - now();
       if (remaining <= 0) return;
       const version = scheduleVersion;
       await condition(() => cancelReason !== undefined || scheduleVersion !== version, remaining, { summary });
+      frozenNowMs = undefined;
     }
   }
 
@@ -299,6 +304,7 @@ export async function broadcastWorkflow(request: BroadcastRequest): Promise<Broa
 
   try {
     // 1. Validate (again: the client did, but the clock has moved and other clients exist).
+    frozenNowMs = Date.now();
     const validation = await validateBroadcast(request);
     if (!validation.normalized || validation.violations.length > 0) {
       throw ApplicationFailure.nonRetryable(
@@ -310,12 +316,7 @@ export async function broadcastWorkflow(request: BroadcastRequest): Promise<Broa
     const normalized = validation.normalized;
     region = normalized.relay?.Region ?? normalized.legacy?.RegionId ?? region;
     transition('Scheduled', `lead time ${normalized.leadTimeSeconds}s`);
-    // Date.now() just after a local activity can read later on first execution than on replay (replay takes the
-    // time recorded with its result), so a decision resting on it (timer or not, window passed or not) can break
-    // replay: one 1 ms timer first, and every later read is a workflow task's time from history. Found by the
-    // worker-killed chaos scenario; behind a patch so histories recorded before it still replay.
-    if (patched(CLOCK_AFTER_VALIDATION)) await sleep(1);
-    if (endMs() <= Date.now()) {
+    if (endMs() <= now()) {
       throw ApplicationFailure.nonRetryable(`EndTime ${status.endTime} has already passed`, FailureTypes.windowPassed);
     }
 
@@ -324,21 +325,19 @@ export async function broadcastWorkflow(request: BroadcastRequest): Promise<Broa
     await waitUntil(() => startMs() - leadMs, 'wait for lead time');
     if (held) {
       transition('Scheduled', 'held: campaign paused');
-      await condition(
-        () => !held || cancelReason !== undefined || Date.now() >= endMs(),
-        Math.max(endMs() - Date.now(), 1),
-        {
-          summary: 'held by campaign pause',
-        }
-      );
+      await condition(() => !held || cancelReason !== undefined || now() >= endMs(), Math.max(endMs() - now(), 1), {
+        summary: 'held by campaign pause',
+      });
+      frozenNowMs = undefined;
       if (cancelReason) throw new CancelRequested();
     }
-    if (endMs() <= Date.now()) {
+    if (endMs() <= now()) {
       throw ApplicationFailure.nonRetryable(
         `EndTime ${status.endTime} passed while waiting`,
         FailureTypes.windowPassed
       );
     }
+    frozenNowMs = undefined;
 
     if (flavour === 'legacy' && normalized.legacy) {
       await followLegacyConfig({ ...normalized.legacy, StartTime: status.startTime, EndTime: status.endTime });
