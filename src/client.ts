@@ -44,5 +44,6 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  void main(process.argv.slice(2)).then((code) => process.exit(code));
+  // Exit only once stdout has drained: piped, it is asynchronous, and exiting at once cut large --json output at 128 KiB.
+  void main(process.argv.slice(2)).then((code) => process.stdout.write('', () => process.exit(code)));
 }
