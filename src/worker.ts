@@ -64,39 +64,42 @@ export async function createRelayWorkers(options: RelayWorkerOptions): Promise<R
           }),
         }
       : options.workflowSource;
-  const workflowWorker = await Worker.create({
-    connection,
-    namespace,
-    taskQueue: settings.TEMPORAL_TASK_QUEUE,
-    ...workflowSource,
-    // Campaign activities here too: campaigns started on this queue by an older client keep working.
-    activities: { ...activities, ...campaignActivities },
-    maxCachedWorkflows: settings.WORKER_MAX_CACHED_WORKFLOWS,
-    // Eager dispatch would bypass the provider queue's server-side rate limit (temporalio/temporal#6800).
-    maxEagerActivityReservationsPerWorkflowTask: 0,
-    shutdownGraceTime,
-    dataConverter: options.dataConverter,
-  });
-  const providerWorker = await Worker.create({
-    connection,
-    namespace,
-    taskQueue: providerTaskQueue(settings.TEMPORAL_TASK_QUEUE),
-    activities,
-    maxTaskQueueActivitiesPerSecond: settings.PROVIDER_RATE_LIMIT_PER_SECOND,
-    shutdownGraceTime,
-    dataConverter: options.dataConverter,
-  });
-  const campaignWorker = await Worker.create({
-    connection,
-    namespace,
-    taskQueue: campaignTaskQueue(settings.TEMPORAL_TASK_QUEUE),
-    ...workflowSource,
-    activities: campaignActivities,
-    // A few campaigns at a time, each a long-lived workflow: a small cache keeps them all.
-    maxCachedWorkflows: CAMPAIGN_CACHE_SIZE,
-    shutdownGraceTime,
-    dataConverter: options.dataConverter,
-  });
+  // Created together: each loads the workflow bundle into its own context, and in parallel that overlaps.
+  const [workflowWorker, providerWorker, campaignWorker] = await Promise.all([
+    Worker.create({
+      connection,
+      namespace,
+      taskQueue: settings.TEMPORAL_TASK_QUEUE,
+      ...workflowSource,
+      // Campaign activities here too: campaigns started on this queue by an older client keep working.
+      activities: { ...activities, ...campaignActivities },
+      maxCachedWorkflows: settings.WORKER_MAX_CACHED_WORKFLOWS,
+      // Eager dispatch would bypass the provider queue's server-side rate limit (temporalio/temporal#6800).
+      maxEagerActivityReservationsPerWorkflowTask: 0,
+      shutdownGraceTime,
+      dataConverter: options.dataConverter,
+    }),
+    Worker.create({
+      connection,
+      namespace,
+      taskQueue: providerTaskQueue(settings.TEMPORAL_TASK_QUEUE),
+      activities,
+      maxTaskQueueActivitiesPerSecond: settings.PROVIDER_RATE_LIMIT_PER_SECOND,
+      shutdownGraceTime,
+      dataConverter: options.dataConverter,
+    }),
+    Worker.create({
+      connection,
+      namespace,
+      taskQueue: campaignTaskQueue(settings.TEMPORAL_TASK_QUEUE),
+      ...workflowSource,
+      activities: campaignActivities,
+      // A few campaigns at a time, each a long-lived workflow: a small cache keeps them all.
+      maxCachedWorkflows: CAMPAIGN_CACHE_SIZE,
+      shutdownGraceTime,
+      dataConverter: options.dataConverter,
+    }),
+  ]);
   const all = [workflowWorker, providerWorker, campaignWorker];
   return {
     workflowWorker,
