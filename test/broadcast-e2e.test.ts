@@ -11,7 +11,6 @@ import { startBroadcast } from '../src/broadcast/start';
 import { startCallbackService, type RunningCallbackService } from '../src/callbacks/service';
 import { callbackToken } from '../src/callbacks/tokens';
 import { WORKFLOWS_PATH } from '../src/temporal/workflow-bundle';
-import { createRelayWorkers } from '../src/worker';
 
 import { inState, relayRequest, statesOf, waitForStatus } from './helpers/broadcasts';
 import { decodedHistoryText, historyOf } from './helpers/histories';
@@ -83,18 +82,7 @@ describe('broadcast end to end (dev server, sandbox, callback service)', () => {
       await waitForStatus(h, inState('Running'), 'running before the worker stops');
       return h;
     }); // workers drained and stopped here
-    const replacement = await createRelayWorkers({
-      connection: env.nativeConnection,
-      namespace: 'default',
-      settings: stack.settings,
-      activityDeps: {
-        provider: stack.provider,
-        callbackBaseUrl: callbacks.url,
-        callbackSecret: TEST_CALLBACK_SECRET,
-        defaultRegion: 'cn-shanghai',
-      },
-      workflowSource: { workflowBundle: bundle },
-    });
+    const replacement = await stack.newWorkers();
     const running = replacement.run();
     try {
       const result = await handle.result();

@@ -22,7 +22,6 @@ import type { EncryptionKey } from '../src/codec/keys';
 import { startCodecServer, type RunningCodecServer } from '../src/codec/server';
 import type { BroadcastRequest } from '../src/shared/broadcast';
 import { WORKFLOWS_PATH } from '../src/temporal/workflow-bundle';
-import { createRelayWorkers } from '../src/worker';
 
 import { inState, relayRequest, waitForStatus } from './helpers/broadcasts';
 import { startRelayStack, TEST_CALLBACK_SECRET, type RelayStack } from './helpers/relay-stack';
@@ -195,19 +194,7 @@ describe('payload encryption end to end (dev server, workers, callbacks, codec s
       return h;
     });
     // Rotation: B first (encrypts), A kept (decrypts the history so far). The cache is off, so every task replays it.
-    const rotated = await createRelayWorkers({
-      connection: env.nativeConnection,
-      namespace: 'default',
-      settings: stack.settings,
-      activityDeps: {
-        provider: stack.provider,
-        callbackBaseUrl: callbacks.url,
-        callbackSecret: TEST_CALLBACK_SECRET,
-        defaultRegion: 'cn-shanghai',
-      },
-      workflowSource: { workflowBundle: bundle },
-      dataConverter: converter([keyB, keyA]),
-    });
+    const rotated = await stack.newWorkers(converter([keyB, keyA]));
     const running = rotated.run();
     const clientBA = new Client({ connection: env.connection, dataConverter: converter([keyB, keyA]) });
     try {

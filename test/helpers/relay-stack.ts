@@ -23,6 +23,11 @@ export interface RelayStack {
   workers: RelayWorkers;
   settings: Settings;
   taskQueue: string;
+  /**
+   * A second set of workers on the same queues, provider and callbacks (a worker replaced mid-broadcast), optionally
+   * with other payload codecs (a key rotation). The caller runs and shuts them down.
+   */
+  newWorkers(dataConverter?: DataConverter): Promise<RelayWorkers>;
   /** Runs `fn` while both workers poll, then drains them. */
   run<T>(fn: () => Promise<T>): Promise<T>;
   /**
@@ -77,25 +82,28 @@ export async function startRelayStack(env: TestWorkflowEnvironment, options: Rel
     WORKER_SHUTDOWN_GRACE_MS: '1000',
     PROVIDER_RATE_LIMIT_PER_SECOND: String(options.providerRateLimit ?? 10),
   });
-  const workers = await createRelayWorkers({
-    connection: env.nativeConnection,
-    namespace: env.namespace ?? 'default',
-    settings,
-    activityDeps: {
-      provider,
-      callbackBaseUrl: options.callbackBaseUrl,
-      callbackSecret: options.callbackBaseUrl ? TEST_CALLBACK_SECRET : undefined,
-      defaultRegion: 'cn-shanghai',
-    },
-    workflowSource: options.workflowBundle
-      ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath: WORKFLOWS_PATH },
-    dataConverter: options.dataConverter,
-  });
+  const newWorkers = (dataConverter = options.dataConverter) =>
+    createRelayWorkers({
+      connection: env.nativeConnection,
+      namespace: env.namespace ?? 'default',
+      settings,
+      activityDeps: {
+        provider,
+        callbackBaseUrl: options.callbackBaseUrl,
+        callbackSecret: options.callbackBaseUrl ? TEST_CALLBACK_SECRET : undefined,
+        defaultRegion: 'cn-shanghai',
+      },
+      workflowSource: options.workflowBundle
+        ? { workflowBundle: options.workflowBundle }
+        : { workflowsPath: WORKFLOWS_PATH },
+      dataConverter,
+    });
+  const workers = await newWorkers();
   return {
     sandbox,
     provider,
     workers,
+    newWorkers,
     settings,
     taskQueue: options.taskQueue,
     async run(fn) {
@@ -111,9 +119,11 @@ export async function startRelayStack(env: TestWorkflowEnvironment, options: Rel
       await provider.close();
       await sandbox.close();
       sdkLog.stop();
+      const scanStarted = Date.now();
       assertNoSecrets({
         label: options.taskQueue,
         histories: await historiesOf(env.client, options.taskQueue),
+        startedAt: scanStarted,
         logs: [
           sdkLog.text(),
           ...(options.logs ? [{ source: 'log (structured records)', text: options.logs.text() }] : []),

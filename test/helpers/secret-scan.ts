@@ -84,31 +84,56 @@ async function historyJson(client: Client, workflowId: string, runId: string): P
   return { source: `history ${workflowId} (run ${runId})`, text: json };
 }
 
-/**
- * Every history of the workflows on `taskQueue` and the queues named after it. The time-skipping test server has no
- * visibility queries, so there the open and closed lists of the whole namespace are read instead (its server belongs
- * to one suite).
- */
-export async function historiesOf(client: Client, taskQueue: string): Promise<ScannedText[]> {
+/** Executions from the time-skipping server's open and closed lists (it has no visibility queries), page by page. */
+async function listWithoutVisibility(
+  client: Client,
+  taskQueue: string
+): Promise<{ workflowId: string; runId: string }[]> {
+  const { workflowService } = client.connection;
+  type Page = { executions: temporal.api.workflow.v1.IWorkflowExecutionInfo[]; nextPageToken?: Uint8Array | null };
+  const lists = [
+    (token?: Uint8Array) => workflowService.listOpenWorkflowExecutions(pageRequest(token)),
+    (token?: Uint8Array) => workflowService.listClosedWorkflowExecutions(pageRequest(token)),
+  ];
+  function pageRequest(nextPageToken?: Uint8Array) {
+    return { namespace: client.options.namespace, maximumPageSize: 1000, nextPageToken };
+  }
   const runs: { workflowId: string; runId: string }[] = [];
+  for (const list of lists) {
+    let token: Uint8Array | undefined;
+    do {
+      const page = (await list(token)) as Page;
+      for (const info of page.executions) {
+        // The server belongs to one suite, but several stacks may share it: keep this stack's queues when known.
+        if (info.taskQueue && !info.taskQueue.startsWith(taskQueue)) continue;
+        if (info.execution?.workflowId && info.execution.runId) {
+          runs.push({ workflowId: info.execution.workflowId, runId: info.execution.runId });
+        }
+      }
+      token = page.nextPageToken?.length ? page.nextPageToken : undefined;
+    } while (token);
+  }
+  return runs;
+}
+
+/** Every history of the workflows on `taskQueue` and the queues named after it (`<queue>-campaigns`). */
+export async function historiesOf(client: Client, taskQueue: string): Promise<ScannedText[]> {
+  let runs: { workflowId: string; runId: string }[] = [];
   try {
-    // STARTS_WITH: also the stack's derived queues (campaign workflows run on `<queue>-campaigns`).
-    const query = `TaskQueue STARTS_WITH "${taskQueue}"`;
-    for await (const execution of client.workflow.list({ query })) runs.push(execution);
+    for await (const execution of client.workflow.list({ query: `TaskQueue STARTS_WITH "${taskQueue}"` })) {
+      runs.push(execution);
+    }
   } catch (err) {
     if ((err as { cause?: { code?: number } }).cause?.code !== GRPC_UNIMPLEMENTED) throw err;
-    const { workflowService } = client.connection;
-    const request = { namespace: client.options.namespace, maximumPageSize: 1000 };
-    type Listed = { executions: temporal.api.workflow.v1.IWorkflowExecutionInfo[] };
-    const open = (await workflowService.listOpenWorkflowExecutions(request)) as Listed;
-    const closed = (await workflowService.listClosedWorkflowExecutions(request)) as Listed;
-    for (const info of [...open.executions, ...closed.executions]) {
-      if (info.execution?.workflowId && info.execution.runId) {
-        runs.push({ workflowId: info.execution.workflowId, runId: info.execution.runId });
-      }
-    }
+    runs = await listWithoutVisibility(client, taskQueue);
   }
-  return Promise.all(runs.map((run) => historyJson(client, run.workflowId, run.runId)));
+  // A few fetches at a time: a 1,000-broadcast campaign has 1,000 histories.
+  const texts: ScannedText[] = [];
+  for (let i = 0; i < runs.length; i += 16) {
+    const batch = runs.slice(i, i + 16);
+    texts.push(...(await Promise.all(batch.map((run) => historyJson(client, run.workflowId, run.runId)))));
+  }
+  return texts;
 }
 
 export interface ScanOptions {
@@ -117,6 +142,8 @@ export interface ScanOptions {
   histories: readonly ScannedText[];
   logs?: readonly ScannedText[];
   secrets: readonly NamedSecret[];
+  /** When fetching began (Date.now()), so summary.json records how long the scan took. */
+  startedAt?: number;
 }
 
 /** Writes what was scanned to test-artifacts and throws, naming secret and source, if any secret was found. */
@@ -130,6 +157,14 @@ export function assertNoSecrets(options: ScanOptions): { histories: number; logs
   fs.writeFileSync(path.join(dir, 'logs.txt'), (options.logs ?? []).map((l) => `## ${l.source}\n${l.text}`).join('\n'));
   const expanded = options.histories.map((h) => ({ source: h.source, text: expandedText(h.text) }));
   const findings = findSecrets([...expanded, ...(options.logs ?? [])], options.secrets);
+  const summary = {
+    histories: options.histories.length,
+    logs: options.logs?.length ?? 0,
+    secrets: options.secrets.map((s) => s.name),
+    findings: findings.length,
+    ...(options.startedAt ? { ms: Date.now() - options.startedAt } : {}),
+  };
+  fs.writeFileSync(path.join(dir, 'summary.json'), JSON.stringify(summary, null, 2));
   if (findings.length > 0) {
     throw new Error(
       `secret scan (${options.label}): ${findings.map((f) => `${f.secret} found in ${f.source}`).join('; ')} ` +
