@@ -98,7 +98,13 @@ async function runOnce(ctx: BenchRunContext): Promise<BenchRun> {
       return { subjectMs: performance.now() - started, cliMs: cliDone };
     });
     ctx.log(`subject: ${(subjectMs / 1000).toFixed(1)} s`);
+    const campaignRuns = (await stack.client.workflow.count(`WorkflowId = "${campaignId}"`)).count;
     return {
+      notes: [
+        `run ${ctx.run}: the campaign workflow used ${campaignRuns} runs (continue-as-new); the client script ` +
+          `returned after ${(cliMs / 1000).toFixed(1)} s, the last broadcast started ` +
+          `${((subjectMs - cliMs) / 1000).toFixed(1)} s later`,
+      ],
       metrics: {
         ratio: baselineMs / subjectMs,
         subjectSeconds: subjectMs / 1000,
