@@ -101,7 +101,7 @@ async function runOnce(ctx: BenchRunContext): Promise<BenchRun> {
     const campaignRuns = (await stack.client.workflow.count(`WorkflowId = "${campaignId}"`)).count;
     return {
       notes: [
-        `run ${ctx.run}: the campaign workflow used ${campaignRuns} runs (continue-as-new); the client script ` +
+        `the campaign workflow used ${campaignRuns} runs (continue-as-new); the client script ` +
           `returned after ${(cliMs / 1000).toFixed(1)} s, the last broadcast started ` +
           `${((subjectMs - cliMs) / 1000).toFixed(1)} s later`,
       ],
