@@ -162,7 +162,10 @@ const wrongTypes: Generator = (rng, ctx) => {
     ['TaskStatus unknown', () => ({ ...base, TaskStatus: rng.pick([4, 7, -2, 99]) })],
     ['TaskStatus word', () => ({ ...base, TaskStatus: 'running' })],
     ['Event number', () => ({ ...base, Event: 42, TaskStatus: undefined })],
-    ['Event unknown', () => ({ ...base, Event: `LivePullToPush${rng.string(6, '0123456789')}`, TaskStatus: undefined })],
+    [
+      'Event unknown',
+      () => ({ ...base, Event: `LivePullToPush${rng.string(6, '0123456789')}`, TaskStatus: undefined }),
+    ],
     ['Event too long', () => ({ ...base, Event: 'x'.repeat(300) })],
     ['Event contradicts status', () => ({ ...base, TaskStatus: 3 })],
     ['TaskInvalidReason object', () => ({ ...base, TaskStatus: 3, Event: undefined, TaskInvalidReason: {} })],
@@ -262,7 +265,12 @@ const badToken: Generator = (rng, ctx) => {
   const token = build();
   // The upper-cased token of an all-caps digest would be valid; never generated in practice, but keep it honest.
   if (token === good) return badToken(rng, ctx);
-  return post('bad-token', `${CALLBACK_PREFIX}${encodeURIComponent(t.workflowId)}/${token}`, JSON.stringify(validBody(rng, t)), note);
+  return post(
+    'bad-token',
+    `${CALLBACK_PREFIX}${encodeURIComponent(t.workflowId)}/${token}`,
+    JSON.stringify(validBody(rng, t)),
+    note
+  );
 };
 
 /** Genuine tokens, each presented for a workflow it was not issued for. */
@@ -277,7 +285,12 @@ const forgedToken: Generator = (rng, ctx) => {
     ['token of the ID with a suffix', () => callbackToken(ctx.secret, `${t.workflowId}/x`)],
   ];
   const [note, build] = rng.pick(variants);
-  return post('forged-token', `${CALLBACK_PREFIX}${encodeURIComponent(t.workflowId)}/${build()}`, JSON.stringify(validBody(rng, t)), note);
+  return post(
+    'forged-token',
+    `${CALLBACK_PREFIX}${encodeURIComponent(t.workflowId)}/${build()}`,
+    JSON.stringify(validBody(rng, t)),
+    note
+  );
 };
 
 /** Genuine token and valid event, for a workflow that does not run (never existed, or finished). */
@@ -362,7 +375,8 @@ const malformedHttp: Generator = (rng, ctx) => {
     ['two lengths', () => `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n${body}`],
     [
       'bad chunk size',
-      () => `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n${body}\r\n0\r\n\r\n`,
+      () =>
+        `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n${body}\r\n0\r\n\r\n`,
     ],
   ];
   const [note, build] = rng.pick(variants);

@@ -11,14 +11,7 @@ import { MAX_CAMPAIGN_FILE_BYTES } from '../../src/campaign/file';
 import type { Prng } from './prng';
 
 export type CampaignCategory =
-  | 'syntax'
-  | 'duplicate-key'
-  | 'overlap'
-  | 'bad-row'
-  | 'unknown-field'
-  | 'empty'
-  | 'enormous'
-  | 'encoding';
+  'syntax' | 'duplicate-key' | 'overlap' | 'bad-row' | 'unknown-field' | 'empty' | 'enormous' | 'encoding';
 
 export type CampaignFormat = 'yaml' | 'csv' | 'json';
 
@@ -90,39 +83,89 @@ const BAD_FIELDS: [string, string, RegExp, Entry][] = [
 
 function templates(rng: Prng): CampaignCase[] {
   const cases: CampaignCase[] = [];
-  const add = (category: CampaignCategory, note: string, format: CampaignFormat, content: string | Buffer, expect: CampaignCase['expect']) =>
-    cases.push({ category, note: `${format}: ${note}`, fileName: `hostile-${cases.length}.${format}`, content, expect });
+  const add = (
+    category: CampaignCategory,
+    note: string,
+    format: CampaignFormat,
+    content: string | Buffer,
+    expect: CampaignCase['expect']
+  ) =>
+    cases.push({
+      category,
+      note: `${format}: ${note}`,
+      fileName: `hostile-${cases.length}.${format}`,
+      content,
+      expect,
+    });
 
   // Syntax.
   const FILE_YAML = /not valid YAML/;
-  add('syntax', 'bad indentation', 'yaml', 'campaign: x\nbroadcasts:\n  - key: a\n   source: rtmp://s/a\n', [e('file', FILE_YAML)]);
-  add('syntax', 'unclosed flow mapping', 'yaml', 'campaign: x\nbroadcasts:\n  - { key: a, dst: rtmp://i/a\n', [e('file', FILE_YAML)]);
+  add('syntax', 'bad indentation', 'yaml', 'campaign: x\nbroadcasts:\n  - key: a\n   source: rtmp://s/a\n', [
+    e('file', FILE_YAML),
+  ]);
+  add('syntax', 'unclosed flow mapping', 'yaml', 'campaign: x\nbroadcasts:\n  - { key: a, dst: rtmp://i/a\n', [
+    e('file', FILE_YAML),
+  ]);
   add('syntax', 'tab indentation', 'yaml', 'campaign: x\nbroadcasts:\n\t- key: a\n', [e('file', FILE_YAML)]);
-  add('syntax', 'trailing comma', 'json', `${render('json', around(rng, entry(0))).slice(0, -2)},\n}`, [e('file', /not valid JSON/)]);
-  add('syntax', 'single quotes', 'json', render('json', around(rng, entry(0))).replace(/"/g, "'"), [e('file', /not valid JSON/)]);
-  add('syntax', 'unclosed quote', 'csv', `${render('csv', around(rng, entry(0)))}\n"a,rtmp://s/a,rtmp://i/a,+1h,+2h\n`, [
-    e('file', /not valid CSV/),
+  add('syntax', 'trailing comma', 'json', `${render('json', around(rng, entry(0))).slice(0, -2)},\n}`, [
+    e('file', /not valid JSON/),
   ]);
-  add('syntax', 'row with an extra column', 'csv', `${render('csv', around(rng, entry(0)))}\nz,rtmp://s/z,rtmp://i/z,+1h,+2h,extra\n`, [
-    e('file', /not valid CSV/),
+  add('syntax', 'single quotes', 'json', render('json', around(rng, entry(0))).replace(/"/g, "'"), [
+    e('file', /not valid JSON/),
   ]);
+  add(
+    'syntax',
+    'unclosed quote',
+    'csv',
+    `${render('csv', around(rng, entry(0)))}\n"a,rtmp://s/a,rtmp://i/a,+1h,+2h\n`,
+    [e('file', /not valid CSV/)]
+  );
+  add(
+    'syntax',
+    'row with an extra column',
+    'csv',
+    `${render('csv', around(rng, entry(0)))}\nz,rtmp://s/z,rtmp://i/z,+1h,+2h,extra\n`,
+    [e('file', /not valid CSV/)]
+  );
   // Duplicate keys: entry keys, and map keys inside an entry.
   for (const format of ALL) {
-    add('duplicate-key', 'entry key twice', format, render(format, around(rng, (n) => [{ ...entry(9), key: n.key }])), [
-      e('key', /duplicate of the entry on line/),
-    ]);
+    add(
+      'duplicate-key',
+      'entry key twice',
+      format,
+      render(
+        format,
+        around(rng, (n) => [{ ...entry(9), key: n.key }])
+      ),
+      [e('key', /duplicate of the entry on line/)]
+    );
   }
-  add('duplicate-key', 'dst twice in one entry', 'yaml', 'campaign: x\nbroadcasts:\n  - key: a\n    dst: rtmp://i/a\n    dst: rtmp://i/b\n', [
-    e('file', /unique/),
-  ]);
-  add('duplicate-key', 'dst twice in one object', 'json', '{"campaign":"x","broadcasts":[{"key":"a","dst":"rtmp://i/a","dst":"rtmp://i/b"}]}', [
-    e('file', /unique/),
-  ]);
+  add(
+    'duplicate-key',
+    'dst twice in one entry',
+    'yaml',
+    'campaign: x\nbroadcasts:\n  - key: a\n    dst: rtmp://i/a\n    dst: rtmp://i/b\n',
+    [e('file', /unique/)]
+  );
+  add(
+    'duplicate-key',
+    'dst twice in one object',
+    'json',
+    '{"campaign":"x","broadcasts":[{"key":"a","dst":"rtmp://i/a","dst":"rtmp://i/b"}]}',
+    [e('file', /unique/)]
+  );
   // One destination, overlapping windows.
   for (const format of ALL) {
-    add('overlap', 'same dst, overlapping windows', format, render(format, around(rng, (n) => [{ ...entry(8), dst: n.dst, start: '+90m', end: '+3h' }])), [
-      e('dst', /same destination as entry .* overlapping window/),
-    ]);
+    add(
+      'overlap',
+      'same dst, overlapping windows',
+      format,
+      render(
+        format,
+        around(rng, (n) => [{ ...entry(8), dst: n.dst, start: '+90m', end: '+3h' }])
+      ),
+      [e('dst', /same destination as entry .* overlapping window/)]
+    );
   }
   // Bad rows, every field in turn, in every format.
   for (const [note, field, rule, change] of BAD_FIELDS) {
@@ -132,15 +175,21 @@ function templates(rng: Prng): CampaignCase[] {
       add('bad-row', note, format, render(format, around(rng, bad)), [e(field, rule)]);
     }
   }
-  add('bad-row', 'entry not a mapping', 'yaml', 'campaign: x\nbroadcasts:\n  - just a string\n', [e('entry', /must be a mapping/)]);
+  add('bad-row', 'entry not a mapping', 'yaml', 'campaign: x\nbroadcasts:\n  - just a string\n', [
+    e('entry', /must be a mapping/),
+  ]);
   add('bad-row', 'labels not a mapping', 'yaml', render('yaml', around(rng, { ...entry(6), labels: 'stage' })), [
     e('labels', /expected record/),
   ]);
   // Unknown fields.
   for (const format of ALL) {
-    add('unknown-field', 'entry field typo', format, render(format, around(rng, { ...entry(5), lable: 'x' })), [e('lable', /unknown field/)]);
+    add('unknown-field', 'entry field typo', format, render(format, around(rng, { ...entry(5), lable: 'x' })), [
+      e('lable', /unknown field/),
+    ]);
   }
-  add('unknown-field', 'top-level field', 'yaml', render('yaml', around(rng, entry(4)), { owner: 'me' }), [e('owner', /unknown field/)]);
+  add('unknown-field', 'top-level field', 'yaml', render('yaml', around(rng, entry(4)), { owner: 'me' }), [
+    e('owner', /unknown field/),
+  ]);
   add('unknown-field', 'defaults typo', 'json', render('json', around(rng, entry(4)), { defaults: { leadTime: 5 } }), [
     e('defaults.leadTime', /unknown field/),
   ]);
@@ -158,10 +207,26 @@ function templates(rng: Prng): CampaignCase[] {
   // Wrong encodings (as bytes: only a file read can see them).
   const csv = render('csv', around(rng, entry(3)));
   const UTF8 = /must be UTF-8 text/;
-  add('encoding', 'UTF-16 with a byte-order mark', 'csv', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(csv, 'utf16le')]), [e('file', UTF8)]);
-  add('encoding', 'UTF-16 without a byte-order mark', 'yaml', Buffer.from(render('yaml', around(rng, entry(3))), 'utf16le'), [e('file', UTF8)]);
-  add('encoding', 'Latin-1 bytes', 'csv', Buffer.from(`${csv}\nb\xe9,rtmp://s/b,rtmp://i/b,+1h,+2h\n`, 'latin1'), [e('file', UTF8)]);
-  add('encoding', 'binary junk', 'json', Buffer.from(Array.from({ length: 512 }, () => rng.int(0, 255))), [e('file', /UTF-8|JSON/)]);
+  add(
+    'encoding',
+    'UTF-16 with a byte-order mark',
+    'csv',
+    Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(csv, 'utf16le')]),
+    [e('file', UTF8)]
+  );
+  add(
+    'encoding',
+    'UTF-16 without a byte-order mark',
+    'yaml',
+    Buffer.from(render('yaml', around(rng, entry(3))), 'utf16le'),
+    [e('file', UTF8)]
+  );
+  add('encoding', 'Latin-1 bytes', 'csv', Buffer.from(`${csv}\nb\xe9,rtmp://s/b,rtmp://i/b,+1h,+2h\n`, 'latin1'), [
+    e('file', UTF8),
+  ]);
+  add('encoding', 'binary junk', 'json', Buffer.from(Array.from({ length: 512 }, () => rng.int(0, 255))), [
+    e('file', /UTF-8|JSON/),
+  ]);
   return cases;
 }
 

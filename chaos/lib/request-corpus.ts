@@ -134,14 +134,12 @@ function topField(
 
 export const MUTATIONS: Mutation[] = [
   // Missing: each required field, and the relay itself.
-  ...['StartTime', 'EndTime', 'SourceType', 'SourceUrls', 'DstUrl'].map(
-    (field): Mutation => ({
-      category: 'missing',
-      note: `no ${field}`,
-      expect: [v(`relay.${field}`, REQUIRED)],
-      apply: drop('relay', field),
-    })
-  ),
+  ...['StartTime', 'EndTime', 'SourceType', 'SourceUrls', 'DstUrl'].map((field): Mutation => ({
+    category: 'missing',
+    note: `no ${field}`,
+    expect: [v(`relay.${field}`, REQUIRED)],
+    apply: drop('relay', field),
+  })),
   {
     category: 'missing',
     note: 'no SourceProtocol for a live source',
@@ -276,7 +274,14 @@ export const MUTATIONS: Mutation[] = [
     apply: (r, now) => ((r.relay.StartTime = iso(now, -7_200_000)), (r.relay.EndTime = iso(now, -3_600_000)), r),
   },
   // Too long.
-  relayField('too-long', 'DstUrl', `rtmp://ingest.example.com/${'a'.repeat(2_000)}`, /at most 2000/, 'DstUrl over 2000', true),
+  relayField(
+    'too-long',
+    'DstUrl',
+    `rtmp://ingest.example.com/${'a'.repeat(2_000)}`,
+    /at most 2000/,
+    'DstUrl over 2000',
+    true
+  ),
   {
     category: 'too-long',
     note: 'source over 2000',
@@ -284,7 +289,14 @@ export const MUTATIONS: Mutation[] = [
     apply: set('relay', 'SourceUrls', [`rtmp://source.example.com/${'a'.repeat(2_000)}`]),
   },
   topField('too-long', 'labels', { event: 'x'.repeat(257) }, /≤ 256/, 'label over 256', 'labels.event'),
-  topField('too-long', 'labels', { ['k'.repeat(65)]: 'v' }, /keys must be 1 to 64 characters/, 'label key over 64', 'labels'),
+  topField(
+    'too-long',
+    'labels',
+    { ['k'.repeat(65)]: 'v' },
+    /keys must be 1 to 64 characters/,
+    'label key over 64',
+    'labels'
+  ),
   topField('too-long', 'campaignId', 'c'.repeat(129), /<=128/, 'campaignId over 128'),
   // Unknown fields (typos, and fields the relay sets itself).
   topField('unknown-field', 'leadTime', 60, UNKNOWN, 'leadTime typo'),
@@ -293,7 +305,13 @@ export const MUTATIONS: Mutation[] = [
   relayField('unknown-field', 'TaskName', 'mine', /set by the relay/, 'TaskName', true),
   relayField('unknown-field', 'CallbackUrl', 'http://attacker.example.com/', /set by the relay/, 'CallbackUrl', true),
   relayField('unknown-field', 'OwnerId', 1, UNKNOWN, 'OwnerId', true),
-  topField('unknown-field', 'restartPolicy', { maxRestarts: 1, backoff: 2 }, /Unrecognized key/, 'restartPolicy extra key'),
+  topField(
+    'unknown-field',
+    'restartPolicy',
+    { maxRestarts: 1, backoff: 2 },
+    /Unrecognized key/,
+    'restartPolicy extra key'
+  ),
   // Injection-looking strings, in fields whose rule refuses them.
   relayField('injection', 'Region', "cn-shanghai'; DROP TABLE tasks;--", /must be one of/, 'SQL in Region', true),
   relayField('injection', 'DstUrl', 'rtmp://ingest.example.com/app/$(rm -rf /)', RTMP, 'shell in DstUrl', true),
@@ -313,7 +331,14 @@ export const MUTATIONS: Mutation[] = [
   relayField('huge-value', 'FileIndex', Number.NaN, AN_INTEGER, 'FileIndex NaN', true),
   topField('huge-value', 'leadTimeSeconds', Number.POSITIVE_INFINITY, /expected number|≤ 86400/, 'leadTime Infinity'),
   topField('huge-value', 'leadTimeSeconds', 1e12, /≤ 86400/, 'leadTime 1e12'),
-  relayField('huge-value', 'DstUrl', `rtmp://ingest.example.com/${'a'.repeat(1 << 20)}`, /at most 2000/, '1 MiB DstUrl', true),
+  relayField(
+    'huge-value',
+    'DstUrl',
+    `rtmp://ingest.example.com/${'a'.repeat(1 << 20)}`,
+    /at most 2000/,
+    '1 MiB DstUrl',
+    true
+  ),
   relayField(
     'huge-value',
     'SourceUrls',
@@ -417,6 +442,8 @@ export function requestCorpus(rng: Prng, nowMs: number, combined: number): Reque
 /** Which expected violations a rejection's list does not contain (field named, rule stated). */
 export function missingViolations(violations: readonly string[], expected: readonly ExpectedViolation[]): string[] {
   return expected
-    .filter(({ field, rule }) => !violations.some((v) => v.startsWith(`${field}: `) && rule.test(v.slice(field.length + 2))))
+    .filter(
+      ({ field, rule }) => !violations.some((v) => v.startsWith(`${field}: `) && rule.test(v.slice(field.length + 2)))
+    )
     .map(({ field, rule }) => `${field}: ${rule.source}`);
 }

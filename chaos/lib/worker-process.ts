@@ -93,7 +93,11 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
     }
     void gone.then(() => {
       clearTimeout(timer);
-      reject(new Error(`worker process exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${recent.join('\n')}`));
+      reject(
+        new Error(
+          `worker process exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${recent.join('\n')}`
+        )
+      );
     });
   });
   try {
