@@ -11,15 +11,16 @@ import type { BenchRun, BenchScenario } from '../lib/scenario';
 import { benchTaskQueue, startBenchServer } from '../lib/stack';
 import { medianOf } from '../lib/stats';
 import { startWorkerProcess, writeWorkflowBundle } from '../../chaos/lib/worker-process';
+import { loadSettings } from '../../src/config/settings';
 import { startSandbox } from '../../src/sandbox';
 import { TEST_KEY } from '../../test/helpers/relay-stack';
 
 const COUNT = 10_000;
 /**
- * WORKER_MAX_CACHED_WORKFLOWS for this scenario. The default (1,000) settled at 776 MB here; a waiting broadcast
- * gains nothing from staying cached (its next task comes hours later), so a smaller cache costs no replays that matter.
+ * The shipped default of WORKER_MAX_CACHED_WORKFLOWS (200 since this bench: 1,000 settled at 776 MB here; a waiting
+ * broadcast gains nothing from staying cached, its next task comes hours later).
  */
-const CACHE_SIZE = 200;
+const CACHE_SIZE = loadSettings({}).WORKER_MAX_CACHED_WORKFLOWS;
 const LIMIT_MB = 512;
 /** Starts in flight at once. */
 const CONCURRENCY = 100;
@@ -169,7 +170,7 @@ export const memoryScenario: BenchScenario = {
   method:
     `Own dev server and sandbox; the relay worker (workflows and provider queue) in a child process configured ` +
     `like the stand-alone worker (chaos/lib/worker-process.ts: ts-node, a workflow bundle built once by the bench, ` +
-    `no metrics endpoint), WORKER_MAX_CACHED_WORKFLOWS=${CACHE_SIZE} (the default is 1,000: see the findings). ${COUNT} broadcasts started ` +
+    `no metrics endpoint), WORKER_MAX_CACHED_WORKFLOWS=${CACHE_SIZE} (the shipped default; 1,000 before this bench: see the findings). ${COUNT} broadcasts started ` +
     `through the client (${CONCURRENCY} in flight), StartTime ${START_IN_MS / 3_600_000} h ahead; they count as ` +
     `waiting once a sample (every 250th and the last 20 started) shows TimerStarted in its history. Worker VmRSS ` +
     `from /proc/<pid>/status: rssWhenAllWaiting at that moment, waitingRss once it has stopped falling for ` +

@@ -97,8 +97,12 @@ const settingsSchema = z.object({
   /** Web UI origins allowed to call the codec server from a browser. @default the embedded dev server's Web UI */
   CODEC_SERVER_CORS_ORIGINS: z.string().min(1).optional(),
 
-  /** Workflows kept in the worker's cache. @default 1000 */
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(1000),
+  /**
+   * Workflows kept in the worker's cache. A cached broadcast costs about 0.4 MB; a waiting one gains little from the
+   * cache (its next task comes much later), so 200 keeps a worker with 10,000 waiting broadcasts under 512 MB
+   * (BENCHMARKS.md, memory). @default 200
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(200),
   /** How long in-flight activities may finish on shutdown, in milliseconds. @default 10000 */
   WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   /** Use a freshly bundled workflow even if a prebuilt bundle exists. @default false */
