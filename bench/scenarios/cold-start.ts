@@ -146,7 +146,7 @@ export const coldStartScenario: BenchScenario = {
     return {
       met: speedup >= GOAL_SPEEDUP,
       summary:
-        `${speedup.toFixed(1)}× ${speedup >= GOAL_SPEEDUP ? '≥' : '<'} ${GOAL_SPEEDUP}× (first poll: prebuilt ` +
+        `${speedup.toFixed(2)}× ${speedup >= GOAL_SPEEDUP ? '≥' : '<'} ${GOAL_SPEEDUP}× (first poll: prebuilt ` +
         `${medianOf(runs, 'prebuiltFirstPollMs').toFixed(0)} ms, bundling ${medianOf(runs, 'bundleFirstPollMs').toFixed(0)} ms)`,
     };
   },
