@@ -134,6 +134,19 @@ export const campaignStartScenario: BenchScenario = {
     `visibility count of the campaign's broadcast workflows reaches ${ENTRIES} (polled every 200 ms), while the ` +
     'worker also runs each new broadcast to its lead-time timer. Ratio = baseline time / subject time.',
   defaultRuns: 2,
+  findings: [
+    "Fixed in this bench: campaigns now run on their own task queue (<queue>-campaigns). On the broadcasts' queue, " +
+      "the campaign's first workflow task after each continue-as-new waited behind the first tasks of the thousands " +
+      'of broadcasts it had just started: 8,000 of 10,000 started, then a 4+ minute stall. Provider request schemas ' +
+      'are built once instead of per validation (~0.8 ms each): a 10,000-entry dry run went from 18 s to 5.6 s.',
+    'Remaining gap, not yet profiled: the client script returns only 7–10 s before the last start, so it is held ' +
+      "by the campaign's backpressure (maxPendingEntries) and the start rate itself is the limit: ~125/s against " +
+      '~218/s bare at the same 40 starts in flight. What a campaign start does that the bare start does not: four ' +
+      "search attributes, a memo and a summary per start, and each new broadcast's first workflow task (validation " +
+      "local activity, a BroadcastState upsert that repeats the start's value, the lead-time timer) on the same two " +
+      'cores as the dev server. Next step: a CPU profile of the worker process and of the dev server during the ' +
+      'subject, and a baseline with the same search attributes, to split the gap between these.',
+  ],
   runOnce,
   judge(runs) {
     const ratio = medianOf(runs, 'ratio');
