@@ -10,10 +10,10 @@ import { randomUUID } from 'node:crypto';
 
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 
 import { startBroadcast } from '../src/broadcast/start';
-import { WORKFLOWS_PATH } from '../src/temporal/workflow-bundle';
+import { bundleRelayWorkflows } from '../src/temporal/workflow-bundle';
 import { cancelUpdate } from '../src/workflows/messages';
 
 import { inState, relayRequest, waitForStatus } from './helpers/broadcasts';
@@ -69,7 +69,7 @@ describe('broadcast workflow clock after validation', () => {
 
   beforeAll(async () => {
     env = await createTimeSkippingEnv();
-    bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: undefined });
+    bundle = await bundleRelayWorkflows();
   });
   afterAll(() => env?.teardown());
 

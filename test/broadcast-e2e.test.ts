@@ -5,12 +5,11 @@
 import { randomUUID } from 'node:crypto';
 
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode } from '@temporalio/worker';
 
 import { startBroadcast } from '../src/broadcast/start';
 import { startCallbackService, type RunningCallbackService } from '../src/callbacks/service';
 import { callbackToken } from '../src/callbacks/tokens';
-import { WORKFLOWS_PATH } from '../src/temporal/workflow-bundle';
+import { bundleRelayWorkflows } from '../src/temporal/workflow-bundle';
 
 import { inState, relayRequest, statesOf, waitForStatus } from './helpers/broadcasts';
 import { decodedHistoryText, historyOf } from './helpers/histories';
@@ -26,7 +25,7 @@ describe('broadcast end to end (dev server, sandbox, callback service)', () => {
 
   beforeAll(async () => {
     env = await createDevEnv();
-    bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: undefined });
+    bundle = await bundleRelayWorkflows();
     callbacks = await startCallbackService({ port: 0, secret: TEST_CALLBACK_SECRET, client: env.client });
   });
   afterAll(async () => {

@@ -7,11 +7,10 @@ import { randomUUID } from 'node:crypto';
 
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode } from '@temporalio/worker';
 
 import { startBroadcast } from '../src/broadcast/start';
 import type { BroadcastRequest, BroadcastStatus } from '../src/shared/broadcast';
-import { WORKFLOWS_PATH } from '../src/temporal/workflow-bundle';
+import { bundleRelayWorkflows } from '../src/temporal/workflow-bundle';
 import type { broadcastWorkflow } from '../src/workflows/broadcast';
 import { cancelUpdate, rescheduleUpdate, statusQuery, taskEventSignal } from '../src/workflows/messages';
 
@@ -31,7 +30,7 @@ describe('broadcast lifecycle (time-skipping)', () => {
 
   beforeAll(async () => {
     env = await createTimeSkippingEnv();
-    bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: undefined });
+    bundle = await bundleRelayWorkflows();
   });
   afterAll(() => env?.teardown());
   beforeEach(async () => {

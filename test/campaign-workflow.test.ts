@@ -5,12 +5,11 @@
 import { randomUUID } from 'node:crypto';
 
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode } from '@temporalio/worker';
 
 import type { CampaignEntry } from '../src/campaign/file';
 import { submitCampaign } from '../src/campaign/submit';
 import { isoSeconds } from '../src/provider/signing';
-import { WORKFLOWS_PATH } from '../src/temporal/workflow-bundle';
+import { bundleRelayWorkflows } from '../src/temporal/workflow-bundle';
 import type { campaignWorkflow } from '../src/workflows/campaign';
 import {
   campaignStatusQuery,
@@ -35,7 +34,7 @@ describe('campaign workflow (time-skipping)', () => {
 
   beforeAll(async () => {
     env = await createTimeSkippingEnv();
-    bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: undefined });
+    bundle = await bundleRelayWorkflows();
   });
   afterAll(() => env?.teardown());
   beforeEach(async () => {

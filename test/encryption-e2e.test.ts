@@ -12,7 +12,6 @@ import { Client } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { request } from 'undici';
 
 import { startBroadcast } from '../src/broadcast/start';
@@ -21,7 +20,7 @@ import { AesGcmPayloadCodec } from '../src/codec/encryption-codec';
 import type { EncryptionKey } from '../src/codec/keys';
 import { startCodecServer, type RunningCodecServer } from '../src/codec/server';
 import type { BroadcastRequest } from '../src/shared/broadcast';
-import { WORKFLOWS_PATH } from '../src/temporal/workflow-bundle';
+import { bundleRelayWorkflows } from '../src/temporal/workflow-bundle';
 
 import { inState, relayRequest, waitForStatus } from './helpers/broadcasts';
 import { startRelayStack, TEST_CALLBACK_SECRET, type RelayStack } from './helpers/relay-stack';
@@ -88,7 +87,7 @@ describe('payload encryption end to end (dev server, workers, callbacks, codec s
       port: 0,
     });
     env = await createDevEnv({ uiPort, codecEndpoint: `${codecServer.url}/${TOKEN}` });
-    bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: undefined });
+    bundle = await bundleRelayWorkflows();
     clientA = new Client({ connection: env.connection, namespace: 'default', dataConverter: converter([keyA]) });
     callbacks = await startCallbackService({ port: 0, secret: TEST_CALLBACK_SECRET, client: clientA });
   });

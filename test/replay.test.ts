@@ -5,9 +5,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 
-import { WORKFLOWS_PATH } from '../src/temporal/workflow-bundle';
+import { bundleRelayWorkflows } from '../src/temporal/workflow-bundle';
 
 import { HISTORIES_DIR, readHistory } from './helpers/histories';
 
@@ -29,7 +29,7 @@ describe('replay of recorded histories', () => {
   });
 
   it('replays every one without nondeterminism', async () => {
-    const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: undefined });
+    const { code } = await bundleRelayWorkflows();
     const histories = files.map((file) => ({
       workflowId: path.basename(file, '.json'),
       history: readHistory(path.join(HISTORIES_DIR, file)),

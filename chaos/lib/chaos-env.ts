@@ -6,12 +6,12 @@ import { randomUUID } from 'node:crypto';
 
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { DefaultLogger } from '@temporalio/worker';
 
 import { startBroadcast } from '../../src/broadcast/start';
 import { startCallbackService, type RunningCallbackService } from '../../src/callbacks/service';
 import type { BroadcastRequest } from '../../src/shared/broadcast';
-import { WORKFLOWS_PATH } from '../../src/temporal/workflow-bundle';
+import { bundleRelayWorkflows } from '../../src/temporal/workflow-bundle';
 import {
   startRelayStack,
   TEST_CALLBACK_SECRET,
@@ -37,7 +37,7 @@ export async function startChaosEnv(): Promise<ChaosEnv> {
   const env = await createDevEnv();
   const closers: (() => Promise<void>)[] = [() => env.teardown()];
   try {
-    const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: undefined });
+    const bundle = await bundleRelayWorkflows();
     return {
       env,
       async callbackService(port = 0) {

@@ -9,10 +9,9 @@ import path from 'node:path';
 import readline from 'node:readline';
 
 import type { Logger } from '@temporalio/common';
-import { bundleWorkflowCode } from '@temporalio/worker';
 
 import { PROJECT_ROOT } from '../../src/temporal/binaries';
-import { WORKFLOWS_PATH } from '../../src/temporal/workflow-bundle';
+import { bundleRelayWorkflows } from '../../src/temporal/workflow-bundle';
 
 import { READY_LINE } from './worker-child';
 
@@ -44,7 +43,7 @@ export interface WorkerProcess {
 
 /** Bundles the workflows once into a file that every worker process of a scenario loads. */
 export async function writeWorkflowBundle(logger?: Logger): Promise<{ path: string; remove(): void }> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger });
+  const { code } = await bundleRelayWorkflows(logger);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chaos-bundle-'));
   const file = path.join(dir, 'workflow-bundle.js');
   fs.writeFileSync(file, code);

@@ -2,12 +2,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { bundleWorkflowCode } from '@temporalio/worker';
-
-import { PREBUILT_BUNDLE_PATH, WORKFLOWS_PATH } from '../temporal/workflow-bundle';
+import { PREBUILT_BUNDLE_PATH, bundleRelayWorkflows } from '../temporal/workflow-bundle';
 
 async function run(): Promise<void> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: undefined });
+  const { code } = await bundleRelayWorkflows();
   fs.mkdirSync(path.dirname(PREBUILT_BUNDLE_PATH), { recursive: true });
   fs.writeFileSync(PREBUILT_BUNDLE_PATH, code);
   process.stdout.write(`wrote ${PREBUILT_BUNDLE_PATH} (${(code.length / 1024 / 1024).toFixed(2)} MB)\n`);

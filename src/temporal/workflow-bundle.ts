@@ -5,10 +5,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { bundleWorkflowCode, type Logger } from '@temporalio/worker';
+
 import { PROJECT_ROOT } from './binaries';
 
 export const PREBUILT_BUNDLE_PATH = path.join(PROJECT_ROOT, 'lib', 'workflow-bundle.js');
 export const WORKFLOWS_PATH = require.resolve('../workflows');
+
+/** Bundles the relay's workflows (webpack: seconds of CPU); callers build it once and share it between workers. */
+export function bundleRelayWorkflows(logger?: Logger): Promise<{ code: string }> {
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger });
+}
 
 export type WorkflowSource = { workflowBundle: { codePath: string } | { code: string } } | { workflowsPath: string };
 

@@ -9,10 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode } from '@temporalio/worker';
 
 import { startCallbackService, type RunningCallbackService } from '../../src/callbacks/service';
-import { WORKFLOWS_PATH } from '../../src/temporal/workflow-bundle';
+import { bundleRelayWorkflows } from '../../src/temporal/workflow-bundle';
 
 import { startRelayStack, TEST_CALLBACK_SECRET, type RelayStack } from './relay-stack';
 import type { ScannedText } from './secret-scan';
@@ -136,7 +135,7 @@ export interface CliStack {
 
 export async function startCliStack(name: string): Promise<CliStack> {
   const env = await createDevEnv();
-  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: undefined });
+  const bundle = await bundleRelayWorkflows();
   const callbacks = await startCallbackService({ port: 0, secret: TEST_CALLBACK_SECRET, client: env.client });
   const stack = await startRelayStack(env, {
     taskQueue: `${name}-${randomUUID()}`,
