@@ -20,7 +20,7 @@ describe('chaos: provider faults (small)', () => {
     const transientFaults = Object.values(result.transientFaults).reduce((a, b) => a + b, 0);
     expect(transientFaults).toBeGreaterThan(0);
     expect(counts.faultsInjected).toBeGreaterThan(transientFaults); // plus the targeted and permanent ones
-    expect(counts.broadcasts).toBe(10);
+    expect(counts.broadcasts).toBe(14);
   });
 
   it('permanent errors fail the broadcast at once, with a reason naming the provider code, nothing left alive', () => {

@@ -47,6 +47,8 @@ export interface Expectation {
 export interface RelayAudit {
   /** Broadcasts with more than one provider task. */
   duplicates: number;
+  /** Each duplicate with its tasks' histories (when each was created, how each ended), for the report. */
+  duplicateDetails: string[];
   /** Tasks still alive in the sandbox: every broadcast has closed, so none should be. */
   orphans: number;
   /** Broadcasts whose end differs from the expectation, with the reason, for the report. */
@@ -59,15 +61,25 @@ export function tasksOf(sandbox: RunningSandbox, workflowId: string): SandboxTas
   return sandbox.tasks().filter((t) => t.TaskName === taskNameFor(workflowId));
 }
 
+/** One task's life in one line: id, then each status with its time and reason. */
+function describeTask(task: SandboxTask): string {
+  const steps = task.history.map((h) => `${h.status}@${h.at.slice(11, 23)}${h.reason ? ` ${h.reason}` : ''}`);
+  return `${task.TaskId.slice(0, 8)} ${steps.join(' → ')}`;
+}
+
 export function auditRelays(
   sandbox: RunningSandbox,
   outcomes: { outcome: BroadcastOutcome; expect: Expectation }[]
 ): RelayAudit {
   let duplicates = 0;
+  const duplicateDetails: string[] = [];
   const lost: RelayAudit['lost'] = [];
   for (const { outcome, expect } of outcomes) {
     const tasks = tasksOf(sandbox, outcome.workflowId);
-    if (tasks.length > 1) duplicates++;
+    if (tasks.length > 1) {
+      duplicates++;
+      duplicateDetails.push(`DUPLICATE ${outcome.workflowId}: ${tasks.map(describeTask).join(' | ')}`);
+    }
     const why: string[] = [];
     if (outcome.status.state !== expect.state) {
       why.push(
@@ -86,6 +98,7 @@ export function auditRelays(
   }
   return {
     duplicates,
+    duplicateDetails,
     orphans: sandbox.tasks().filter((t) => !t.deleted).length,
     lost,
     tasksCreated: sandbox.tasks().length,

@@ -54,6 +54,8 @@ export interface PhaseResult {
   duplicates: number;
   orphans: number;
   lost: { workflowId: string; why: string }[];
+  /** Broadcasts with more than one provider task, each with its tasks' histories. */
+  duplicateDetails: string[];
 }
 
 export interface CallbackFaultsResult {
@@ -118,6 +120,7 @@ async function runPhase(chaos: ChaosEnv, phase: Phase, ctx: ChaosContext): Promi
     duplicates: audit.duplicates,
     orphans: audit.orphans,
     lost: audit.lost,
+    duplicateDetails: audit.duplicateDetails,
   };
 }
 
@@ -136,6 +139,7 @@ export async function runCallbackFaults(ctx: ChaosContext): Promise<CallbackFaul
       `${p.phase}: signals received ${p.signalsReceived} (repeats ${p.repeatedSignals}), broadcasts where a copy ` +
         `changed a state twice ${p.duplicateEffects}, reconciliations through Describe ${p.reconciliations}`,
       ...p.lost.map((l) => `LOST ${l.workflowId}: ${l.why}`),
+      ...p.duplicateDetails,
     ]);
     return {
       report: {

@@ -282,6 +282,7 @@ export async function runHostileCallbacks(ctx: ChaosContext): Promise<HostileCal
           .slice(0, 10)
           .map((w) => `LOST wrong answer #${w.index} ${w.category} (${w.note}): expected ${w.expected}, got ${w.got}`),
         ...audit.lost.map((l) => `LOST ${l.workflowId}: ${l.why}`),
+        ...audit.duplicateDetails,
       ];
       return {
         report: {

@@ -15,10 +15,11 @@ import type { ChaosContext, ChaosReport, ChaosScenario } from '../lib/scenario';
 /**
  * The faults last a storm of `stormSeconds` from the first submission, long enough for every broadcast's first
  * attempts to meet them. After it the provider answers normally: with independent 30% faults, an unlucky broadcast
- * can otherwise need ten attempts (backoff capped at 1 min) and hold the run for minutes.
+ * can otherwise need ten attempts (backoff capped at 1 min) and hold the run for minutes. Ten broadcasts in the small
+ * size: a create meets no fault with p ≈ 0.49, so a storm without any fault (a vacuous run) has p ≈ 0.001.
  */
 const SIZES = {
-  small: { rounds: 1, broadcastsPerRound: 6, stormSeconds: 30 },
+  small: { rounds: 1, broadcastsPerRound: 10, stormSeconds: 20 },
   // Three waves of 20, started 10 s apart.
   full: { rounds: 3, broadcastsPerRound: 20, stormSeconds: 60 },
 };
@@ -34,19 +35,32 @@ export const TRANSIENT_FAULTS: FaultConfig = {
 const TRANSIENT_CODES = ['Hung (fault)', 'Reset (fault)', 'Throttling', 'InternalError', 'ServiceUnavailable'];
 
 /**
- * The sandbox plays relay windows this much faster than real time. Under 30% faults a create can need many
- * attempts (1 s, 2 s, 4 s… backoff, 2 s per hung call), so windows lie far enough ahead for every retry to land
- * before EndTime: StartTime in 10 min, EndTime in 30 min, which the sandbox plays as 5 s and 15 s after creation.
+ * How long (real seconds) the sandbox lets each relay live. Backoff doubles from 1 s, so an attempt that fails t
+ * seconds after its broadcast started is retried by about 2t (plus a 2 s hung call); the last fault falls inside the
+ * storm, so a create that took effect while its answer was lost is looked up again by 2 × storm + a few seconds. The
+ * relay must still exist then: the provider lists only live tasks, and a relay already ended at EndTime looks like
+ * "never created" and is created again (a CI run on two busy cores met exactly that when relays lived 15 s).
  */
-const TIME_SCALE = 120;
+const relaySeconds = (size: ChaosContext['size']) => 2 * SIZES[size].stormSeconds + 20;
+
+/**
+ * The workflow's view of each window: StartTime in 5 min, EndTime in 45 min. The sandbox plays it `timeScale`×
+ * faster, so the relay ends after relaySeconds of real time.
+ */
+const WINDOW_START_MS = 5 * 60_000;
+const WINDOW_END_MS = 45 * 60_000;
+const timeScale = (size: ChaosContext['size']) => Math.floor(WINDOW_END_MS / 1000 / relaySeconds(size));
 /**
  * Creation starts at once (the lead time covers the whole wait). The workflow's clock is real time while the
- * sandbox's runs 120× faster, so the relay exits 29 real minutes "before" EndTime; a reconcile tolerance of one hour
- * keeps that compressed exit a normal end (the tolerance only matters for lost callbacks, which this scenario does
- * not inject).
+ * sandbox's runs faster, so the relay exits up to 45 real minutes "before" EndTime; a reconcile tolerance of one hour
+ * (the most validation allows) keeps that compressed exit a normal end (the tolerance only matters for lost
+ * callbacks, which this scenario does not inject).
  */
 const window = (now: number) =>
-  relayRequest(now, 10 * 60_000, 20 * 60_000, { leadTimeSeconds: 3_600, reconcileAfterSeconds: 3_600 });
+  relayRequest(now, WINDOW_START_MS, WINDOW_END_MS - WINDOW_START_MS, {
+    leadTimeSeconds: 3_600,
+    reconcileAfterSeconds: 3_600,
+  });
 
 const COMPLETED: Expectation = { state: 'Completed', ran: true };
 
@@ -198,7 +212,7 @@ export async function runProviderFaults(ctx: ChaosContext): Promise<ProviderFaul
     const withCallbacks = { callbackBaseUrl: callbacks.url };
     const transientStack = await chaos.relayStack('transient', {
       ...withCallbacks,
-      sandbox: { timeScale: TIME_SCALE },
+      sandbox: { timeScale: timeScale(ctx.size) },
     });
     const targetedStack = await chaos.relayStack('targeted', withCallbacks);
     // The sandbox knows only another key than the one the stack signs with.
@@ -260,6 +274,7 @@ export async function runProviderFaults(ctx: ChaosContext): Promise<ProviderFaul
           `${p.leftAlive} task(s) left alive; reason: ${p.outcome.status.failure ?? '(none)'}`
       ),
       ...lost.map((l) => `LOST ${l.workflowId}: ${l.why}`),
+      ...audits.flatMap((a) => a.duplicateDetails),
       ...slow.map((p) => `NOT FAST ${p.name}: ${p.attempts} ${p.code} answers`),
     ];
     return {

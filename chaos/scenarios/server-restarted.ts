@@ -132,6 +132,7 @@ export const serverRestarted: ChaosScenario = {
             (workerAlive && audit.lost.length === 0 ? '; it reconnected by itself after every restart' : ''),
           `campaign submitted to end: ${((Date.now() - submittedAt) / 1000).toFixed(0)} s`,
           ...audit.lost.map((l) => `lost: ${l.workflowId}: ${l.why}`),
+          ...audit.duplicateDetails,
         ],
       };
     } finally {

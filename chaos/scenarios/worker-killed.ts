@@ -294,6 +294,7 @@ export const workerKilled: ChaosScenario = {
           `DeleteLivePullToPush answers by code: ${JSON.stringify(callsByCode(stack.sandbox, 'DeleteLivePullToPush'))}`,
           `provider tasks created: ${audit.tasksCreated}; still alive at the end: ${audit.orphans}`,
           ...audit.lost.map((l) => `lost: ${l.workflowId}: ${l.why}`),
+          ...audit.duplicateDetails,
         ],
       };
     } finally {
