@@ -174,6 +174,7 @@ describe('metrics endpoint and logs of an npm start run', () => {
     expect(metricValue(text, METRIC_NAMES.providerCalls, { action: 'CreateLivePullToPush', code: 'OK' })).toBe(1);
     expect(metricValue(text, METRIC_NAMES.providerCalls, { action: 'DescribeLivePullToPush' })).toBeGreaterThan(0);
     expect(text).toContain(`${METRIC_NAMES.providerLatency}`);
+    expect(text).toContain(`${METRIC_NAMES.providerQuotaWait}`);
     // The sandbox posts at least the running and exit callbacks; each is delivered as a signal.
     expect(metricValue(text, METRIC_NAMES.callbacks, { outcome: 'delivered' })).toBeGreaterThanOrEqual(2);
     expect(metricValue(text, METRIC_NAMES.broadcastTransitions, { state: 'Running' })).toBe(1);

@@ -3,11 +3,12 @@
  * per-key quota. Goal: the provider sees creates at ≥ 9.5/s on average, never more than 10 in any one second, and
  * never answers Throttling.
  */
+import type { CallEvent } from '../../src/provider/client';
 import { startManyBroadcasts, wholeSecondAfter } from '../lib/broadcasts';
 import { maxInWindow, meanRatePerSecond } from '../lib/rates';
 import type { BenchRun, BenchScenario } from '../lib/scenario';
 import { startBenchStack } from '../lib/stack';
-import { medianOf } from '../lib/stats';
+import { median, medianOf, percentile } from '../lib/stats';
 
 const COUNT = 1_000;
 const QUOTA_PER_SECOND = 10;
@@ -16,6 +17,26 @@ const START_BUDGET_MS = 15_000;
 /** Creates take COUNT / 10 = 100 s: StartTime lies beyond that, so no Describe (reconcile) competes for the quota. */
 const LEAD_TIME_SECONDS = 150;
 const CREATE = 'CreateLivePullToPush';
+/** How long the quota gate holds a slot after each answer (src/provider/quota-gate.ts: window + margin). */
+const GATE_HOLD_MS = 1_010;
+
+/**
+ * Experiments, not the product's arrangement (both default to it): BENCH_QUOTA_QUEUE_LIMIT sets the provider
+ * queue's server-side rate limit apart from the client's quota gate (10/s), BENCH_QUOTA_GATE=off turns the gate off.
+ */
+function experiment(): { queueLimit: number; gate: boolean; label?: string } {
+  const queueLimit = Number(process.env.BENCH_QUOTA_QUEUE_LIMIT ?? QUOTA_PER_SECOND);
+  if (!(queueLimit > 0)) throw new Error('BENCH_QUOTA_QUEUE_LIMIT: must be a positive number');
+  const gate = process.env.BENCH_QUOTA_GATE !== 'off';
+  const changed = queueLimit !== QUOTA_PER_SECOND || !gate;
+  return {
+    queueLimit,
+    gate,
+    label: changed
+      ? `experiment: server-side queue limit ${queueLimit}/s, quota gate ${gate ? 'on' : 'off'}`
+      : undefined,
+  };
+}
 
 async function waitForCreates(
   count: () => number,
@@ -37,7 +58,14 @@ async function waitForCreates(
 }
 
 async function runOnce({ run, log }: { run: number; log(line: string): void }): Promise<BenchRun> {
-  const stack = await startBenchStack({ providerRateLimit: QUOTA_PER_SECOND });
+  const setup = experiment();
+  const clientCalls: CallEvent[] = [];
+  const stack = await startBenchStack({
+    // No gate: a limit no burst reaches.
+    providerRateLimit: setup.gate ? QUOTA_PER_SECOND : 1_000_000,
+    providerQueueRateLimit: setup.queueLimit,
+    onProviderCall: (event) => clientCalls.push(event),
+  });
   try {
     const { sandbox } = stack.relay;
     const dueAtMs = wholeSecondAfter(START_BUDGET_MS);
@@ -68,7 +96,11 @@ async function runOnce({ run, log }: { run: number; log(line: string): void }): 
     const throttled = calls.filter((c) => c.code.startsWith('Throttling')).length;
     const rate = meanRatePerSecond(accepted);
     const firstLateMs = Math.min(...accepted) - dueAtMs;
-    const notes: string[] = [];
+    const notes: string[] = setup.label ? [setup.label] : [];
+    // As the client saw its creates: send → answer (round trip, event-loop lag included) and the wait for a slot.
+    const clientCreates = clientCalls.filter((c) => c.action === CREATE);
+    const rtt = clientCreates.map((c) => c.durationMs);
+    const meanRttMs = rtt.reduce((a, b) => a + b, 0) / Math.max(rtt.length, 1);
     if (!complete) notes.push(`only ${accepted.length} of ${COUNT} creates before the run gave up`);
     if (startPhaseMs > START_BUDGET_MS) {
       notes.push(`starting took ${(startPhaseMs / 1000).toFixed(1)} s, past the due time: not all were due together`);
@@ -87,6 +119,14 @@ async function runOnce({ run, log }: { run: number; log(line: string): void }): 
         providerCalls: calls.length,
         firstCreateAfterDueMs: firstLateMs,
         startPhaseS: startPhaseMs / 1000,
+        clientRttMsP50: median(rtt),
+        clientRttMsP90: percentile(rtt, 90),
+        clientRttMsMean: meanRttMs,
+        // Ten slots, each held for the round trip plus the gate's hold: the most the gate lets through.
+        gateCeilingPerS: (QUOTA_PER_SECOND * 1000) / (GATE_HOLD_MS + meanRttMs),
+        quotaWaitMsP50: median(clientCreates.map((c) => c.quotaWaitMs)),
+        createsThatWaitedForSlotPct:
+          (100 * clientCreates.filter((c) => c.quotaWaitMs > 5).length) / Math.max(clientCreates.length, 1),
       },
       notes,
     };

@@ -12,6 +12,7 @@ import type { CallEvent } from '../provider/client';
 export const METRIC_NAMES = {
   providerCalls: 'relay_provider_calls',
   providerLatency: 'relay_provider_call_latency',
+  providerQuotaWait: 'relay_provider_quota_wait',
   callbacks: 'relay_callbacks',
   broadcastTransitions: 'relay_broadcast_transitions',
 } as const;
@@ -23,7 +24,10 @@ export function prometheusTelemetry(host: string, port: number): TelemetryOption
 }
 
 export interface RelayMetrics {
-  /** For `LiveClient`'s `onCall`: one count by action and outcome code (`OK` on success), and the latency. */
+  /**
+   * For `LiveClient`'s `onCall`: one count by action and outcome code (`OK` on success), the latency, and the time
+   * the call waited for a quota slot.
+   */
   onProviderCall(event: CallEvent): void;
   /** For the callback service's `onOutcome`. */
   onCallback(outcome: string): void;
@@ -32,11 +36,18 @@ export interface RelayMetrics {
 export function createRelayMetrics(meter: MetricMeter = Runtime.instance().metricMeter): RelayMetrics {
   const calls = meter.createCounter(METRIC_NAMES.providerCalls, 'calls', 'Provider API calls by action and code');
   const latency = meter.createHistogram(METRIC_NAMES.providerLatency, 'int', 'ms', 'Provider API call latency');
+  const quotaWait = meter.createHistogram(
+    METRIC_NAMES.providerQuotaWait,
+    'int',
+    'ms',
+    'Time a provider call waited for a quota slot before it was sent'
+  );
   const callbacks = meter.createCounter(METRIC_NAMES.callbacks, 'requests', 'Callback requests by outcome');
   return {
-    onProviderCall({ action, code, durationMs }) {
+    onProviderCall({ action, code, durationMs, quotaWaitMs }) {
       calls.withTags({ action, code: code ?? 'OK' }).add(1);
       latency.withTags({ action }).record(durationMs);
+      quotaWait.withTags({ action }).record(quotaWaitMs);
     },
     onCallback(outcome) {
       callbacks.withTags({ outcome }).add(1);

@@ -28,7 +28,10 @@ export { API_VERSION } from './endpoints';
 
 export interface CallEvent {
   action: ActionName;
+  /** Send to answer (or failure); waiting for quota is not included. */
   durationMs: number;
+  /** Time spent waiting for a quota slot before sending (0 without a quota). */
+  quotaWaitMs: number;
   /** Error code of a failed call (service code, or RequestTimeout/ConnectionError/MalformedResponse/...). */
   code?: string;
   httpStatus?: number;
@@ -238,7 +241,9 @@ export class LiveClient {
     const valid = validateRequest(action, params, { now: this.#clock() });
     if (!valid.ok) throw new ProviderValidationError(action, valid.violations);
     // Waiting for quota happens before signing (the signature carries the send time) and outside the latency.
+    const queuedAt = performance.now();
     const releaseSlot = await this.#quotaGate?.acquire();
+    const quotaWaitMs = Math.round(performance.now() - queuedAt);
     const signed = this.sign(action, toWireParams(action, valid.value));
     const started = performance.now();
     let httpStatus: number | undefined;
@@ -253,7 +258,7 @@ export class LiveClient {
     } finally {
       releaseSlot?.();
       try {
-        this.#onCall?.({ action, durationMs: Math.round(performance.now() - started), code, httpStatus });
+        this.#onCall?.({ action, durationMs: Math.round(performance.now() - started), quotaWaitMs, code, httpStatus });
       } catch {
         // A broken metrics hook must not fail the call.
       }

@@ -6,7 +6,7 @@ import type { DataConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
 import { loadSettings, type Settings } from '../../src/config/settings';
-import { LiveClient } from '../../src/provider/client';
+import { LiveClient, type CallEvent } from '../../src/provider/client';
 import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../src/sandbox';
 import { WORKFLOWS_PATH } from '../../src/temporal/workflow-bundle';
 import { createRelayWorkers, type RelayWorkers } from '../../src/worker';
@@ -46,6 +46,13 @@ export interface RelayStackOptions {
   maxCachedWorkflows?: number;
   /** Provider calls per second for the whole queue. @default 10 (the real quota) */
   providerRateLimit?: number;
+  /**
+   * The provider queue's server-side activity rate limit, when an experiment wants it apart from the client's quota
+   * gate. @default providerRateLimit
+   */
+  providerQueueRateLimit?: number;
+  /** Every provider call the workers make (LiveClient `onCall`), e.g. to measure latency in a bench. */
+  onProviderCall?: (event: CallEvent) => void;
   workflowBundle?: { code: string };
   /** Payload codecs (encryption) for the workers and the campaign activities' client. */
   dataConverter?: DataConverter;
@@ -75,12 +82,13 @@ export async function startRelayStack(env: TestWorkflowEnvironment, options: Rel
     endpoint: sandbox.url,
     timeoutMs: 2_000,
     quotaPerSecond: options.providerRateLimit ?? 10,
+    onCall: options.onProviderCall,
   });
   const settings = loadSettings({
     TEMPORAL_TASK_QUEUE: options.taskQueue,
     WORKER_MAX_CACHED_WORKFLOWS: String(options.maxCachedWorkflows ?? 100),
     WORKER_SHUTDOWN_GRACE_MS: '1000',
-    PROVIDER_RATE_LIMIT_PER_SECOND: String(options.providerRateLimit ?? 10),
+    PROVIDER_RATE_LIMIT_PER_SECOND: String(options.providerQueueRateLimit ?? options.providerRateLimit ?? 10),
   });
   const newWorkers = (dataConverter = options.dataConverter) =>
     createRelayWorkers({

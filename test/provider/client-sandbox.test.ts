@@ -306,10 +306,17 @@ describe('LiveClient against the sandbox', () => {
     await live.describeLivePullToPushList();
     await rejectionOf(live.describeLivePullToPush({ TaskId: 'missing' }));
     expect(events).toEqual([
-      { action: 'DescribeLivePullToPushList', durationMs: expect.any(Number), code: undefined, httpStatus: 200 },
+      {
+        action: 'DescribeLivePullToPushList',
+        durationMs: expect.any(Number),
+        quotaWaitMs: expect.any(Number),
+        code: undefined,
+        httpStatus: 200,
+      },
       {
         action: 'DescribeLivePullToPush',
         durationMs: expect.any(Number),
+        quotaWaitMs: expect.any(Number),
         code: 'InvalidTaskId.NotFound',
         httpStatus: 404,
       },
@@ -333,6 +340,30 @@ describe('quota', () => {
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(10);
       expect(rejected).toHaveLength(1);
       expect(rejected[0]).toMatchObject({ code: 'Throttling.User', kind: 'throttled', ambiguous: false });
+    } finally {
+      await live.close();
+      await sandbox.close();
+    }
+  });
+
+  it('with quotaPerSecond the client waits its turn instead, and reports the wait', async () => {
+    const sandbox = await startSandbox({ port: 0, accessKeys: { [KEY.id]: KEY.secret } });
+    const events: CallEvent[] = [];
+    const live = new LiveClient({
+      accessKeyId: KEY.id,
+      accessKeySecret: KEY.secret,
+      region: 'cn-shanghai',
+      endpoint: sandbox.url,
+      quotaPerSecond: 10,
+      onCall: (event) => events.push(event),
+    });
+    try {
+      const results = await Promise.allSettled(Array.from({ length: 11 }, () => live.describeLivePullToPushList()));
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(11);
+      const waits = events.map((e) => e.quotaWaitMs).sort((a, b) => a - b);
+      // Ten go at once; the 11th takes the first freed slot, a second after its holder's answer.
+      expect(waits.slice(0, 10).every((w) => w < 1_000)).toBe(true);
+      expect(waits[10]).toBeGreaterThanOrEqual(1_000);
     } finally {
       await live.close();
       await sandbox.close();
