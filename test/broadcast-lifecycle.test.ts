@@ -174,6 +174,26 @@ describe('broadcast lifecycle (time-skipping)', () => {
     });
   });
 
+  it('a cancel whose compensation is refused ends Failed (CompensationFailed), naming both, not Cancelled', async () => {
+    await stack.run(async () => {
+      const handle = await start(relayRequest(await now(), 60_000, HOUR));
+      const created = await waitForStatus(handle, inState('Created'), 'creation');
+      // The key may create but not delete (a RAM policy changed meanwhile): the task cannot be removed.
+      stack.sandbox.setFaults({ errorRates: { 'Forbidden.RAM': 1 }, actions: ['DeleteLivePullToPush'] });
+      const status = await handle.executeUpdate(cancelUpdate, { args: [{ reason: 'event called off' }] });
+      expect(status.state).toBe('Failed');
+      expect(status.failure).toMatch(
+        /^cancelled \(event called off\), but compensation failed, a task may be left: .*Forbidden\.RAM/
+      );
+      const failure = await failureOf(handle);
+      expect(failure.type).toBe('CompensationFailed');
+      expect(failure.message).toBe(status.failure);
+      const deletes = stack.sandbox.calls().filter((c) => c.action === 'DeleteLivePullToPush');
+      expect(deletes.map((c) => c.code)).toEqual(['Forbidden.RAM']); // permanent: not retried
+      expect(liveTasks(stack.sandbox).map((t) => t.TaskId)).toEqual([created.taskId]); // and honestly reported
+    });
+  });
+
   it('fails fast on a destination owned by someone else, without retrying or leaving anything', async () => {
     await stack.run(async () => {
       const request = relayRequest(await now(), 60_000, HOUR);

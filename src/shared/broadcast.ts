@@ -118,6 +118,8 @@ export const FailureTypes = {
   providerThrottled: 'ProviderThrottledError',
   restartsExhausted: 'RestartsExhausted',
   invalidUpdate: 'InvalidBroadcastUpdate',
+  /** A cancelled broadcast whose task could not be deleted: it may still run. */
+  compensationFailed: 'CompensationFailed',
 } as const;
 
 /** Deterministic provider TaskName for a workflow ID: the idempotency key used to find a task we may have created. */

@@ -13,6 +13,7 @@ import {
   isCancellation,
   log,
   metricMeter,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
@@ -93,6 +94,9 @@ function providerCaller(workflowTaskQueue: string): Call {
 }
 
 class CancelRequested extends Error {}
+
+/** Patch id: a cancellation whose compensation fails ends Failed (CompensationFailed), naming both. */
+const CANCEL_COMPENSATION_PATCH = 'cancel-compensation-failure-ends-failed';
 
 export async function broadcastWorkflow(request: BroadcastRequest): Promise<BroadcastStatus> {
   // Everything below reads the request's fields: a null (or missing) input would fail the workflow task on every
@@ -350,8 +354,21 @@ export async function broadcastWorkflow(request: BroadcastRequest): Promise<Broa
     }
   } catch (err) {
     if (err instanceof CancelRequested || isCancellation(err)) {
-      await compensate();
-      transition('Cancelled', cancelReason ?? 'workflow cancelled');
+      const cancelled = cancelReason ?? 'workflow cancelled';
+      // Histories from before this change failed with the compensation's own error here: they replay that way.
+      if (patched(CANCEL_COMPENSATION_PATCH)) {
+        const compensationFailure = await compensateAfterFailure();
+        if (compensationFailure) {
+          // Not Cancelled: a relay may still be running (and billed), which someone must look at.
+          status.failure = `cancelled (${cancelled}), but compensation failed, a task may be left: ${compensationFailure}`;
+          transition('Failed', status.failure);
+          await finish();
+          throw ApplicationFailure.nonRetryable(status.failure, FailureTypes.compensationFailed);
+        }
+      } else {
+        await compensate();
+      }
+      transition('Cancelled', cancelled);
       await finish();
       if (isCancellation(err)) throw err;
       return status;
