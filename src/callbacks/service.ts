@@ -14,6 +14,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { Client, Connection, WorkflowNotFoundError, type ConnectionOptions } from '@temporalio/client';
 import type { DataConverter, Logger } from '@temporalio/common';
 
+import { BodyAborted, BodyTooLarge, readTextBody } from '../http/body';
 import { getLogger } from '../observability/logging';
 import { taskEventSignal } from '../workflows/messages';
 
@@ -110,29 +111,6 @@ interface Handled {
   kind?: string;
 }
 
-class BodyTooLarge extends Error {}
-class BodyAborted extends Error {}
-
-function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > limit) return reject(new BodyTooLarge());
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      // Not req.destroy(): that drops the socket before the 413 is written. The answer carries `connection: close`.
-      if (size > limit) return reject(new BodyTooLarge());
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', () => reject(new BodyAborted()));
-    req.on('close', () => {
-      if (!req.complete) reject(new BodyAborted());
-    });
-  });
-}
-
 /** `/callbacks/v1/<workflowId>/<token>` → its parts; undefined for any other path. */
 function parsePath(url: string): { workflowId: string; token?: string } | undefined {
   const path = url.split('?')[0] ?? '';
@@ -174,7 +152,7 @@ export async function startCallbackService(options: CallbackServiceOptions): Pro
     }
     let event;
     try {
-      event = parseCallbackBody(await readBody(req, limit));
+      event = parseCallbackBody(await readTextBody(req, limit));
     } catch (err) {
       if (err instanceof BodyTooLarge) return { outcome: 'too-large', reason: `body over ${limit} bytes` };
       if (err instanceof BodyAborted) return { outcome: 'aborted' };

@@ -12,6 +12,8 @@ import type { AddressInfo } from 'node:net';
 
 import type { Payload, PayloadCodec } from '@temporalio/common';
 
+import { BodyTooLarge, readTextBody } from '../http/body';
+
 export interface CodecServerOptions {
   codec: PayloadCodec;
   /** Required: the server refuses to start without one. At least 16 characters. */
@@ -48,24 +50,6 @@ const digest = (value: string) => createHash('sha256').update(value, 'utf8').dig
 /** Constant-time comparison (hashing first makes the lengths equal, so the length leaks nothing either). */
 export function tokenEquals(expected: string, given: string | undefined): boolean {
   return given !== undefined && timingSafeEqual(digest(expected), digest(given));
-}
-
-function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    if (Number(req.headers['content-length'] ?? 0) > limit)
-      return reject(new HttpError(413, `body over ${limit} bytes`));
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        reject(new HttpError(413, `body over ${limit} bytes`));
-        req.destroy();
-      } else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -139,7 +123,10 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Run
     const auth = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim();
     const authorised = tokenEquals(options.token, auth) || tokenEquals(options.token, segments[0]);
     if (!authorised) throw new HttpError(401, 'missing or wrong token');
-    const payloads = payloadsFromJson(await readBody(req, limit));
+    const body = await readTextBody(req, limit).catch((err: unknown) => {
+      throw err instanceof BodyTooLarge ? new HttpError(413, err.message) : err;
+    });
+    const payloads = payloadsFromJson(body);
     try {
       const result = action === 'encode' ? await options.codec.encode(payloads) : await options.codec.decode(payloads);
       return { status: 200, body: payloadsToJson(result) };

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { BodyTooLarge, readBody } from '../http/body';
 import { API_VERSION } from '../provider/endpoints';
 import { ACTIONS, fromWireParams, type ActionName } from '../provider/schemas';
 
@@ -101,24 +102,6 @@ const COMMON = [
   'Signature',
   'SecurityToken',
 ];
-
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(new SandboxError('InvalidParameter', 'request body too large', 413));
-        req.resume();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
 
 function decode(search: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -268,7 +251,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     };
     try {
       const url = new URL(req.url ?? '/', 'http://sandbox');
-      const body = await readBody(req);
+      const body = await readBody(req, MAX_BODY).catch((err: unknown) => {
+        throw err instanceof BodyTooLarge ? new SandboxError('InvalidParameter', 'request body too large', 413) : err;
+      });
       const query = decode(url.search);
       const form = /x-www-form-urlencoded/.test(req.headers['content-type'] ?? '') ? decode(body.toString('utf8')) : {};
       const method = req.method ?? 'GET';
@@ -334,7 +319,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     };
     const withBody = (fn: (body: Record<string, unknown>) => void) =>
-      readBody(req)
+      readBody(req, MAX_BODY)
         .then((b) => fn(b.length ? (JSON.parse(b.toString('utf8')) as Record<string, unknown>) : {}))
         .catch((err: Error) => json(400, { error: err.message }));
     if (req.method === 'GET' && path === '/_sandbox/health') return json(200, { ok: true });
