@@ -304,10 +304,12 @@ export const providerFaults: ChaosScenario = {
   name: 'provider-faults',
   title: 'Provider faults: 30% transient errors, ambiguous creates, permanent errors',
   method:
-    'Broadcasts run against the provider sandbox over HTTP through a fault storm (30 s small, 60 s full, from the ' +
+    'Broadcasts run against the provider sandbox over HTTP through a fault storm (20 s small, 60 s full, from the ' +
     'first submission; waves of 20 start 10 s apart) in which about 30% of API calls fail: Throttling, ' +
     'InternalError, ServiceUnavailable (8% each), hung requests cut by the 2 s client timeout (5%), connection ' +
-    'resets (6%); 30% of the creates that get through take effect and then answer 500. Correct: every broadcast ' +
+    'resets (6%); 30% of the creates that get through take effect and then answer 500. The sandbox plays each ' +
+    'relay window faster than real time, so that it ends 2 × storm + 20 s after creation: later than the slowest ' +
+    'retry looks for a create whose answer was lost. Correct: every broadcast ' +
     'Completed, its relay created exactly once and run, nothing alive afterwards. Then permanent errors: a create ' +
     'rejected with InvalidParameter, a restart refused with Forbidden.RAM while the relay runs, a worker with an ' +
     'access key the provider does not know. Correct: the broadcast Failed without retrying the refused call (one ' +
