@@ -21,6 +21,7 @@ import {
 import { createRelayMetrics, prometheusTelemetry } from './observability/metrics';
 import { LiveClient } from './provider/client';
 import { DEMO_ACCESS_KEY, parseAccessKeys, startSandbox } from './sandbox';
+import { campaignTaskQueue, providerTaskQueue } from './shared/broadcast';
 import { describeBinaries, ensureTemporalBinaries } from './temporal/binaries';
 import { DevServerError, startDevServer } from './temporal/dev-server';
 import { chooseWorkflowSource } from './temporal/workflow-bundle';
@@ -231,10 +232,11 @@ export async function runMain(options: MainOptions = {}): Promise<void> {
     const running = workers.run();
     if (stopping.signal.aborted) workers.shutdown();
     else {
-      say(`Worker running on task queues ${settings.TEMPORAL_TASK_QUEUE} and ${settings.TEMPORAL_TASK_QUEUE}-provider`);
+      const queue = settings.TEMPORAL_TASK_QUEUE;
+      say(`Worker running on task queues ${queue}, ${providerTaskQueue(queue)} and ${campaignTaskQueue(queue)}`);
       say('Ctrl-C drains the worker and stops everything started here.');
     }
-    // Resolves once both workers have drained after a stop signal.
+    // Resolves once every worker has drained after a stop signal.
     await running;
     say('worker drained');
   } catch (err) {
