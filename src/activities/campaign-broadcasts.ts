@@ -27,8 +27,15 @@ export interface StartBatchInput {
   campaignId: string;
   taskQueue: string;
   entries: CampaignEntryInput[];
-  /** Starts in flight at once. */
+  /** Starts in flight at once (lanes of this batch). */
   concurrency: number;
+  /**
+   * Starts in flight at once across every batch of this campaign that runs in this worker process (a shared pool of
+   * permits, oldest batch first; `concurrency` is then unused): the campaign keeps more batches in flight than the pool
+   * serves at once, so that the next batch waits here, ready, instead of behind an activity round trip when a batch
+   * ends. Absent (campaigns started before the pool): `concurrency` lanes per batch.
+   */
+  maxInFlight?: number;
   /** The campaign is paused: each broadcast starts held (no task creation until released). */
   hold: boolean;
 }
@@ -90,7 +97,24 @@ export function createCampaignActivities(deps: CampaignStartDeps) {
 
   return {
     async startCampaignBroadcasts(input: StartBatchInput): Promise<StartOutcome[]> {
-      return mapConcurrently(input.entries, input.concurrency, (entry) => startOne(input, entry));
+      if (!input.maxInFlight)
+        return mapConcurrently(input.entries, input.concurrency, (entry) => startOne(input, entry));
+      // Lanes for the whole pool; the pool serves the oldest batch first, so batches end one after another (never
+      // all at once) and the next one fills the permits an ending batch leaves.
+      const pool = permitPool(input.campaignId, input.maxInFlight);
+      const batch = pool.join();
+      try {
+        return await mapConcurrently(input.entries, input.maxInFlight, async (entry) => {
+          await pool.acquire(batch);
+          try {
+            return await startOne(input, entry);
+          } finally {
+            pool.release();
+          }
+        });
+      } finally {
+        pool.leave();
+      }
     },
     /**
      * Pause, resume or cancel many broadcasts through the client: the campaign's history records one activity, not
@@ -101,6 +125,66 @@ export function createCampaignActivities(deps: CampaignStartDeps) {
       return reached.filter(Boolean).length;
     },
   };
+}
+
+interface PermitPool {
+  /** A batch starts using the pool: returns its place (older batches are served first). */
+  join(): number;
+  /** Resolves when a permit is free for `batch`; heartbeats while it waits. */
+  acquire(batch: number): Promise<void>;
+  release(): void;
+  /** A batch has ended: the pool is dropped when no batch uses it. */
+  leave(): void;
+}
+
+/** The permit pools of the campaigns whose batches run in this process, by campaign ID. */
+const pools = new Map<string, PermitPool>();
+
+/**
+ * The shared pool of `size` start permits of a campaign's batches in this process (created by the first batch). A
+ * freed permit goes to the oldest waiting batch: with equal shares the batches would progress in step and end
+ * together, leaving every lane idle while the campaign schedules the next ones.
+ */
+function permitPool(campaignId: string, size: number): PermitPool {
+  const existing = pools.get(campaignId);
+  if (existing) return existing;
+  let free = size;
+  let users = 0;
+  let nextBatch = 0;
+  const waiting: { batch: number; resolve(): void }[] = [];
+  const pool: PermitPool = {
+    join() {
+      users++;
+      return nextBatch++;
+    },
+    async acquire(batch) {
+      if (free > 0 && waiting.length === 0) {
+        free--;
+        return;
+      }
+      // A batch waits here only while older batches' starts are in flight; the heartbeat says it is alive.
+      const beat = setInterval(() => heartbeat(), 10_000);
+      try {
+        await new Promise<void>((resolve) => waiting.push({ batch, resolve }));
+      } finally {
+        clearInterval(beat);
+      }
+    },
+    release() {
+      if (waiting.length === 0) {
+        free++;
+        return;
+      }
+      let oldest = 0;
+      for (let i = 1; i < waiting.length; i++) if (waiting[i]!.batch < waiting[oldest]!.batch) oldest = i;
+      waiting.splice(oldest, 1)[0]!.resolve(); // the permit passes straight to it
+    },
+    leave() {
+      if (--users === 0) pools.delete(campaignId);
+    },
+  };
+  pools.set(campaignId, pool);
+  return pool;
 }
 
 /** Runs `fn` over `items` with at most `concurrency` calls in flight, heartbeating progress; keeps the order. */

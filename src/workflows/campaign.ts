@@ -14,6 +14,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -70,8 +71,21 @@ interface CarriedState {
   runs: number;
 }
 
-/** Start batches in flight at once: the next batch is on its way while one finishes. */
-const BATCHES_IN_FLIGHT = 2;
+/**
+ * Start batches in flight at once, and the starts in flight across them (STARTS_IN_FLIGHT_BATCHES ×
+ * maxConcurrentStarts: a pool of permits the batches of a campaign share in one worker process, oldest batch first).
+ *
+ * Before the `campaign-batch-pool` patch: 2 batches, each with its own maxConcurrentStarts lanes. Started together
+ * and of equal size, they ran in step and ended together, so after every ~200 starts all 40 lanes stood idle for the
+ * round trip that schedules the next batches (activity completed → campaign workflow task → activity task): pauses
+ * of 200–350 ms without a single start, every second, in the campaign-start bench. Now the oldest batch takes the
+ * permits first, so batches end one at a time, and the next batches already wait in the activity for the permits an
+ * ending batch frees: at most the same 40 starts in flight, without the pauses.
+ */
+const BATCHES_IN_FLIGHT_BEFORE_POOL = 2;
+const BATCHES_IN_FLIGHT = 3;
+const STARTS_IN_FLIGHT_BATCHES = 2;
+const BATCH_POOL_PATCH = 'campaign-batch-pool';
 
 const { startCampaignBroadcasts, controlBroadcasts } = proxyActivities<ReturnType<typeof createCampaignActivities>>({
   startToCloseTimeout: '10 minutes',
@@ -100,6 +114,9 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSt
   let startedThisRun = 0;
   let fanOut: Promise<void> = Promise.resolve();
   let continuing = false;
+  // Decided once per run, before any batch: a run that began without the pool replays without it.
+  const pooled = patched(BATCH_POOL_PATCH);
+  const batchesInFlightLimit = pooled ? BATCHES_IN_FLIGHT : BATCHES_IN_FLIGHT_BEFORE_POOL;
 
   const childId = (key: string) => campaignBroadcastId(campaignId, key);
   const isFinal = (state: CampaignBroadcastState) => state !== 'Started';
@@ -251,6 +268,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSt
         taskQueue: input.broadcastTaskQueue ?? workflowInfo().taskQueue,
         entries: batch,
         concurrency: maxConcurrentStarts,
+        ...(pooled ? { maxInFlight: maxConcurrentStarts * STARTS_IN_FLIGHT_BATCHES } : {}),
         hold: held,
       });
       for (const o of outcomes) if (o.outcome === 'failed') setState(o.workflowId, 'Failed');
@@ -279,7 +297,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignSt
       () =>
         allDone() ||
         shouldContinue() ||
-        (!carried.paused && !carried.cancelling && pending.length > 0 && batchesInFlight < BATCHES_IN_FLIGHT)
+        (!carried.paused && !carried.cancelling && pending.length > 0 && batchesInFlight < batchesInFlightLimit)
     );
     if (allDone() || shouldContinue()) break;
     const batch = pending.splice(0, Math.min(startBatchSize, continueAfterStarts - startedThisRun));
