@@ -14,7 +14,7 @@ import { heartbeat } from '@temporalio/activity';
 
 import { broadcastStartOptions } from '../broadcast/start';
 import type { broadcastWorkflow } from '../workflows/broadcast';
-import { campaignBroadcastId, type CampaignEntryInput } from '../workflows/campaign-messages';
+import { campaignBroadcastId, STATE_SET_AT_START_MEMO, type CampaignEntryInput } from '../workflows/campaign-messages';
 import { holdSignal } from '../workflows/messages';
 
 export interface CampaignStartDeps {
@@ -54,15 +54,26 @@ export interface StartOutcome {
   reason?: string;
 }
 
+/** The start options of a campaign entry's broadcast (exported for the campaign-start bench's second baseline). */
+export function campaignBroadcastStartOptions(
+  input: Pick<StartBatchInput, 'campaignId' | 'taskQueue'>,
+  entry: CampaignEntryInput,
+  defaultRegion: string
+) {
+  const workflowId = campaignBroadcastId(input.campaignId, entry.key);
+  const request = { ...entry.request, campaignId: input.campaignId };
+  return {
+    ...broadcastStartOptions(request, { workflowId, taskQueue: input.taskQueue, defaultRegion }),
+    // Never a second broadcast under the same key, even after the first has finished.
+    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    memo: { [STATE_SET_AT_START_MEMO]: true },
+  };
+}
+
 export function createCampaignActivities(deps: CampaignStartDeps) {
   async function startOne(input: StartBatchInput, entry: CampaignEntryInput): Promise<StartOutcome> {
-    const workflowId = campaignBroadcastId(input.campaignId, entry.key);
-    const request = { ...entry.request, campaignId: input.campaignId };
-    const options = {
-      ...broadcastStartOptions(request, { workflowId, taskQueue: input.taskQueue, defaultRegion: deps.defaultRegion }),
-      // Never a second broadcast under the same key, even after the first has finished.
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    };
+    const options = campaignBroadcastStartOptions(input, entry, deps.defaultRegion);
+    const { workflowId } = options;
     try {
       if (input.hold) {
         // Atomic: the broadcast exists only already held, so a pause can never race its start.

@@ -38,7 +38,7 @@ import {
 } from '../shared/broadcast';
 import { BroadcastStateKey, TaskIdKey } from '../shared/search-attributes';
 
-import { broadcastStateSignal } from './campaign-messages';
+import { broadcastStateSignal, STATE_SET_AT_START_MEMO } from './campaign-messages';
 import { TaskEventLog } from './event-log';
 import {
   cancelUpdate,
@@ -141,9 +141,11 @@ export async function broadcastWorkflow(request: BroadcastRequest): Promise<Broa
 
   function transition(state: BroadcastState, note?: string): void {
     if (state === status.state && !note) return;
+    // A campaign's broadcast starts with BroadcastState=Scheduled already set (and says so in its memo).
+    const setAtStart = state === 'Scheduled' && status.transitions.length === 0 && info.memo?.[STATE_SET_AT_START_MEMO];
     status.state = state;
     status.transitions.push({ state, at: new Date().toISOString(), ...(note ? { note } : {}) });
-    upsertSearchAttributes([{ key: BroadcastStateKey, value: state }]);
+    if (!setAtStart) upsertSearchAttributes([{ key: BroadcastStateKey, value: state }]);
     transitionsMetric.withTags({ state }).add(1);
     // Replay-safe: the SDK drops workflow log calls while replaying; it adds workflowId and runId.
     log.info('broadcast state changed', { state, taskId: status.taskId, campaignId: request.campaignId, note });
