@@ -35,7 +35,10 @@ export function selfTimeByGroup(profile: Profile, root = process.cwd()): Map<str
 /** `@temporalio/worker`, `zod`, `src/workflows/campaign.ts`, `node:internal`, `(garbage collector)`, … */
 export function groupFor(frame: { functionName: string; url: string }, root: string): string {
   const url = frame.url;
-  if (!url) return frame.functionName ? `(${frame.functionName.replace(/^\(|\)$/g, '')})` : '(native)';
+  // V8's own entries keep their names; other frames without a script are native code (V8 builtins, the SDK's Rust
+  // bridge), whose sampled names are not reliable (the same bridge work showed up under different names).
+  if (!url)
+    return /^\((garbage collector|program|idle|root)\)$/.test(frame.functionName) ? frame.functionName : '(native)';
   if (url.startsWith('node:')) return 'node:internal';
   const modules = url.lastIndexOf('node_modules/');
   if (modules >= 0) {

@@ -288,10 +288,10 @@ export const campaignStartScenario: BenchScenario = {
       'history in test/replay.test.ts (nondeterminism). Campaign starts now carry a memo (broadcastStateSetAtStart) ' +
       'and only such broadcasts skip the upsert; all other histories replay as before. Rate 218 → 226/s, ratio 0.69 → ' +
       '0.73, dev server 5.9 → 5.7 CPU s per 1,000 (within the noise of one run; without any gate it measured 234/s).',
-    'What remains at the quick size (ratio 0.73): the start options a broadcast needs (bare 263/s against 236/s with ' +
+    'What remains at the quick size (ratio 0.73 and 0.74 in two runs after both fixes): the start options a broadcast needs (bare 263/s against 236/s with ' +
       "the same options, the same 40 in flight: indexing four search attributes is the server's work), ~1.4 s from " +
       'spawning the client script to the first start (ts-node start-up, parsing and validating the file, the ' +
-      'campaign start and first update; a smaller share at 10,000 entries), and the campaign rate 4% below the ' +
+      'campaign start and first update; a smaller share at 10,000 entries), and the campaign rate 2–4% below the ' +
       "payload baseline's (the broadcasts' first tasks and the campaign's own tasks on the same two cores). Not " +
       'yet measured at 10,000 entries after the fixes; the per-run notes carry the CPU split, the pauses and the ' +
       "main-thread profile. The second baseline runs after the subject, on a server already holding the subject's " +
