@@ -19,3 +19,16 @@ export function meanRatePerSecond(timestampsMs: readonly number[]): number {
   const last = Math.max(...timestampsMs);
   return last === first ? Infinity : ((timestampsMs.length - 1) * 1000) / (last - first);
 }
+
+/** Events in consecutive windows of `bucketMs` from the first event: where a rate sagged, and when. */
+export function countsPerBucket(timestampsMs: readonly number[], bucketMs: number): number[] {
+  if (timestampsMs.length === 0) return [];
+  const first = Math.min(...timestampsMs);
+  const counts: number[] = [];
+  for (const t of timestampsMs) {
+    const bucket = Math.floor((t - first) / bucketMs);
+    while (counts.length <= bucket) counts.push(0);
+    counts[bucket] = (counts[bucket] ?? 0) + 1;
+  }
+  return counts;
+}

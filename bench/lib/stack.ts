@@ -9,7 +9,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 
 import { WORKFLOWS_PATH } from '../../src/temporal/workflow-bundle';
 import { startRelayStack, type RelayStack, type RelayStackOptions } from '../../test/helpers/relay-stack';
-import { createDevEnv } from '../../test/helpers/temporal';
+import { createDevEnv, type DevEnvOptions } from '../../test/helpers/temporal';
 
 export interface BenchServer {
   env: TestWorkflowEnvironment;
@@ -29,6 +29,8 @@ export interface BenchStack extends BenchServer {
 export type BenchStackOptions = Omit<RelayStackOptions, 'taskQueue' | 'workflowBundle'> & {
   /** @default a fresh `bench-<n>-<time>` queue */
   taskQueue?: string;
+  /** Dev server options (e.g. extra dynamic config for an experiment). */
+  server?: DevEnvOptions;
 };
 
 let queueCounter = 0;
@@ -58,8 +60,8 @@ export function benchWorkflowBundle(workflowsPath = WORKFLOWS_PATH): Promise<{ c
 }
 
 /** A fresh dev server (in-memory, our search attributes) and a client on it. */
-export async function startBenchServer(): Promise<BenchServer> {
-  const env = await createDevEnv();
+export async function startBenchServer(server: DevEnvOptions = {}): Promise<BenchServer> {
+  const env = await createDevEnv(server);
   const client = env.client;
   return {
     env,
@@ -72,10 +74,11 @@ export async function startBenchServer(): Promise<BenchServer> {
 
 /** Dev server + sandbox + relay workers in this process. `close()` stops all three. */
 export async function startBenchStack(options: BenchStackOptions = {}): Promise<BenchStack> {
-  const server = await startBenchServer();
+  const { server: serverOptions, ...relayOptions } = options;
+  const server = await startBenchServer(serverOptions);
   try {
     const relay = await startRelayStack(server.env, {
-      ...options,
+      ...relayOptions,
       taskQueue: options.taskQueue ?? benchTaskQueue(),
       workflowBundle: await benchWorkflowBundle(),
     });

@@ -5,6 +5,7 @@ import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 
 import { ensureTemporalBinaries, executableOption } from '../../src/temporal/binaries';
+import { DEV_SERVER_DYNAMIC_CONFIG, dynamicConfigArgs } from '../../src/temporal/dev-server';
 import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
 
 /**
@@ -55,6 +56,8 @@ export interface DevEnvOptions {
   uiPort?: number;
   /** The Web UI's codec server (`--ui-codec-endpoint`), as `npm start` configures it. */
   codecEndpoint?: string;
+  /** Dynamic config over DEV_SERVER_DYNAMIC_CONFIG (what `npm start` runs with), key → JSON value; experiments. */
+  dynamicConfig?: Record<string, string>;
 }
 
 /** A fresh in-memory dev server (Temporal CLI `server start-dev`) on a random port, with our search attributes. */
@@ -73,6 +76,7 @@ export async function createDevEnv(options: DevEnvOptions = {}): Promise<TestWor
           'limit.maxIDLength=255',
           ...(options.uiPort !== undefined ? ['--ui-disable-news-fetch'] : []),
           ...(options.codecEndpoint !== undefined ? ['--ui-codec-endpoint', options.codecEndpoint] : []),
+          ...dynamicConfigArgs({ ...DEV_SERVER_DYNAMIC_CONFIG, ...options.dynamicConfig }),
         ],
       },
     })
