@@ -191,6 +191,8 @@ describe('broadcast lifecycle (time-skipping)', () => {
       const deletes = stack.sandbox.calls().filter((c) => c.action === 'DeleteLivePullToPush');
       expect(deletes.map((c) => c.code)).toEqual(['Forbidden.RAM']); // permanent: not retried
       expect(liveTasks(stack.sandbox).map((t) => t.TaskId)).toEqual([created.taskId]); // and honestly reported
+      // Also a replay fixture of the patched cancel path and of a start carrying the BroadcastState memo.
+      await historyOf(handle, 'ts-cancel-compensation-refused');
     });
   });
 

@@ -172,7 +172,7 @@ describe('campaign workflow (time-skipping)', () => {
     });
   });
 
-  it('starts broadcasts with BroadcastState set and no repeat of it in their first task; a lone broadcast still upserts', async () => {
+  it('starts broadcasts with BroadcastState set and no repeat of it in their first task; a start without the memo upserts', async () => {
     await stack.run(async () => {
       const t0 = await env.currentTimeMs();
       const campaignId = `upsert-${randomUUID().slice(0, 8)}`;
@@ -185,6 +185,14 @@ describe('campaign workflow (time-skipping)', () => {
         workflowId: lone,
         request: relayRequest(t0, HOUR, HOUR),
         defaultRegion: 'cn-shanghai',
+      });
+      // As an older client would start one: the search attribute, but not the memo.
+      const raw = `raw-${randomUUID().slice(0, 8)}`;
+      await env.client.workflow.start('broadcastWorkflow', {
+        taskQueue: stack.taskQueue,
+        workflowId: raw,
+        args: [relayRequest(t0, HOUR, HOUR)],
+        typedSearchAttributes: [{ key: BroadcastStateKey, value: 'Scheduled' }],
       });
       const { EventType } = temporal.api.enums.v1;
       const firstTask = async (workflowId: string) =>
@@ -211,10 +219,13 @@ describe('campaign workflow (time-skipping)', () => {
         state: 'Scheduled',
         transitions: [{ state: 'Scheduled' }],
       });
-      // Started without the campaign's memo: the upsert as before (the histories of such broadcasts replay as recorded).
-      expect(upserts(await firstTask(lone))).toBe(1);
+      // The client script's start carries the memo too.
+      expect(upserts(await firstTask(lone))).toBe(0);
+      // Started without the memo: the upsert as before (the histories of such broadcasts replay as recorded).
+      expect(upserts(await firstTask(raw))).toBe(1);
       await handleOf(campaignId).executeUpdate(cancelCampaignUpdate, { args: [] });
       await env.client.workflow.getHandle(lone).cancel();
+      await env.client.workflow.getHandle(raw).cancel();
     });
   });
 });

@@ -24,6 +24,7 @@ describe('replay of recorded histories', () => {
         'ts-cancel-after-creation',
         'ts-restarts-exhausted',
         'ts-legacy',
+        'ts-cancel-compensation-refused',
       ])
     );
   });

@@ -14,7 +14,7 @@ import { heartbeat } from '@temporalio/activity';
 
 import { broadcastStartOptions } from '../broadcast/start';
 import type { broadcastWorkflow } from '../workflows/broadcast';
-import { campaignBroadcastId, STATE_SET_AT_START_MEMO, type CampaignEntryInput } from '../workflows/campaign-messages';
+import { campaignBroadcastId, type CampaignEntryInput } from '../workflows/campaign-messages';
 import { holdSignal } from '../workflows/messages';
 
 export interface CampaignStartDeps {
@@ -66,7 +66,6 @@ export function campaignBroadcastStartOptions(
     ...broadcastStartOptions(request, { workflowId, taskQueue: input.taskQueue, defaultRegion }),
     // Never a second broadcast under the same key, even after the first has finished.
     workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    memo: { [STATE_SET_AT_START_MEMO]: true },
   };
 }
 

@@ -38,13 +38,14 @@ import {
 } from '../shared/broadcast';
 import { BroadcastStateKey, TaskIdKey } from '../shared/search-attributes';
 
-import { broadcastStateSignal, STATE_SET_AT_START_MEMO } from './campaign-messages';
+import { broadcastStateSignal } from './campaign-messages';
 import { TaskEventLog } from './event-log';
 import {
   cancelUpdate,
   holdSignal,
   rescheduleUpdate,
   restartUpdate,
+  STATE_SET_AT_START_MEMO,
   statusQuery,
   stopUpdate,
   taskEventSignal,
@@ -141,7 +142,7 @@ export async function broadcastWorkflow(request: BroadcastRequest): Promise<Broa
 
   function transition(state: BroadcastState, note?: string): void {
     if (state === status.state && !note) return;
-    // A campaign's broadcast starts with BroadcastState=Scheduled already set (and says so in its memo).
+    // A broadcast started through broadcastStartOptions has BroadcastState=Scheduled already (and says so in its memo).
     const setAtStart = state === 'Scheduled' && status.transitions.length === 0 && info.memo?.[STATE_SET_AT_START_MEMO];
     status.state = state;
     status.transitions.push({ state, at: new Date().toISOString(), ...(note ? { note } : {}) });

@@ -50,10 +50,3 @@ export const broadcastStateSignal = defineSignal<[{ workflowId: string; state: B
 export function campaignBroadcastId(campaignId: string, entryKey: string): string {
   return `${campaignId}/${entryKey}`;
 }
-
-/**
- * Memo of a broadcast a campaign starts: its start already set BroadcastState=Scheduled, so its first workflow task
- * does not upsert that value again (one visibility write per broadcast fewer). Broadcasts started without it (by the
- * client script, or by a campaign before this memo existed) upsert as before, so their histories replay unchanged.
- */
-export const STATE_SET_AT_START_MEMO = 'broadcastStateSetAtStart';
