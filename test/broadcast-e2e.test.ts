@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
+import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
 import { startBroadcast } from '../src/broadcast/start';
@@ -94,5 +95,37 @@ describe('broadcast end to end (dev server, sandbox, callback service)', () => {
     expect(tasksCreated(stack.sandbox)).toHaveLength(1);
     expect(liveTasks(stack.sandbox)).toHaveLength(0);
     await historyOf(handle, 'e2e-worker-replaced');
+  });
+
+  it('after a reset to before creation, the new run looks its task up first and adopts it: never a second create', async () => {
+    await stack.run(async () => {
+      const handle = await start(relayRequest(Date.now(), 60_000, 60_000, { leadTimeSeconds: 300 }));
+      const created = await waitForStatus(handle, inState('Created'), 'creation');
+      const { events } = await handle.fetchHistory();
+      const { EventType } = temporal.api.enums.v1;
+      const firstTaskDone = events?.find((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
+      const { runId } = await env.client.workflowService.resetWorkflowExecution({
+        namespace: env.namespace ?? 'default',
+        workflowExecution: { workflowId: handle.workflowId },
+        workflowTaskFinishEventId: firstTaskDone?.eventId,
+        reason: 'test: reset to before creation',
+        requestId: randomUUID(),
+      });
+      const resetRun = env.client.workflow.getHandle(handle.workflowId, runId ?? undefined);
+      const adopted = await waitForStatus(
+        resetRun,
+        (s) => s.state === 'Created' && s.transitions.some((t) => t.note === 'adopted an existing task'),
+        'the reset run adopting the task'
+      );
+      expect(adopted.taskId).toBe(created.taskId);
+      // The first run created; the reset run only looked up (whether the provider would refuse a second create for
+      // the same DstUrl is unconfirmed, so it is never asked to).
+      const actions = stack.sandbox.calls().map((c) => c.action);
+      expect(actions).toEqual(['CreateLivePullToPush', 'DescribeLivePullToPushList']);
+      await resetRun.cancel();
+      await waitForStatus(resetRun, inState('Cancelled'), 'cancellation');
+      expect(tasksCreated(stack.sandbox)).toHaveLength(1);
+      expect(liveTasks(stack.sandbox)).toHaveLength(0);
+    });
   });
 });

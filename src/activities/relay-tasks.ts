@@ -26,6 +26,11 @@ export interface EnsureTaskInput {
   workflowId: string;
   taskName: string;
   relay: RelaySpec & { Region: string };
+  /**
+   * An earlier run of this workflow may have created the task (the workflow was reset, or this run follows another
+   * in its chain): look it up before creating, even in the first attempt. @default false
+   */
+  lookupFirst?: boolean;
 }
 
 export interface EnsureTaskResult {
@@ -98,9 +103,11 @@ export function createRelayTaskActivities(deps: RelayTaskDeps) {
     /** Creates the relay task, or adopts the one an earlier attempt already created. */
     async ensureRelayTask(input: EnsureTaskInput): Promise<EnsureTaskResult> {
       // A first attempt has no earlier attempt whose task it could adopt, so it spends its one call of the quota on
-      // the create; a task left by anything else (a reset workflow) is still found when the create answers
-      // CodeConfigAlreadyExists. A retry looks first: the earlier attempt's create may have gone through.
-      const existing = isFirstAttempt() ? undefined : await providerCall(() => findOwnTask(input));
+      // the create. A retry looks first (the earlier attempt's create may have gone through), and so does a run
+      // after a reset: whether the provider refuses a second task for one DstUrl (CodeConfigAlreadyExists, which
+      // adopts) is unconfirmed for this API, so we do not rely on it where an earlier task is likely.
+      const lookFirst = input.lookupFirst === true || !isFirstAttempt();
+      const existing = lookFirst ? await providerCall(() => findOwnTask(input)) : undefined;
       if (existing) return adopted(existing, input);
       try {
         const created = await provider.createLivePullToPush({

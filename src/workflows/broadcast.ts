@@ -403,10 +403,14 @@ export async function broadcastWorkflow(request: BroadcastRequest): Promise<Broa
 
   async function createTask(relay: RelaySpec & { Region: string }): Promise<void> {
     transition('Creating');
+    // A reset run (new runId, same originalExecutionRunId) or a later run of the chain may follow one that created.
+    const earlierRunMayHaveCreated =
+      info.runId !== info.originalExecutionRunId || info.runId !== info.firstExecutionRunId;
     const created = await withSummary('ensureRelayTask', 'create pull-to-push task', {
       workflowId: info.workflowId,
       taskName: status.taskName,
       relay,
+      ...(earlierRunMayHaveCreated ? { lookupFirst: true } : {}),
     });
     status.taskId = created.taskId;
     upsertSearchAttributes([{ key: TaskIdKey, value: created.taskId }]);
