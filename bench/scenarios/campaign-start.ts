@@ -255,7 +255,7 @@ export const campaignStartScenario: BenchScenario = {
     'worker also runs each new broadcast to its lead-time timer. Ratio = baseline time / subject time. ' +
     'After the subject (so the ratio is measured as before), a second baseline: the same loop, but each start ' +
     "carries what a campaign's start carries (the same start options: the broadcast request as argument, which the " +
-    'empty workflow ignores, the four search attributes, the static summary and details, the memo), to split the gap into the start payload ' +
+    'empty workflow ignores, the four search attributes, the static summary and details), to split the gap into the start payload ' +
     "and visibility cost and the rest. CPU seconds per 1,000 starts of the dev server (/proc/<pid>/stat of the SDK's " +
     'server child), of this process (worker and baseline client, process.cpuUsage) and of the client script (reaped ' +
     "children's cutime + cstime) during each phase; start times and the longest pauses between starts from " +
@@ -277,17 +277,19 @@ export const campaignStartScenario: BenchScenario = {
       "node --cpu-prof) spent half its self time in the SDK's vm context switch (runInContext), then " +
       '@temporalio/worker; the main thread in the SDK bridge, GC, @temporalio/common, rxjs, protobufjs. Our src/* ' +
       'is not in either top 8: no per-entry validation, encoding or logging of ours shows.',
-    'Fixed: (1) the campaign ran its 2 start batches in step — started together, of equal size, they ended together ' +
-      'and all 40 lanes stood idle for the round trip that schedules the next ones: 200–340 ms without a start ' +
-      'about every second (start times from visibility). Batches now share a pool of 2 × 20 permits per worker ' +
-      'process, oldest batch first, with 3 batches in flight (patch campaign-batch-pool): still at most 40 starts ' +
-      'in flight, as in the baseline. Start rate from first to last start 182/s → 218/s (payload baseline 212–231/s), ' +
-      'ratio 0.59 → 0.69, longest pause 300 → 170 ms. (2) Each campaign broadcast upserted BroadcastState=Scheduled ' +
-      'in its first task although its start had set it. patched() cannot gate this: SDK 1.24 records a marker and ' +
-      'upserts TemporalChangeVersion for it, more than it saves; removing the upsert outright fails every recorded ' +
-      'history in test/replay.test.ts (nondeterminism). Campaign starts now carry a memo (broadcastStateSetAtStart) ' +
-      'and only such broadcasts skip the upsert; all other histories replay as before. Rate 218 → 226/s, ratio 0.69 → ' +
-      '0.73, dev server 5.9 → 5.7 CPU s per 1,000 (within the noise of one run; without any gate it measured 234/s).',
+    'Fixed: (1) the campaign ran its 2 start batches in step — started together, of equal size, they ' +
+      'ended together and all 40 lanes stood idle for the round trip that schedules the next ones: 200–340 ' +
+      'ms without a start about every second (start times from visibility). Batches now share a pool of 2 × ' +
+      '20 permits per worker process, oldest batch first, with 3 batches in flight (patch ' +
+      'campaign-batch-pool): still at most 40 starts in flight, as in the baseline. Start rate from first ' +
+      'to last start 182/s → 218/s (payload baseline 212–231/s), ratio 0.59 → 0.69, longest pause 300 → 170 ' +
+      'ms. (2) Tried, measured and reverted: campaign starts carried a memo (broadcastStateSetAtStart) so ' +
+      "that a broadcast's first task could skip re-upserting the BroadcastState=Scheduled its start had set " +
+      '(patched() cannot gate this: SDK 1.24 records a marker and upserts TemporalChangeVersion for it; ' +
+      "removing the upsert outright fails every recorded history). It gained 218 → 226/s, within one run's " +
+      'noise, but a memo is a payload: with encryption on, listing or describing a broadcast then needed ' +
+      "the codec and its start's key, and the encryption suite failed on it. The full-size runs at 05:01Z " +
+      'and 05:23Z below still had it.',
     'At full size after both fixes, four runs (npm run bench at 05:01Z and 05:23Z): ratio 0.73, 0.74, ' +
       '0.61, 0.76 (0.64 before the fixes). Bare / payload baseline per run: 0.73, 0.88, 0.75, 0.83, so the ' +
       'server indexing the start payload (four search attributes, the request, summary and memo: dev server ' +

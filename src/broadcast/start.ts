@@ -13,7 +13,6 @@ import type { SearchAttributePair } from '@temporalio/common';
 import type { BroadcastRequest } from '../shared/broadcast';
 import { BroadcastStartKey, BroadcastStateKey, CampaignIdKey, RegionKey } from '../shared/search-attributes';
 import type { broadcastWorkflow } from '../workflows/broadcast';
-import { STATE_SET_AT_START_MEMO } from '../workflows/messages';
 
 import { InvalidBroadcastRequestError, validateBroadcastRequest } from './validation';
 
@@ -54,8 +53,6 @@ export function broadcastStartOptions(
       { key: RegionKey, value: region },
       ...(request.campaignId ? [{ key: CampaignIdKey, value: request.campaignId }] : []),
     ] as SearchAttributePair[],
-    // The workflow's first task then leaves BroadcastState alone (see STATE_SET_AT_START_MEMO).
-    memo: { [STATE_SET_AT_START_MEMO]: true },
     staticSummary: summarize(request),
     staticDetails: Object.entries(request.labels ?? {})
       .map(([k, v]) => `**${k}**: ${v}`)

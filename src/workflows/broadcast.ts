@@ -45,7 +45,6 @@ import {
   holdSignal,
   rescheduleUpdate,
   restartUpdate,
-  STATE_SET_AT_START_MEMO,
   statusQuery,
   stopUpdate,
   taskEventSignal,
@@ -142,11 +141,9 @@ export async function broadcastWorkflow(request: BroadcastRequest): Promise<Broa
 
   function transition(state: BroadcastState, note?: string): void {
     if (state === status.state && !note) return;
-    // A broadcast started through broadcastStartOptions has BroadcastState=Scheduled already (and says so in its memo).
-    const setAtStart = state === 'Scheduled' && status.transitions.length === 0 && info.memo?.[STATE_SET_AT_START_MEMO];
     status.state = state;
     status.transitions.push({ state, at: new Date().toISOString(), ...(note ? { note } : {}) });
-    if (!setAtStart) upsertSearchAttributes([{ key: BroadcastStateKey, value: state }]);
+    upsertSearchAttributes([{ key: BroadcastStateKey, value: state }]);
     transitionsMetric.withTags({ state }).add(1);
     // Replay-safe: the SDK drops workflow log calls while replaying; it adds workflowId and runId.
     log.info('broadcast state changed', { state, taskId: status.taskId, campaignId: request.campaignId, note });

@@ -18,11 +18,3 @@ export const cancelUpdate = defineUpdate<BroadcastStatus, [{ reason?: string }]>
 
 /** Sent by a campaign while paused: a held broadcast does not create its task until released. */
 export const holdSignal = defineSignal<[boolean]>('hold');
-
-/**
- * Memo of a broadcast whose start already set BroadcastState=Scheduled (every start through broadcastStartOptions:
- * the client script, campaigns): its first workflow task does not upsert that value again, one visibility write per
- * broadcast fewer. Broadcasts started without it (older clients, raw starts) upsert as before, so their histories
- * replay unchanged.
- */
-export const STATE_SET_AT_START_MEMO = 'broadcastStateSetAtStart';
