@@ -292,11 +292,11 @@ export async function broadcastWorkflow(request: BroadcastRequest): Promise<Broa
   }
 
   /**
-   * Compensation after a failure: if it fails too (e.g. the access key is refused for every call), the broadcast
-   * still ends Failed, with both reasons, instead of failing with the compensation's error and showing its last
-   * state (Creating, Running…) forever.
+   * Compensation that returns its own failure instead of throwing it. After a failure or a cancel whose compensation
+   * fails too (e.g. the access key is refused for every call), the broadcast still ends Failed, with both reasons,
+   * instead of failing with the compensation's error and showing its last state (Creating, Running…) forever.
    */
-  async function compensateAfterFailure(): Promise<string | undefined> {
+  async function compensateReportingFailure(): Promise<string | undefined> {
     try {
       await compensate();
       return undefined;
@@ -357,7 +357,7 @@ export async function broadcastWorkflow(request: BroadcastRequest): Promise<Broa
       const cancelled = cancelReason ?? 'workflow cancelled';
       // Histories from before this change failed with the compensation's own error here: they replay that way.
       if (patched(CANCEL_COMPENSATION_PATCH)) {
-        const compensationFailure = await compensateAfterFailure();
+        const compensationFailure = await compensateReportingFailure();
         if (compensationFailure) {
           // Not Cancelled: a relay may still be running (and billed), which someone must look at.
           status.failure = `cancelled (${cancelled}), but compensation failed, a task may be left: ${compensationFailure}`;
@@ -376,7 +376,7 @@ export async function broadcastWorkflow(request: BroadcastRequest): Promise<Broa
     // Surface the activity's own failure (type and message), not the ActivityFailure wrapper.
     const cause = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : err;
     status.failure = cause instanceof Error ? cause.message : String(cause);
-    const compensationFailure = await compensateAfterFailure();
+    const compensationFailure = await compensateReportingFailure();
     if (compensationFailure) status.failure += `; compensation failed too, a task may be left: ${compensationFailure}`;
     transition('Failed', status.failure);
     await finish();

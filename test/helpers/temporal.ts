@@ -72,11 +72,9 @@ export async function createDevEnv(options: DevEnvOptions = {}): Promise<TestWor
         log: { format: 'pretty', level: 'error' },
         ...(options.uiPort !== undefined ? { ui: true, uiPort: options.uiPort } : {}),
         extraArgs: [
-          '--dynamic-config-value',
-          'limit.maxIDLength=255',
+          ...dynamicConfigArgs({ 'limit.maxIDLength': '255', ...DEV_SERVER_DYNAMIC_CONFIG, ...options.dynamicConfig }),
           ...(options.uiPort !== undefined ? ['--ui-disable-news-fetch'] : []),
           ...(options.codecEndpoint !== undefined ? ['--ui-codec-endpoint', options.codecEndpoint] : []),
-          ...dynamicConfigArgs({ ...DEV_SERVER_DYNAMIC_CONFIG, ...options.dynamicConfig }),
         ],
       },
     })
