@@ -40,13 +40,15 @@ async function run(): Promise<void> {
     runningEventSpelling: runningEvent,
     faults,
   });
-  process.stdout.write(`[sandbox] Alibaba Cloud Live pull-to-push sandbox on ${sandbox.url}\n`);
-  process.stdout.write(
+  // One write: whoever waits for the "sandbox on" line (a supervisor, a test) gets the whole banner with it.
+  const banner = [
+    `[sandbox] Alibaba Cloud Live pull-to-push sandbox on ${sandbox.url}`,
     configured
-      ? `[sandbox] access keys: ${Object.keys(configured).join(', ')} (from SANDBOX_ACCESS_KEYS)\n`
-      : `[sandbox] demo access key: ${DEMO_ACCESS_KEY.id} / ${DEMO_ACCESS_KEY.secret}\n`
-  );
-  if (faults) process.stdout.write(`[sandbox] faults: ${JSON.stringify(faults)}\n`);
+      ? `[sandbox] access keys: ${Object.keys(configured).join(', ')} (from SANDBOX_ACCESS_KEYS)`
+      : `[sandbox] demo access key: ${DEMO_ACCESS_KEY.id} / ${DEMO_ACCESS_KEY.secret}`,
+    ...(faults ? [`[sandbox] faults: ${JSON.stringify(faults)}`] : []),
+  ];
+  process.stdout.write(`${banner.join('\n')}\n`);
   const stop = () => void sandbox.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
