@@ -10,7 +10,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
 import type { BroadcastStatus } from '../src/shared/broadcast';
-import type { broadcastWorkflow } from '../src/workflows/broadcast';
+import type { relayBroadcastWorkflow as broadcastWorkflow } from '../src/workflows/broadcast/relay';
 
 import {
   isoIn,

@@ -17,7 +17,7 @@ import { InvalidBroadcastRequestError } from '../../src/broadcast/validation';
 import { startBroadcast } from '../../src/broadcast/start';
 import { parseCampaign, readCampaignFile, type CampaignPlan } from '../../src/campaign/file';
 import type { RunningSandbox } from '../../src/sandbox';
-import { FailureTypes } from '../../src/shared/broadcast';
+import { FailureTypes, workflowTypeFor, type BroadcastRequest } from '../../src/shared/broadcast';
 import { times } from '../../bench/lib/concurrency';
 import { runCli, waitFor, type CliTarget } from '../../test/helpers/cli';
 import { countCalls } from '../../test/helpers/sandbox-audit';
@@ -116,7 +116,11 @@ async function viaLibrary(client: Client, taskQueue: string, c: RequestCase, id:
 
 /** Workflow path: started without client validation; it must fail as InvalidBroadcastRequest naming the same. */
 async function viaWorkflow(client: Client, taskQueue: string, c: RequestCase, id: string): Promise<string | undefined> {
-  const handle = await client.workflow.start('broadcastWorkflow', { taskQueue, workflowId: id, args: [c.request] });
+  const handle = await client.workflow.start(workflowTypeFor(c.request as BroadcastRequest), {
+    taskQueue,
+    workflowId: id,
+    args: [c.request],
+  });
   const outcome = await Promise.race([
     handle.result().then(
       () => 'completed',

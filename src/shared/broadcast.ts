@@ -40,25 +40,67 @@ export interface RestartPolicy {
   maxRestarts: number;
 }
 
-/** Input of the broadcast workflow. No secrets: credentials and callback keys live only in the worker. */
-export interface BroadcastRequest {
-  /** @default 'pull-to-push' */
-  flavour?: 'pull-to-push' | 'legacy';
-  relay?: RelaySpec;
-  legacy?: LegacyPullSpec;
+/** What every broadcast request may set besides its provider spec. */
+export interface BroadcastOptions {
   /** Seconds before StartTime at which the task is created. @default 300 */
   leadTimeSeconds?: number;
   restartPolicy?: RestartPolicy;
   /** Seconds of callback silence (after StartTime, or while Recovering) before asking the provider. @default 120 */
   reconcileAfterSeconds?: number;
+  /**
+   * Seconds between Describe calls while the relay runs, so a lost Offline callback is found within this interval.
+   * Costs one DescribeLivePullToPush per running relay per interval. @default 300
+   */
+  reconcileRunningSeconds?: number;
   /** Free labels shown in the Web UI. */
   labels?: Record<string, string>;
   campaignId?: string;
 }
 
+/** A pull-to-push broadcast (CreateLivePullToPush). */
+export interface RelayBroadcastRequest extends BroadcastOptions {
+  /** @default 'pull-to-push' */
+  flavour?: 'pull-to-push';
+  relay: RelaySpec;
+  legacy?: undefined;
+}
+
+/** A legacy scheduled pull into Alibaba's own live center (AddLivePullStreamInfoConfig). */
+export interface LegacyBroadcastRequest extends BroadcastOptions {
+  flavour: 'legacy';
+  legacy: LegacyPullSpec;
+  relay?: undefined;
+}
+
+/** Input of a broadcast workflow. No secrets: credentials and callback keys live only in the worker. */
+export type BroadcastRequest = RelayBroadcastRequest | LegacyBroadcastRequest;
+
+/**
+ * Workflow types. `broadcastWorkflow` is the first version (both flavours in one function): it stays registered so
+ * broadcasts it started finish on its code; new broadcasts start the two types after it.
+ */
+export const BroadcastWorkflowTypes = {
+  relay: 'relayBroadcastWorkflow',
+  legacy: 'legacyPullWorkflow',
+  v1: 'broadcastWorkflow',
+} as const;
+
+export const BROADCAST_WORKFLOW_TYPE_NAMES: readonly string[] = Object.values(BroadcastWorkflowTypes);
+
+/** The workflow type that runs a request. */
+export function workflowTypeFor(request: BroadcastRequest): string {
+  // Tolerates unvalidated input (tests and hostile clients start raw requests): the workflow validates it.
+  const flavour = (request as { flavour?: unknown } | null | undefined)?.flavour;
+  return flavour === 'legacy' ? BroadcastWorkflowTypes.legacy : BroadcastWorkflowTypes.relay;
+}
+
+/** Visibility query clause matching broadcasts of every type (the campaign workflow excluded). */
+export const BROADCAST_TYPES_QUERY = `WorkflowType IN (${BROADCAST_WORKFLOW_TYPE_NAMES.map((t) => `"${t}"`).join(', ')})`;
+
 export const DEFAULT_LEAD_TIME_SECONDS = 300;
 export const DEFAULT_MAX_RESTARTS = 2;
 export const DEFAULT_RECONCILE_AFTER_SECONDS = 120;
+export const DEFAULT_RECONCILE_RUNNING_SECONDS = 300;
 
 /** A provider task event as delivered by the callback service or read back through Describe. */
 export interface TaskEvent {
@@ -99,9 +141,18 @@ export interface BroadcastStatus {
   endTime: string;
   lastEvent?: TaskEvent;
   restarts: number;
+  /** The newest transitions (a long relay keeps only the last TRANSITIONS_KEPT); `transitionCount` counts all. */
   transitions: Transition[];
+  transitionCount?: number;
+  /** The user stopped the relay: the restart policy leaves it alone until the user restarts it. */
+  stoppedByUser?: boolean;
+  /** The provider's last offline or exit reason (TaskInvalidReason / TaskExitReason). */
+  lastReason?: string;
   failure?: string;
 }
+
+/** Transitions kept in a status: a relay flapping for weeks must not grow its state without bound. */
+export const TRANSITIONS_KEPT = 50;
 
 export interface RescheduleInput {
   StartTime?: string;
