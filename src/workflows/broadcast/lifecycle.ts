@@ -22,7 +22,7 @@ import {
   type TaskEvent,
 } from '../../shared/broadcast';
 
-import { acceptEvent, emptyWatermark, noteCommand, type EventOutcome, type EventWatermark } from './task-events';
+import { acceptEvent, emptyWatermark, forgetExit, noteCommand, type EventOutcome, type EventWatermark } from './task-events';
 
 export interface LifecycleSettings {
   leadTimeMs: number;
@@ -103,6 +103,8 @@ export interface Lifecycle {
   lastObservationMs: number;
   /** An exit was reported: confirmed (or refuted) by Describe before anything else. */
   exitReported: boolean;
+  /** The reported exit's reason (TaskExitReason), used if Describe no longer finds the task. */
+  exitReason?: string;
   watermark: EventWatermark;
   /** Accepted user requests, in order, waiting for their call. */
   queue: UserRequest[];
@@ -217,11 +219,19 @@ function applyEvent(l: Lifecycle, event: TaskEvent, nowMs: number, replies: Repl
   l.awaitingReaction = undefined;
   if (event.reason && (event.kind === 'offline' || event.kind === 'exit')) l.status.lastReason = event.reason;
   if (event.kind === 'exit') {
-    if (event.source === 'describe') concludeExit(l, event.reason, nowMs, replies);
-    else l.exitReported = true;
+    if (event.source === 'describe') concludeExit(l, event.reason ?? l.exitReason, nowMs, replies);
+    else {
+      l.exitReported = true;
+      l.exitReason = event.reason ?? l.exitReason;
+    }
     return outcome;
   }
-  if (event.source === 'describe') l.exitReported = false; // the provider still has the task: that exit was stale
+  if (event.source === 'describe') {
+    // The provider still has the task: that exit report was stale.
+    l.exitReported = false;
+    l.exitReason = undefined;
+    forgetExit(l.watermark);
+  }
   const state = ({ idle: 'Created', running: 'Running', recovering: 'Recovering', offline: 'Offline' } as const)[
     event.kind
   ];
@@ -232,6 +242,7 @@ function applyEvent(l: Lifecycle, event: TaskEvent, nowMs: number, replies: Repl
 /** The provider no longer has the task: done if the window is over, a failure if it ended early. */
 function concludeExit(l: Lifecycle, reason: string | undefined, nowMs: number, replies: Reply[]): void {
   l.exitReported = false;
+  l.exitReason = undefined;
   const early = nowMs < endMs(l) - l.settings.reconcileAfterMs;
   if (reason === 'TriggerByUser' || early) {
     const message = `task ${l.status.taskId} exited before EndTime (${reason ?? 'no reason given'})`;
@@ -349,7 +360,7 @@ function applyOutcome(l: Lifecycle, command: Command, result: CallResult, nowMs:
         return end(l, 'Failed', result.failure.message, result.failure.type ?? FailureTypes.providerPermanent, replies);
       l.status.restarts++;
       l.awaitingReaction = { command: 'restart', atMs: nowMs };
-      noteCommand(l.watermark);
+      noteCommand(l.watermark, 'running');
       transition(l, l.status.state, nowMs, `restart ${l.status.restarts}/${l.settings.maxRestarts} requested`);
       return;
     case 'userRestart':
@@ -391,7 +402,7 @@ function applyUserOutcome(
   if (command.kind === 'update') applyTimes(l, command.changes, nowMs);
   else {
     l.awaitingReaction = { command: command.kind === 'stop' ? 'stop' : 'restart', atMs: nowMs };
-    noteCommand(l.watermark);
+    noteCommand(l.watermark, command.kind === 'stop' ? 'offline' : 'running');
     transition(l, l.status.state, nowMs, command.kind === 'stop' ? 'stopped by user' : 'restarted by user');
   }
   replies.push({ requestId: command.requestId });

@@ -13,22 +13,28 @@ export type EventOutcome = 'applied' | 'duplicate' | 'stale' | 'foreign';
 export interface EventWatermark {
   /** EventTime (provider clock, Unix seconds) of the newest applied callback. */
   time: number;
-  /** Kinds already applied at `time`, newest last: a repeat of one is a duplicate. */
+  /** Kinds already applied at `time`: a repeat of one is a duplicate (callbacks may be delivered twice). */
   kindsAtTime: TaskEventKind[];
   /**
-   * A command of ours (restart, stop) changed the task after the newest applied callback: the provider's reaction
-   * may carry the same second, and must win that tie whatever its stage.
+   * A command of ours (restart, stop) changed the task after the newest applied callback; its expected reaction
+   * (running after a restart, offline after a stop) may carry the same second, even one already seen at it, and wins
+   * that tie whatever its stage.
    */
-  commandSince: boolean;
+  awaiting?: TaskEventKind;
 }
 
 export function emptyWatermark(): EventWatermark {
-  return { time: Number.MIN_SAFE_INTEGER, kindsAtTime: [], commandSince: false };
+  return { time: Number.MIN_SAFE_INTEGER, kindsAtTime: [] };
 }
 
-/** Records that we changed the task (restart, stop): its reaction may tie with the last callback and must win. */
-export function noteCommand(watermark: EventWatermark): void {
-  watermark.commandSince = true;
+/** Records that we changed the task: its reaction, `expected`, may tie with the last callback and must win. */
+export function noteCommand(watermark: EventWatermark, expected: TaskEventKind): void {
+  watermark.awaiting = expected;
+}
+
+/** Describe found the task after an exit was reported: that report was wrong and must not win later ties. */
+export function forgetExit(watermark: EventWatermark): void {
+  watermark.kindsAtTime = watermark.kindsAtTime.filter((kind) => kind !== 'exit');
 }
 
 /**
@@ -43,14 +49,21 @@ export function acceptEvent(watermark: EventWatermark, event: TaskEvent, taskId:
   if (event.eventTime > watermark.time) {
     watermark.time = event.eventTime;
     watermark.kindsAtTime = [event.kind];
-    watermark.commandSince = false;
+    watermark.awaiting = undefined;
     return 'applied';
   }
-  if (watermark.kindsAtTime.includes(event.kind)) return 'duplicate';
+  const seen = watermark.kindsAtTime.includes(event.kind);
+  const isReaction = watermark.awaiting === event.kind;
+  if (seen && !isReaction) return 'duplicate';
   const newest = watermark.kindsAtTime[watermark.kindsAtTime.length - 1];
-  const wins = watermark.commandSince || newest === undefined || STAGE[event.kind] > STAGE[newest];
+  // After a command, anything new at this second is the provider's answer to it; otherwise the later stage wins.
+  const wins = watermark.awaiting !== undefined || newest === undefined || STAGE[event.kind] > STAGE[newest];
   if (!wins) return 'stale';
-  watermark.kindsAtTime.push(event.kind);
-  watermark.commandSince = false;
+  // The reaction opens a new epoch within the second: a failure right after it (a restart onto a source that is still
+  // dead fails within the second) must not be taken for a duplicate of the failure before the command. The price: a
+  // duplicate of that earlier failure, delivered after the reaction, reads as a new one.
+  if (watermark.awaiting !== undefined) watermark.kindsAtTime = [event.kind];
+  else watermark.kindsAtTime.push(event.kind);
+  watermark.awaiting = undefined;
   return 'applied';
 }
