@@ -22,7 +22,14 @@ import {
   type TaskEvent,
 } from '../../shared/broadcast';
 
-import { acceptEvent, emptyWatermark, forgetExit, noteCommand, type EventOutcome, type EventWatermark } from './task-events';
+import {
+  acceptEvent,
+  emptyWatermark,
+  forgetExit,
+  noteCommand,
+  type EventOutcome,
+  type EventWatermark,
+} from './task-events';
 
 export interface LifecycleSettings {
   leadTimeMs: number;
