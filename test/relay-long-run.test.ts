@@ -59,7 +59,7 @@ describe('a 30-day relay (time-skipping)', () => {
       const taskQueue = `long-${randomUUID()}`;
       await withStubWorkers(env, bundle, taskQueue, stub, async () => {
         const t0 = await env.currentTimeMs();
-        const request = relayRequest(t0, MINUTE, DAYS * 24 * HOUR, { reconcileRunningSeconds: 300 });
+        const request = relayRequest(t0, MINUTE, DAYS * 24 * HOUR);
         const handle: WorkflowHandleWithFirstExecutionRunId<typeof relayBroadcastWorkflow> =
           await env.client.workflow.start(BroadcastWorkflowTypes.relay, {
             taskQueue,
