@@ -353,7 +353,14 @@ export class LiveClient {
     }
     const retCode = (parsed.data as { RetCode?: number }).RetCode;
     if (retCode !== undefined && retCode !== 0) {
-      throw malformed(`RetCode ${retCode}: ${String(body.Description ?? '')}`, CLIENT_ERROR_CODES.retCode);
+      // The provider's own answer ("RetCode ... 0 when normal"), not a lost one: classified, never retried as ambiguous.
+      throw new ProviderError({
+        action,
+        code: CLIENT_ERROR_CODES.retCode,
+        providerMessage: this.redact(`RetCode ${retCode}: ${String(body.Description ?? '')}`, signed),
+        httpStatus: status,
+        requestId,
+      });
     }
     return parsed.data as ResponseOf<A>;
   }

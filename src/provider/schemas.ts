@@ -43,6 +43,7 @@ export const HTTP_METHODS: Record<ActionName, 'GET' | 'POST'> = {
 export const REGIONS = ['ap-southeast-1', 'ap-southeast-5', 'cn-beijing', 'cn-shanghai', 'cn-shenzhen'] as const;
 export const SOURCE_TYPES = ['live', 'vod', 'url'] as const;
 // Lenient: the current list is rtmp, srt, http-flv, hls; the mid-2025 list also had rtsp and flv. Both accepted.
+// Checked only for live sources: seed 000 says SourceProtocol "is ignored if SourceType is vod or url".
 export const SOURCE_PROTOCOLS = ['rtmp', 'srt', 'http-flv', 'hls', 'rtsp', 'flv'] as const;
 /** Task status integers of Describe/List: 0 Idle, 1 Running, 2 Recovering, 3 Offline, -1 Exit. */
 export const TASK_STATUSES = [0, 1, 2, 3, -1] as const;
@@ -51,8 +52,17 @@ export const MAX_SOURCE_URLS = 30;
 export const MAX_URL_LENGTH = 2000;
 /** Legacy AddLivePullStreamInfoConfig: StartTime–EndTime at most seven days (confirmed). */
 export const MAX_LEGACY_WINDOW_MS = 7 * 24 * 3600_000;
+/**
+ * Seed 000's code for StartTime ≥ EndTime: "The value of start time should be less than the value of end time." The
+ * siblings (Update) state the same rule without a code: assumed to answer the same one.
+ */
+export const ILLEGAL_DURATION_CODE = 'InvalidParam.CodeIllegalDuration';
+/**
+ * Assumption (seeds silent): TaskName has no documented length limit; 128 is our cap, and taskNameFor
+ * (src/shared/broadcast.ts) always derives a name within it.
+ */
+export const MAX_TASK_NAME_LENGTH = 128;
 // Unconfirmed caps, chosen by us: generous enough for real use, small enough to catch garbage.
-const MAX_TASK_NAME_LENGTH = 128;
 const MAX_RETRY_COUNT = 100;
 const MAX_TASK_ID_LENGTH = 128;
 const MAX_NAME_LENGTH = 255;
@@ -142,7 +152,12 @@ function withCrossRules<T extends z.ZodObject>(schema: T, now: () => Date, ...ru
 const timeOf = (value: unknown): number | undefined =>
   typeof value === 'string' && isApiTime(value) ? Date.parse(value) : undefined;
 
-function scheduleRule(maxWindowMs?: number): CrossRule {
+/**
+ * EndTime later than now and than StartTime. `orderCode`: the service's code for StartTime ≥ EndTime where a seed
+ * states one (the sandbox answers it instead of InvalidParameter).
+ */
+function scheduleRule(opts: { maxWindowMs?: number; orderCode?: string } = {}): CrossRule {
+  const { maxWindowMs, orderCode } = opts;
   return (v, ctx, now) => {
     const start = timeOf(v.StartTime);
     const end = timeOf(v.EndTime);
@@ -150,7 +165,12 @@ function scheduleRule(maxWindowMs?: number): CrossRule {
     if (end <= now().getTime()) ctx.addIssue({ code: 'custom', path: ['EndTime'], message: 'must be later than now' });
     if (start === undefined) return;
     if (end <= start) {
-      ctx.addIssue({ code: 'custom', path: ['EndTime'], message: 'must be later than StartTime' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['EndTime'],
+        message: 'must be later than StartTime',
+        ...(orderCode ? { params: { code: orderCode } } : {}),
+      });
     } else if (maxWindowMs !== undefined && end - start > maxWindowMs) {
       ctx.addIssue({
         code: 'custom',
@@ -165,13 +185,22 @@ function scheduleRule(maxWindowMs?: number): CrossRule {
 const LIVE_SOURCE_SCHEMES = ['rtmp', 'rtmps', 'srt', 'http', 'https', 'rtsp'];
 
 const sourceRule: CrossRule = (v, ctx) => {
-  if (v.SourceType === 'live' && (v.SourceProtocol === undefined || v.SourceProtocol === '')) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['SourceProtocol'],
-      message: 'is required when SourceType is live',
-      params: { missing: true },
-    });
+  // Seed 000: SourceProtocol "is ignored if SourceType is vod or url", so only a live source's value is checked.
+  if (v.SourceType === 'live') {
+    if (v.SourceProtocol === undefined || v.SourceProtocol === '') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SourceProtocol'],
+        message: 'is required when SourceType is live',
+        params: { missing: true },
+      });
+    } else if (!(SOURCE_PROTOCOLS as readonly unknown[]).includes(v.SourceProtocol)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SourceProtocol'],
+        message: `must be one of ${SOURCE_PROTOCOLS.join(', ')} for a live source`,
+      });
+    }
   }
   if (!Array.isArray(v.SourceUrls)) return;
   const urls: unknown[] = v.SourceUrls;
@@ -193,14 +222,38 @@ const sourceRule: CrossRule = (v, ctx) => {
   });
 };
 
+/**
+ * One origin of the legacy SourceUrl. Seed 003: "Support rtmp, http, and flv formats", with the bare host
+ * `live.yourdomain.com` as its own example value; so a bare host (with an optional port) is accepted as well as a full
+ * URL. Lenient where the seed is silent: https and srt URLs are accepted too.
+ */
+function isLegacyOrigin(item: string): boolean {
+  if (item.includes('://')) return isUrl(item, ['rtmp', 'http', 'https', 'srt']);
+  return /^(?=.{1,253}(:|$))[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::\d{1,5})?$/.test(
+    item
+  );
+}
+
+/**
+ * Seed 003: "If more than one source site exists, URL is entered and separated by semicolon". Empty items (a trailing
+ * `;`) carry no origin and are harmless; at least one origin must remain.
+ */
+export function legacyOrigins(sourceUrl: string): string[] {
+  return sourceUrl
+    .split(';')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
 const legacySourceRule: CrossRule = (v, ctx) => {
   if (typeof v.SourceUrl !== 'string' || v.SourceUrl === '') return;
-  const ok = v.SourceUrl.split(';').every((u) => isUrl(u.trim(), ['rtmp', 'http', 'https', 'srt']));
-  if (!ok) {
+  const origins = legacyOrigins(v.SourceUrl);
+  if (origins.length === 0 || !origins.every(isLegacyOrigin)) {
     ctx.addIssue({
       code: 'custom',
       path: ['SourceUrl'],
-      message: 'must be one or more rtmp, http(s) or srt URLs separated by ;',
+      message:
+        'must be one or more origins (a host such as live.example.com, or an rtmp, http(s) or srt URL) separated by ;',
     });
   }
 };
@@ -229,7 +282,8 @@ export function buildRequestSchemas(now: () => Date = () => new Date()) {
         StartTime: fields.time,
         EndTime: fields.time,
         SourceType: oneOf(SOURCE_TYPES),
-        SourceProtocol: oneOf(SOURCE_PROTOCOLS).optional(),
+        // Its values are checked by sourceRule, for live sources only.
+        SourceProtocol: text().optional(),
         SourceUrls: fields.SourceUrls,
         DstUrl: fields.DstUrl,
         RepeatNumber: fields.RepeatNumber.optional(),
@@ -242,7 +296,7 @@ export function buildRequestSchemas(now: () => Date = () => new Date()) {
       now,
       sourceRule,
       // Lenient: the mid-2025 text capped the window at 7 days, the 2026 text dropped it; not enforced here.
-      scheduleRule()
+      scheduleRule({ orderCode: ILLEGAL_DURATION_CODE })
     ),
     UpdateLivePullToPush: withCrossRules(
       z.object({
@@ -257,7 +311,7 @@ export function buildRequestSchemas(now: () => Date = () => new Date()) {
         Offset: fields.Offset.optional(),
       }),
       now,
-      scheduleRule()
+      scheduleRule({ orderCode: ILLEGAL_DURATION_CODE })
     ),
     DeleteLivePullToPush: z.object(task),
     DescribeLivePullToPush: z.object(task),
@@ -284,7 +338,8 @@ export function buildRequestSchemas(now: () => Date = () => new Date()) {
       }),
       now,
       legacySourceRule,
-      scheduleRule(MAX_LEGACY_WINDOW_MS)
+      // Seed 003 states no code for an inverted window: InvalidParameter.
+      scheduleRule({ maxWindowMs: MAX_LEGACY_WINDOW_MS })
     ),
     DeleteLivePullStreamInfoConfig: z.object(stream),
     DescribeLivePullStreamConfig: z.object({
@@ -334,6 +389,8 @@ export interface Violation {
   rule: string;
   /** The field is required here and absent (or empty): the service answers `Missing{Field}`. */
   missing: boolean;
+  /** The service's own error code for this rule, where a seed states one (else InvalidParameter). */
+  code?: string;
 }
 
 export type Validation<T> = { ok: true; value: T } | { ok: false; violations: Violation[] };
@@ -369,7 +426,8 @@ function toViolations(schema: z.ZodObject, issues: z.core.$ZodIssue[], input: un
       issue.path.length === 0 && issue.code === 'invalid_type' ? 'must be an object of parameters' : issue.message;
     if (seen.has(`${field}\n${rule}`)) continue;
     seen.add(`${field}\n${rule}`);
-    violations.push({ field, rule, missing: false });
+    const code = issue.code === 'custom' && typeof issue.params?.code === 'string' ? issue.params.code : undefined;
+    violations.push({ field, rule, missing: false, ...(code ? { code } : {}) });
   }
   return violations;
 }

@@ -36,6 +36,8 @@ export interface SandboxOptions {
   /** @default 'LivePullToPushRuning' (the official sample's spelling) */
   runningEventSpelling?: 'LivePullToPushRunning' | 'LivePullToPushRuning';
   faults?: FaultConfig;
+  /** Live tasks one access key may hold; beyond it Create answers CodeNotEnoughResource. @default no limit */
+  maxLiveTasksPerKey?: number;
   /** @default 15 minutes */
   clockSkewToleranceMs?: number;
   /** Random source for faults. @default Math.random */
@@ -150,7 +152,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     faults: () => faults,
     random,
   });
-  const store = new TaskStore(timeScale, callbacks);
+  const store = new TaskStore(timeScale, callbacks, options.maxLiveTasksPerKey);
   const configs = new Map<string, LegacyConfig>();
   const calls: SandboxCall[] = [];
   const accepted = new Map<string, number[]>();
@@ -296,6 +298,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
         const missing = parsed.violations.find((v) => v.missing);
         if (missing)
           throw new SandboxError(`Missing${missing.field}`, `${missing.field} is mandatory for this action.`);
+        // A rule with a code of its own in the seed (StartTime ≥ EndTime) answers that code, with the seed's message.
+        const coded = parsed.violations.find((v) => v.code !== undefined);
+        if (coded?.code) throw new SandboxError(coded.code, ERROR_MESSAGES[coded.code] ?? coded.rule);
         throw new SandboxError(
           'InvalidParameter',
           `Invalid parameter: ${parsed.violations.map((v) => `${v.field} ${v.rule}`).join('; ')}`

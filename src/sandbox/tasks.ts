@@ -5,6 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 
+import { SEED_ERROR_CODES } from '../provider/errors';
+import { ILLEGAL_DURATION_CODE } from '../provider/schemas';
+
 import { SandboxError } from './auth';
 import type { CallbackSender } from './callbacks';
 
@@ -63,7 +66,9 @@ export class TaskStore {
 
   constructor(
     private readonly timeScale: number,
-    private readonly callbacks: CallbackSender
+    private readonly callbacks: CallbackSender,
+    /** Live tasks one access key may hold; beyond it Create answers CodeNotEnoughResource. @default no limit */
+    private readonly maxLiveTasksPerKey = Infinity
   ) {}
 
   all(): SandboxTask[] {
@@ -91,7 +96,11 @@ export class TaskStore {
   create(params: Record<string, unknown>, accessKeyId: string): SandboxTask {
     const dst = params.DstUrl as string;
     if (this.live().some((t) => t.DstUrl === dst)) {
-      throw new SandboxError('CodeConfigAlreadyExists', 'Code Config Already Exists');
+      throw new SandboxError('CodeConfigAlreadyExists', SEED_ERROR_CODES.CodeConfigAlreadyExists.message);
+    }
+    // Seed 000: "Exceeded configuration limits or insufficient resources." (the real limit is not stated).
+    if (this.listed({ owner: accessKeyId }).length >= this.maxLiveTasksPerKey) {
+      throw new SandboxError('CodeNotEnoughResource', SEED_ERROR_CODES.CodeNotEnoughResource.message);
     }
     const task: SandboxTask = {
       TaskId: randomUUID(),
@@ -251,7 +260,7 @@ export class TaskStore {
     const applied = Object.fromEntries(changes.filter(([k]) => !(k === 'StartTime' && started)));
     const next = { ...task, ...applied } as SandboxTask;
     if (Date.parse(next.EndTime) <= Date.parse(next.StartTime)) {
-      throw new SandboxError('InvalidParameter', 'EndTime must be later than StartTime');
+      throw new SandboxError(ILLEGAL_DURATION_CODE, SEED_ERROR_CODES[ILLEGAL_DURATION_CODE].message);
     }
     Object.assign(task, applied);
     this.schedule(task);

@@ -10,6 +10,8 @@ export const FINAL_STATES: readonly BroadcastState[] = ['Completed', 'Failed', '
 
 /** The CreateLivePullToPush fields a broadcaster sets (wire names). Region defaults to the worker's region. */
 export interface RelaySpec {
+  /** Common region id (seed 000: optional); Region decides where the task runs. */
+  RegionId?: string;
   Region?: string;
   StartTime: string;
   EndTime: string;
