@@ -8,6 +8,8 @@
  */
 import { z } from 'zod';
 
+import { TASK_NAME_MAX_LENGTH } from '../shared/broadcast';
+
 import { isoSeconds } from './signing';
 
 export const ACTIONS = [
@@ -61,7 +63,7 @@ export const ILLEGAL_DURATION_CODE = 'InvalidParam.CodeIllegalDuration';
  * Assumption (seeds silent): TaskName has no documented length limit; 128 is our cap, and taskNameFor
  * (src/shared/broadcast.ts) always derives a name within it.
  */
-export const MAX_TASK_NAME_LENGTH = 128;
+export const MAX_TASK_NAME_LENGTH = TASK_NAME_MAX_LENGTH;
 // Unconfirmed caps, chosen by us: generous enough for real use, small enough to catch garbage.
 const MAX_RETRY_COUNT = 100;
 const MAX_TASK_ID_LENGTH = 128;
