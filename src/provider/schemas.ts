@@ -50,6 +50,8 @@ export const SOURCE_PROTOCOLS = ['rtmp', 'srt', 'http-flv', 'hls', 'rtsp', 'flv'
 /** Task status integers of Describe/List: 0 Idle, 1 Running, 2 Recovering, 3 Offline, -1 Exit. */
 export const TASK_STATUSES = [0, 1, 2, 3, -1] as const;
 
+/** DescribeLivePullToPushList's TaskId filter: letters, digits, `_`, `-`, at most 55 characters. */
+export const LIST_TASK_ID_PATTERN = /^[A-Za-z0-9_-]{1,55}$/;
 export const MAX_SOURCE_URLS = 30;
 export const MAX_URL_LENGTH = 2000;
 /** Legacy AddLivePullStreamInfoConfig: StartTime–EndTime at most seven days (confirmed). */
@@ -323,9 +325,7 @@ export function buildRequestSchemas(now: () => Date = () => new Date()) {
       Region: fields.Region,
       PageNumber: int(1, Number.MAX_SAFE_INTEGER, 'must be an integer > 0').optional(),
       PageSize: int(1, 100, 'must be an integer between 1 and 100').optional(),
-      TaskId: text()
-        .regex(/^[A-Za-z0-9_-]{1,55}$/, 'must be 1 to 55 letters, digits, _ or -')
-        .optional(),
+      TaskId: text().regex(LIST_TASK_ID_PATTERN, 'must be 1 to 55 letters, digits, _ or -').optional(),
       TaskName: fields.TaskName.optional(),
       DstUrl: text().max(MAX_URL_LENGTH, `must be at most ${MAX_URL_LENGTH} characters`).optional(),
     }),

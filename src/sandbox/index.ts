@@ -14,10 +14,10 @@ import { ACTIONS, fromWireParams, type ActionName } from '../provider/schemas';
 import { Authenticator, SandboxError } from './auth';
 import { CallbackSender } from './callbacks';
 import { ERROR_MESSAGES, ERROR_STATUS, parseFaultConfig, pickApiFault, type FaultConfig } from './faults';
-import { TaskStore, type SandboxTask } from './tasks';
+import { DEFAULT_CONFIG_NOT_FOUND, TaskStore, type NotFoundAnswer, type SandboxTask } from './tasks';
 
 export { parseFaultConfig, type FaultConfig } from './faults';
-export type { SandboxTask } from './tasks';
+export type { NotFoundAnswer, SandboxTask } from './tasks';
 
 /** The documented demo key pair, used when SANDBOX_ACCESS_KEYS is not set. Never valid on the real cloud. */
 export const DEMO_ACCESS_KEY = { id: 'sandbox-demo-id', secret: 'sandbox-demo-secret' };
@@ -38,6 +38,11 @@ export interface SandboxOptions {
   faults?: FaultConfig;
   /** Live tasks one access key may hold; beyond it Create answers CodeNotEnoughResource. @default no limit */
   maxLiveTasksPerKey?: number;
+  /**
+   * How a missing task or legacy config is answered, to check that nothing depends on the code's spelling.
+   * @default InvalidTaskId.NotFound / InvalidConfig.NotFound, HTTP 404
+   */
+  notFound?: NotFoundAnswer;
   /** @default 15 minutes */
   clockSkewToleranceMs?: number;
   /** Random source for faults. @default Math.random */
@@ -152,7 +157,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     faults: () => faults,
     random,
   });
-  const store = new TaskStore(timeScale, callbacks, options.maxLiveTasksPerKey);
+  const store = new TaskStore(timeScale, callbacks, options.maxLiveTasksPerKey, options.notFound);
+  const configNotFound = options.notFound ?? DEFAULT_CONFIG_NOT_FOUND;
   const configs = new Map<string, LegacyConfig>();
   const calls: SandboxCall[] = [];
   const accepted = new Map<string, number[]>();
@@ -224,7 +230,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       }
       case 'DeleteLivePullStreamInfoConfig':
         if (!configs.delete(legacyKey(p))) {
-          throw new SandboxError('InvalidConfig.NotFound', 'The specified pull stream config does not exist.', 404);
+          throw new SandboxError(
+            configNotFound.code,
+            'The specified pull stream config does not exist.',
+            configNotFound.status
+          );
         }
         return {};
       case 'DescribeLivePullStreamConfig':

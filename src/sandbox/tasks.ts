@@ -50,6 +50,19 @@ export interface Scope {
   region?: string;
 }
 
+/** Code and HTTP status of a "no such task/config" answer. */
+export interface NotFoundAnswer {
+  code: string;
+  status: number;
+}
+
+/**
+ * Assumption (seeds silent): the service's not-found codes. These are ours; the relay does not depend on their
+ * spelling (it confirms absence with a List lookup), which `SandboxOptions.notFound` lets tests check.
+ */
+export const DEFAULT_TASK_NOT_FOUND: NotFoundAnswer = { code: 'InvalidTaskId.NotFound', status: 404 };
+export const DEFAULT_CONFIG_NOT_FOUND: NotFoundAnswer = { code: 'InvalidConfig.NotFound', status: 404 };
+
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const NAMES: Record<TaskStatus, string> = { 0: 'Idle', 1: 'Running', 2: 'Recovering', 3: 'Offline', [-1]: 'Exit' };
 
@@ -68,7 +81,9 @@ export class TaskStore {
     private readonly timeScale: number,
     private readonly callbacks: CallbackSender,
     /** Live tasks one access key may hold; beyond it Create answers CodeNotEnoughResource. @default no limit */
-    private readonly maxLiveTasksPerKey = Infinity
+    private readonly maxLiveTasksPerKey = Infinity,
+    /** How a missing task is answered (the real code is unconfirmed). @default InvalidTaskId.NotFound, HTTP 404 */
+    private readonly notFound: NotFoundAnswer = DEFAULT_TASK_NOT_FOUND
   ) {}
 
   all(): SandboxTask[] {
@@ -87,7 +102,7 @@ export class TaskStore {
   get(taskId: string, scope: Scope = {}): SandboxTask {
     const task = this.tasks.get(taskId);
     if (!task || task.deleted || !inScope(task, scope)) {
-      throw new SandboxError('InvalidTaskId.NotFound', `The specified task ${taskId} does not exist.`, 404);
+      throw new SandboxError(this.notFound.code, `The specified task ${taskId} does not exist.`, this.notFound.status);
     }
     return task;
   }
