@@ -13,6 +13,8 @@ import path from 'node:path';
 import { z } from 'zod';
 
 import { parseEncryptionKeys } from '../codec/keys';
+import type { ActionBudgets } from '../provider/quota-gate';
+import { ACTIONS } from '../provider/schemas';
 import { PROJECT_ROOT } from '../temporal/binaries';
 
 import { ConfigError } from './errors';
@@ -41,8 +43,23 @@ const settingsSchema = z.object({
    * whole fleet. @default 'broadcast-relay'
    */
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('broadcast-relay'),
-  /** Provider calls per second across all workers (`maxTaskQueueActivitiesPerSecond`). Alibaba's quota is 10/s. @default 10 */
+  /**
+   * Calls per second of each provider action across all workers (the quota is per action: seed 000's "up to 10 calls
+   * per second per user" is per API). The client's gate and the provider queues' server-side limits use it. @default 10
+   */
   PROVIDER_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().max(1000).default(10),
+  /**
+   * Budgets of single actions over the default, `Action=n,Action2=m`, e.g. `DescribeLivePullStreamConfig=50`.
+   * @default none
+   */
+  PROVIDER_RATE_LIMITS: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      const { budgets, problems } = parseActionBudgets(text ?? '');
+      for (const problem of problems) ctx.addIssue({ code: 'custom', message: problem });
+      return budgets;
+    }),
 
   /** Port of the embedded dev server's frontend when no TEMPORAL_ADDRESS is configured. @default 7233 */
   DEV_SERVER_PORT: port.default(7233),
@@ -122,6 +139,23 @@ const settingsSchema = z.object({
   LOG_FORMAT: z.enum(['json', 'text']).default('json'),
   NODE_ENV: z.string().default('development'),
 });
+
+/** `Action=n,Action2=m` → budgets; every bad entry is a problem naming it and the rule. */
+export function parseActionBudgets(text: string): { budgets: Partial<ActionBudgets>; problems: string[] } {
+  const budgets: Partial<ActionBudgets> = {};
+  const problems: string[] = [];
+  for (const entry of text.split(',').map((e) => e.trim())) {
+    if (entry === '') continue;
+    const [name = '', value = ''] = entry.split('=').map((part) => part.trim());
+    const action = ACTIONS.find((a) => a === name);
+    const perSecond = Number(value);
+    if (!action) problems.push(`"${name}" is not a provider action (one of ${ACTIONS.join(', ')})`);
+    else if (!(/^\d+$/.test(value) && perSecond >= 1 && perSecond <= 1000)) {
+      problems.push(`${action}: must be a whole number of calls per second from 1 to 1000`);
+    } else budgets[action] = perSecond;
+  }
+  return { budgets, problems };
+}
 
 export type Settings = z.infer<typeof settingsSchema>;
 

@@ -1,6 +1,6 @@
 /**
  * A local sandbox of the ApsaraVideo Live pull-to-push API: the ten actions with the real wire format, signature
- * checks (V1 and V3), validation with the provider schemas, the 10 calls/s quota, a task clock with callbacks, fault
+ * checks (V1 and V3), validation with the provider schemas, the 10 calls/s quota of each action, a task clock with callbacks, fault
  * injection, and admin endpoints under /_sandbox/ for audits. State is in memory; no input can crash it.
  */
 import { randomUUID } from 'node:crypto';
@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 
 import { BodyTooLarge, readBody } from '../http/body';
 import { API_VERSION } from '../provider/endpoints';
+import { actionBudgets, type ActionBudgets } from '../provider/quota-gate';
 import { ACTIONS, fromWireParams, type ActionName } from '../provider/schemas';
 
 import { Authenticator, SandboxError } from './auth';
@@ -31,8 +32,10 @@ export interface SandboxOptions {
   accessKeys?: Record<string, string>;
   /** Divides a task's schedule durations (creation→start, start→end, RetryInterval). @default 1 */
   timeScale?: number;
-  /** Accepted calls per access key in any 1000 ms. @default 10 */
+  /** Accepted calls of each action per access key in any 1000 ms (the quota is per action). @default 10 */
   quotaPerSecond?: number;
+  /** Budgets of single actions, over `quotaPerSecond`. @default none */
+  quotaPerAction?: Partial<ActionBudgets>;
   /** @default 'LivePullToPushRuning' (the official sample's spelling) */
   runningEventSpelling?: 'LivePullToPushRunning' | 'LivePullToPushRuning';
   faults?: FaultConfig;
@@ -147,7 +150,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   const keys = options.accessKeys ??
     parseAccessKeys(process.env.SANDBOX_ACCESS_KEYS) ?? { [DEMO_ACCESS_KEY.id]: DEMO_ACCESS_KEY.secret };
   const timeScale = options.timeScale ?? 1;
-  const quota = options.quotaPerSecond ?? 10;
+  const budgets = actionBudgets(options.quotaPerSecond, options.quotaPerAction);
   const random = options.random ?? Math.random;
   let faults: FaultConfig = parseFaultConfig(options.faults ?? {});
   const auth = new Authenticator(keys, options.clockSkewToleranceMs ?? 15 * 60_000);
@@ -165,15 +168,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   const host = options.host ?? '127.0.0.1';
   const hostId = 'live.aliyuncs.com';
 
-  function throttle(accessKeyId: string): void {
+  /** Each action has its own budget per access key (see actionBudgets). */
+  function throttle(accessKeyId: string, action: ActionName): void {
     const now = Date.now();
-    const recent = (accepted.get(accessKeyId) ?? []).filter((t) => now - t < 1000);
-    if (recent.length >= quota) {
-      accepted.set(accessKeyId, recent);
+    const key = `${accessKeyId}\n${action}`;
+    const recent = (accepted.get(key) ?? []).filter((t) => now - t < 1000);
+    if (recent.length >= budgets[action]) {
+      accepted.set(key, recent);
       throw new SandboxError('Throttling.User', ERROR_MESSAGES['Throttling.User'] ?? 'throttled');
     }
     recent.push(now);
-    accepted.set(accessKeyId, recent);
+    accepted.set(key, recent);
   }
 
   function legacyKey(p: Record<string, unknown>): string {
@@ -281,7 +286,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       if (!(ACTIONS as readonly string[]).includes(who.action)) {
         throw new SandboxError('InvalidAction.NotFound', `Specified api ${who.action} is not found.`, 404);
       }
-      throttle(who.accessKeyId);
+      throttle(who.accessKeyId, who.action as ActionName);
       const fault = pickApiFault(faults, who.action, random);
       // Unref'd: a pending latency must not keep a closed sandbox's process alive.
       if (faults.latencyMs) await new Promise((r) => setTimeout(r, faults.latencyMs).unref());
