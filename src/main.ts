@@ -9,7 +9,7 @@ import { startCallbackService } from './callbacks/service';
 import { startConfiguredCodecServer } from './codec/from-settings';
 import { resolvePayloadEncryption } from './codec/setup';
 import { loadConfiguration, type Configuration } from './config/load';
-import { ConfigError, usesSandbox } from './config/settings';
+import { ConfigError, sandboxStateFile, usesSandbox } from './config/settings';
 import {
   bannerPrinter,
   configureLogging,
@@ -166,6 +166,7 @@ export async function runMain(options: MainOptions = {}): Promise<void> {
         port: settings.SANDBOX_PORT,
         accessKeys: configuredKeys ?? { [SANDBOX_DEMO_KEY.id]: SANDBOX_DEMO_KEY.secret },
         timeScale: settings.SANDBOX_TIME_SCALE,
+        stateFile: sandboxStateFile(settings),
       });
       stops.push(() => sandbox.close());
       checkStopping();

@@ -221,3 +221,11 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
 export function usesSandbox(settings: Settings): boolean {
   return !settings.ALIYUN_ACCESS_KEY_ID;
 }
+
+/**
+ * Where `npm start`'s sandbox keeps its tasks: next to the dev server's database, so a restart keeps both the running
+ * broadcasts and their relays.
+ */
+export function sandboxStateFile(settings: Settings): string {
+  return path.join(path.dirname(settings.DEV_SERVER_DB_FILE), 'sandbox-state.json');
+}

@@ -1,7 +1,8 @@
 /**
  * A local sandbox of the ApsaraVideo Live pull-to-push API: the ten actions with the real wire format, signature
  * checks (V1 and V3), validation with the provider schemas, the 10 calls/s quota of each action, a task clock with callbacks, fault
- * injection, and admin endpoints under /_sandbox/ for audits. State is in memory; no input can crash it.
+ * injection, and admin endpoints under /_sandbox/ for audits. State is in memory, and in a state file when given one
+ * (`npm start`); no input can crash it.
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -15,6 +16,7 @@ import { ACTIONS, fromWireParams, type ActionName } from '../provider/schemas';
 import { Authenticator, SandboxError } from './auth';
 import { CallbackSender } from './callbacks';
 import { ERROR_MESSAGES, ERROR_STATUS, parseFaultConfig, pickApiFault, type FaultConfig } from './faults';
+import { StateWriter, loadSandboxState, type LegacyConfig } from './persistence';
 import { DEFAULT_CONFIG_NOT_FOUND, TaskStore, type NotFoundAnswer, type SandboxTask } from './tasks';
 
 export { parseFaultConfig, type FaultConfig } from './faults';
@@ -46,6 +48,11 @@ export interface SandboxOptions {
    * @default InvalidTaskId.NotFound / InvalidConfig.NotFound, HTTP 404
    */
   notFound?: NotFoundAnswer;
+  /**
+   * File that keeps the tasks and legacy configs across restarts (`npm start` puts it next to the dev server's
+   * database). @default none: state in memory only
+   */
+  stateFile?: string;
   /** @default 15 minutes */
   clockSkewToleranceMs?: number;
   /** Random source for faults. @default Math.random */
@@ -60,15 +67,6 @@ export interface SandboxCall {
   code: string;
   status: number;
   durationMs: number;
-}
-
-interface LegacyConfig {
-  DomainName: string;
-  AppName: string;
-  StreamName: string;
-  SourceUrl: string;
-  StartTime: string;
-  EndTime: string;
 }
 
 export interface RunningSandbox {
@@ -160,13 +158,22 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     faults: () => faults,
     random,
   });
-  const store = new TaskStore(timeScale, callbacks, options.maxLiveTasksPerKey, options.notFound);
-  const configNotFound = options.notFound ?? DEFAULT_CONFIG_NOT_FOUND;
   const configs = new Map<string, LegacyConfig>();
+  const saved = options.stateFile ? loadSandboxState(options.stateFile) : undefined;
+  const writer = options.stateFile
+    ? new StateWriter(options.stateFile, () => ({ tasks: store.live(), configs: [...configs.values()] }))
+    : undefined;
+  const changed = () => writer?.change();
+  const store = new TaskStore(timeScale, callbacks, options.maxLiveTasksPerKey, options.notFound, changed);
+  const configNotFound = options.notFound ?? DEFAULT_CONFIG_NOT_FOUND;
   const calls: SandboxCall[] = [];
   const accepted = new Map<string, number[]>();
   const host = options.host ?? '127.0.0.1';
   const hostId = 'live.aliyuncs.com';
+  if (saved) {
+    for (const config of saved.configs) configs.set(legacyKey(config), config);
+    store.restore(saved.tasks);
+  }
 
   /** Each action has its own budget per access key (see actionBudgets). */
   function throttle(accessKeyId: string, action: ActionName): void {
@@ -181,7 +188,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     accepted.set(key, recent);
   }
 
-  function legacyKey(p: Record<string, unknown>): string {
+  function legacyKey(p: { DomainName?: unknown; AppName?: unknown; StreamName?: unknown }): string {
     return `${p.DomainName}/${p.AppName}/${p.StreamName}`;
   }
 
@@ -231,6 +238,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
           throw new SandboxError('CodeConfigAlreadyExists', 'Code Config Already Exists');
         }
         configs.set(key, p as unknown as LegacyConfig);
+        changed();
         return {};
       }
       case 'DeleteLivePullStreamInfoConfig':
@@ -241,6 +249,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
             configNotFound.status
           );
         }
+        changed();
         return {};
       case 'DescribeLivePullStreamConfig':
         return {
@@ -396,6 +405,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     port,
     async close() {
       store.close();
+      writer?.flush();
       callbacks.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
@@ -410,6 +420,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     reset() {
       store.reset();
       configs.clear();
+      changed();
       calls.length = 0;
       accepted.clear();
       faults = {};

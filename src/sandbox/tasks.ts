@@ -36,6 +36,8 @@ export interface SandboxTask {
   deleted: boolean;
   /** Retries made in the current (or last) recovery from a simulated failure. */
   retries: number;
+  /** The simulated failure being recovered from (kept so a restored sandbox resumes the retries). */
+  failure?: { kind: 'pull' | 'push'; recoverAfterRetries?: number };
   accessKeyId: string;
   history: { status: TaskStatus; at: string; reason?: string }[];
 }
@@ -83,8 +85,20 @@ export class TaskStore {
     /** Live tasks one access key may hold; beyond it Create answers CodeNotEnoughResource. @default no limit */
     private readonly maxLiveTasksPerKey = Infinity,
     /** How a missing task is answered (the real code is unconfirmed). @default InvalidTaskId.NotFound, HTTP 404 */
-    private readonly notFound: NotFoundAnswer = DEFAULT_TASK_NOT_FOUND
+    private readonly notFound: NotFoundAnswer = DEFAULT_TASK_NOT_FOUND,
+    /** Called after every change of a task (persistence). @default none */
+    private readonly onChange: () => void = () => undefined
   ) {}
+
+  /** Takes back tasks saved by an earlier sandbox: their clocks run on, and what fell due meanwhile happens now. */
+  restore(tasks: readonly SandboxTask[]): void {
+    for (const task of tasks) {
+      this.tasks.set(task.TaskId, task);
+      if (task.deleted) continue;
+      this.schedule(task);
+      if (task.status === 2) this.retryLoop(task);
+    }
+  }
 
   all(): SandboxTask[] {
     return [...this.tasks.values()];
@@ -141,6 +155,7 @@ export class TaskStore {
     };
     this.tasks.set(task.TaskId, task);
     this.schedule(task);
+    this.onChange();
     return task;
   }
 
@@ -179,6 +194,7 @@ export class TaskStore {
     task.status = status;
     task.invalidReason = status === 3 ? reason : undefined;
     task.history.push({ status, at: new Date().toISOString(), ...(reason ? { reason } : {}) });
+    this.onChange();
     if (status !== 0) this.callbacks.stateChanged(task, NAMES[status]);
   }
 
@@ -191,6 +207,7 @@ export class TaskStore {
     task.exitReason = reason;
     task.exitTime = Math.floor(Date.now() / 1000);
     task.history.push({ status: -1, at: new Date().toISOString(), reason });
+    this.onChange();
     this.callbacks.exited(task);
   }
 
@@ -232,11 +249,18 @@ export class TaskStore {
   fail(taskId: string, kind: 'pull' | 'push', recoverAfterRetries?: number, scope: Scope = {}): void {
     const task = this.get(taskId, scope);
     if (task.status !== 1) throw new SandboxError('InvalidTaskStatus', `task is ${NAMES[task.status]}, not Running`);
+    task.failure = { kind, ...(recoverAfterRetries !== undefined ? { recoverAfterRetries } : {}) };
+    task.retries = 0;
+    this.setStatus(task, 2);
+    this.retryLoop(task);
+  }
+
+  /** The retries of a Recovering task, from its current count (a restored task resumes where it was). */
+  private retryLoop(task: SandboxTask): void {
     this.clearRetries(task);
     const generation = this.retryGeneration.get(task.TaskId);
+    const { kind, recoverAfterRetries } = task.failure ?? { kind: 'pull' };
     const reason = kind === 'pull' ? 'PullStreamFailed' : 'PushStreamFailed';
-    this.setStatus(task, 2);
-    task.retries = 0;
     const next = (): void => {
       if (task.retries >= task.RetryCount) return this.setStatus(task, 3, reason);
       this.timer(
@@ -245,6 +269,7 @@ export class TaskStore {
           if (this.retryGeneration.get(task.TaskId) !== generation || task.deleted || task.status !== 2) return;
           this.retryTimers.delete(task.TaskId);
           task.retries++;
+          this.onChange();
           if (recoverAfterRetries !== undefined && task.retries >= recoverAfterRetries) this.setStatus(task, 1);
           else next();
         },
@@ -279,6 +304,7 @@ export class TaskStore {
     }
     Object.assign(task, applied);
     this.schedule(task);
+    this.onChange();
   }
 
   close(): void {
