@@ -41,13 +41,16 @@ export const HTTP_METHODS: Record<ActionName, 'GET' | 'POST'> = {
 };
 
 // Lenient: the 2026 Create doc lists these five; the sibling APIs (and the mid-2025 Create doc) list only the first
-// four. A task created in cn-shenzhen must also be reachable by its siblings, so all actions accept all five.
+// four. Assumption: a task created in cn-shenzhen is reachable by its siblings, so all actions accept all five.
 export const REGIONS = ['ap-southeast-1', 'ap-southeast-5', 'cn-beijing', 'cn-shanghai', 'cn-shenzhen'] as const;
 export const SOURCE_TYPES = ['live', 'vod', 'url'] as const;
 // Lenient: the current list is rtmp, srt, http-flv, hls; the mid-2025 list also had rtsp and flv. Both accepted.
 // Checked only for live sources: seed 000 says SourceProtocol "is ignored if SourceType is vod or url".
 export const SOURCE_PROTOCOLS = ['rtmp', 'srt', 'http-flv', 'hls', 'rtsp', 'flv'] as const;
-/** Task status integers of Describe/List: 0 Idle, 1 Running, 2 Recovering, 3 Offline, -1 Exit. */
+/**
+ * Task status integers of Describe/List: 0 Idle, 1 Running, 2 Recovering, 3 Offline, -1 Exit. Assumption: no other
+ * value exists; an answer with another one is a MalformedResponse (retried), not a state we guess at.
+ */
 export const TASK_STATUSES = [0, 1, 2, 3, -1] as const;
 
 /** DescribeLivePullToPushList's TaskId filter: letters, digits, `_`, `-`, at most 55 characters. */
@@ -120,7 +123,7 @@ const fields = {
   // Unconfirmed: no documented length limit for TaskName; 128 is ours.
   TaskName: text().max(MAX_TASK_NAME_LENGTH, `must be at most ${MAX_TASK_NAME_LENGTH} characters`),
   // Strict on purpose: the reference says "RTMP only", so rtmps:// (and anything else) is rejected before sending
-  // rather than failing later at push time.
+  // rather than failing later at push time. Assumption: "RTMP" means the rtmp:// scheme.
   DstUrl: url(['rtmp'], 'must be an rtmp:// URL'),
   // An empty CallbackUrl is the documented default meaning "no callbacks".
   CallbackUrl: z.union([z.literal(''), url(['http', 'https'], 'must be an http(s) URL')], {
@@ -166,6 +169,7 @@ function scheduleRule(opts: { maxWindowMs?: number; orderCode?: string } = {}): 
     const start = timeOf(v.StartTime);
     const end = timeOf(v.EndTime);
     if (end === undefined) return;
+    // Stated for the legacy API (seed 003) and Update; for Create an assumption: a window already over is refused.
     if (end <= now().getTime()) ctx.addIssue({ code: 'custom', path: ['EndTime'], message: 'must be later than now' });
     if (start === undefined) return;
     if (end <= start) {
@@ -185,7 +189,8 @@ function scheduleRule(opts: { maxWindowMs?: number; orderCode?: string } = {}): 
   };
 }
 
-// Lenient: live sources are documented as rtmp/srt/http-flv (hls over http too); rtmps and rtsp are accepted as well.
+// Assumption (lenient): live sources are documented as rtmp/srt/http-flv (hls over http too); rtmps and rtsp are
+// accepted as well. `url` sources ("mp4 or http-flv" files) are taken as http(s) URLs, `vod` ones as media IDs.
 const LIVE_SOURCE_SCHEMES = ['rtmp', 'rtmps', 'srt', 'http', 'https', 'rtsp'];
 
 const sourceRule: CrossRule = (v, ctx) => {
@@ -536,7 +541,8 @@ export function fromWireParams<A extends ActionName>(
 
 // ---------------------------------------------------------------------------------------------------------------
 // Responses. Strict on output: the fields we rely on must be present with the right type. Unknown extra fields are
-// kept (`loose`), because the service adds fields without notice and that must not break us.
+// kept (`loose`), because the service adds fields without notice and that must not break us. Assumption: the sibling
+// APIs answer the shapes of the official SDK's response models (the seeds describe only Create's and Add's).
 // ---------------------------------------------------------------------------------------------------------------
 
 const requestId = { RequestId: z.string().min(1) };
