@@ -53,6 +53,7 @@ const RELAY_FIELDS = [
   'Offset',
   'RetryInterval',
   'RetryCount',
+  'RegionId',
 ] as const satisfies readonly (keyof RelaySpec)[];
 const LEGACY_FIELDS = [
   'DomainName',

@@ -10,6 +10,8 @@ export const FINAL_STATES: readonly BroadcastState[] = ['Completed', 'Failed', '
 
 /** The CreateLivePullToPush fields a broadcaster sets (wire names). Region defaults to the worker's region. */
 export interface RelaySpec {
+  /** Common region id (seed 000: optional); Region decides where the task runs. */
+  RegionId?: string;
   Region?: string;
   StartTime: string;
   EndTime: string;
@@ -173,9 +175,37 @@ export const FailureTypes = {
   compensationFailed: 'CompensationFailed',
 } as const;
 
-/** Deterministic provider TaskName for a workflow ID: the idempotency key used to find a task we may have created. */
+const TASK_NAME_PREFIX = 'relay:';
+/**
+ * Our cap on TaskName. Assumption: the seeds give no limit. The provider schemas enforce this one (here, not there,
+ * because workflow code derives names and cannot import zod).
+ */
+export const TASK_NAME_MAX_LENGTH = 128;
+
+/** 64-bit FNV-1a over the string's UTF-16 code units, as 16 hex digits: pure and deterministic, for workflow code. */
+function fnv1a64Hex(text: string): string {
+  let hash = 0xcbf29ce484222325n;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= BigInt(text.charCodeAt(i));
+    hash = (hash * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return hash.toString(16).padStart(16, '0');
+}
+
+/**
+ * Deterministic provider TaskName for a workflow ID: the idempotency key used to find a task we may have created.
+ * `relay:<workflowId>` when that fits the cap (running workflows replay with exactly that name); a longer id (campaign
+ * ids make ids of 200+ characters) keeps a readable head and ends in `~` and a hash of the whole id, so the name
+ * always fits and stays the same on every retry and replay.
+ */
 export function taskNameFor(workflowId: string): string {
-  return `relay:${workflowId}`;
+  const plain = `${TASK_NAME_PREFIX}${workflowId}`;
+  if (plain.length <= TASK_NAME_MAX_LENGTH) return plain;
+  const suffix = `~${fnv1a64Hex(workflowId)}`;
+  let head = plain.slice(0, TASK_NAME_MAX_LENGTH - suffix.length);
+  // Never end on half a surrogate pair: a lone surrogate cannot be percent-encoded for the wire.
+  if (/[\uD800-\uDBFF]$/.test(head)) head = head.slice(0, -1);
+  return `${head}${suffix}`;
 }
 
 export function parseIsoSeconds(value: string): number {
