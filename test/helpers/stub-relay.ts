@@ -9,7 +9,8 @@ import { Worker } from '@temporalio/worker';
 import type { Activities } from '../../src/activities';
 import type { EnsureTaskInput, TaskRef, TaskSnapshot } from '../../src/activities/relay-tasks';
 import { validateBroadcastRequest } from '../../src/broadcast/validation';
-import { FailureTypes, providerTaskQueue, type BroadcastRequest } from '../../src/shared/broadcast';
+import { FailureTypes, type BroadcastRequest } from '../../src/shared/broadcast';
+import { providerQueuePlan } from '../../src/shared/provider-queues';
 
 export interface StubCall {
   name: string;
@@ -86,8 +87,14 @@ export async function withStubWorkers<T>(
   const activities = stub.activities();
   const common = { connection: env.nativeConnection, activities };
   const workflows = await Worker.create({ ...common, taskQueue, workflowBundle: bundle });
-  const provider = await Worker.create({ ...common, taskQueue: providerTaskQueue(taskQueue) });
-  return provider.runUntil(() => workflows.runUntil(fn));
+  const providers = await Promise.all(
+    providerQueuePlan(taskQueue).map((queue) => Worker.create({ ...common, taskQueue: queue.taskQueue }))
+  );
+  const runAll = providers.reduce<() => Promise<T>>(
+    (inner, worker) => () => worker.runUntil(inner),
+    () => workflows.runUntil(fn)
+  );
+  return runAll();
 }
 
 /** Polls (real time) until `probe` passes, or fails naming what it waited for. */

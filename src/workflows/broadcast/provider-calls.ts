@@ -13,6 +13,7 @@ import {
 
 import type { Activities } from '../../activities';
 import { FailureTypes, providerTaskQueue } from '../../shared/broadcast';
+import { providerTaskQueueFor } from '../../shared/provider-queues';
 
 function providerOptions(workflowTaskQueue: string): ActivityOptions {
   return {
@@ -41,13 +42,19 @@ export type ProviderCall = <K extends ActivityName>(
   ...args: Parameters<Activities[K]>
 ) => Promise<Awaited<ReturnType<Activities[K]>>>;
 
-/** Calls a provider activity with a summary the Web UI shows on its event. */
+/**
+ * Calls a provider activity on its provider queue (creates and Describes have queues of their own, so each action's
+ * quota is its own: src/shared/provider-queues.ts), with a summary the Web UI shows on its event.
+ */
 export function providerCaller(workflowTaskQueue: string): ProviderCall {
   const options = providerOptions(workflowTaskQueue);
   const activities = proxyActivities<Activities>(options);
   return (name, summary, ...args) => {
     const fn = activities[name] as unknown as { executeWithOptions(o: ActivityOptions, a: unknown[]): Promise<never> };
-    return fn.executeWithOptions({ ...options, summary }, args);
+    return fn.executeWithOptions(
+      { ...options, taskQueue: providerTaskQueueFor(workflowTaskQueue, name), summary },
+      args
+    );
   };
 }
 
