@@ -2,7 +2,7 @@
  * Hostile requests to the client and the workflow: invalid broadcast requests (every field violated in turn, plus
  * seeded multi-defect ones) and invalid campaign files (YAML/CSV/JSON), submitted through the real client paths —
  * the library functions in bulk, the client script as a child process for a sample — and, for broadcast requests,
- * straight to broadcastWorkflow, which validates again. Measured: each rejection names the field and the rule;
+ * straight to the broadcast workflow, which validates again. Measured: each rejection names the field and the rule;
  * Temporal's visibility holds exactly the workflows started straight on purpose (each Failed as an invalid
  * request) and nothing else; the provider sandbox saw no create and holds no task.
  */
@@ -353,7 +353,7 @@ export const hostileRequests: ChaosScenario = {
     'injection-looking or huge, plus seeded requests with 2–4 defects) and invalid campaign files (YAML/CSV/JSON: ' +
     'syntax, duplicate keys, overlapping windows on one destination, bad rows, unknown fields, empty, over 32 MiB, ' +
     'wrong encodings), through the library in bulk, the client script for a sample, and straight to ' +
-    'broadcastWorkflow. Correct: every one rejected naming the field and rule, no workflow but the straight starts ' +
+    'the broadcast workflow. Correct: every one rejected naming the field and rule, no workflow but the straight starts ' +
     '(each Failed as invalid), no create call. Lost counts inputs not rejected as they should be.',
   run: async (ctx) => (await runHostileRequests(ctx)).report,
 };
