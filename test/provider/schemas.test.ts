@@ -370,7 +370,7 @@ describe('AddLivePullStreamInfoConfig (legacy)', () => {
     'rejects the SourceUrl %j',
     (SourceUrl) => {
       expect(rulesFor('AddLivePullStreamInfoConfig', { ...legacyAdd, SourceUrl }, 'SourceUrl')).toEqual([
-        'must be one or more origins (a host such as live.example.com, or an rtmp, http(s) or srt URL) separated by ;',
+        'must be one or more origins separated by ;: hosts such as live.example.com, or rtmp, http(s) or srt URLs',
       ]);
     }
   );

@@ -157,7 +157,7 @@ describe('seed 003 SourceUrl: "If more than one source site exists, URL is enter
 
   it('an origin that is neither a host nor a URL is refused, naming the field and the rule', () => {
     expect(validate({ flavour: 'legacy', legacy: legacy('not a host;live.example.com') }).violations).toEqual([
-      'legacy.SourceUrl: must be one or more origins (a host such as live.example.com, or an rtmp, http(s) or srt URL) separated by ;',
+      'legacy.SourceUrl: must be one or more origins separated by ;: hosts such as live.example.com, or rtmp, http(s) or srt URLs',
     ]);
   });
 });
