@@ -53,9 +53,9 @@ export interface RelayWorkers {
 }
 
 /**
- * Long polls of each provider queue's worker. Every poll holds a stream on the connection all workers share; with the
- * SDK's default of 10 on each of the provider queues, the workflow worker's tasks waited seconds to be served (chaos
- * callback-faults lost broadcasts). A queue that dispatches at most its action's budget per second needs few.
+ * Long polls of each provider queue's worker. All workers poll over one connection; with the SDK's default of 10 on
+ * each of the provider queues, the workflow worker's tasks were served seconds late (chaos callback-faults lost
+ * broadcasts). A queue that dispatches at most its action's budget per second needs few.
  */
 const PROVIDER_QUEUE_POLLERS = 2;
 
