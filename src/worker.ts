@@ -16,6 +16,7 @@ import {
 import { createActivities, type ActivityDeps } from './activities';
 import { createCampaignActivities } from './activities/campaign-broadcasts';
 import type { Settings } from './config/settings';
+import { metricsPortTakenMessage } from './observability/metrics';
 import { campaignTaskQueue, providerTaskQueue } from './shared/broadcast';
 import type { WorkflowSource } from './temporal/workflow-bundle';
 
@@ -159,7 +160,7 @@ if (require.main === module) {
   import('./main')
     .then(({ runMain }) => runMain({ embedded: false }))
     .catch((err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+      process.stderr.write(`${metricsPortTakenMessage(err) ?? (err instanceof Error ? err.message : String(err))}\n`);
       process.exit(1);
     });
 }
