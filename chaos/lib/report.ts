@@ -3,6 +3,8 @@
  * per scenario. A run of only some scenarios replaces their blocks and keeps the others' blocks as they were, so
  * the table always lists every scenario measured so far, each with the date it was measured.
  */
+import { clusterSectionOf } from '../../src/dev/cluster/report-section';
+
 import type { ChaosCounts, ChaosReport, ChaosScenario } from './scenario';
 
 /** One scenario's outcome in this run: a report, or the error that stopped it. */
@@ -171,5 +173,9 @@ export function renderReliability(
     ...summaryTable(summaries),
     '',
     ...blocks.flatMap((b) => [b, '']),
+    // Written by the cluster suite (npm run test:cluster), kept as is.
+    ...[clusterSectionOf(existing)]
+      .filter((section): section is string => section !== undefined)
+      .flatMap((c) => [c, '']),
   ].join('\n');
 }
