@@ -5,7 +5,8 @@
  * (each one's own metrics), and a fresh cluster has the project's search attributes.
  *
  * CLUSTER_SUITE_SIZE=small (default, CI) or full (RELIABILITY.md / BENCHMARKS.md figures). Figures go to
- * test-artifacts/cluster/campaign-<size>.json.
+ * test-artifacts/cluster/campaign-<size>.json; CLUSTER_SUITE_REPORT=1 also writes them into RELIABILITY.md and
+ * BENCHMARKS.md; CLUSTER_SUITE_COLD_BUILD=1 builds the server from empty Go caches first, to measure that too.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,7 +20,14 @@ import { settleWithin, tally } from '../../chaos/lib/settle-within';
 import { relayRequest } from '../helpers/broadcasts';
 import { metricValue } from '../helpers/prometheus';
 
-import { startClusterStack, TASK_QUEUE, type ClusterStack, type ProductionWorker } from './cluster-stack';
+import {
+  ARTIFACTS_DIR,
+  startClusterStack,
+  TASK_QUEUE,
+  type ClusterStack,
+  type ProductionWorker,
+} from './cluster-stack';
+import { writeClusterReports, type CampaignReport } from './report';
 
 const SIZES = {
   /** Broadcasts, and when every relay ends (ms after submission); relays start over the first half of it. */
@@ -29,8 +37,6 @@ const SIZES = {
 const sizeName = (process.env.CLUSTER_SUITE_SIZE ?? 'small') as keyof typeof SIZES;
 const size = SIZES[sizeName];
 if (!size) throw new Error(`CLUSTER_SUITE_SIZE: small or full, got "${sizeName}"`);
-
-const ARTIFACTS = path.resolve(__dirname, '..', '..', 'test-artifacts', 'cluster');
 
 function entries(count: number, windowMs: number): CampaignEntry[] {
   const now = Date.now();
@@ -63,8 +69,8 @@ interface WorkerWork {
 
 async function workOf(worker: ProductionWorker): Promise<WorkerWork> {
   const text = await worker.scrape();
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  fs.writeFileSync(path.join(ARTIFACTS, `${worker.name}-metrics.txt`), text);
+  fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
+  fs.writeFileSync(path.join(ARTIFACTS_DIR, `${worker.name}-metrics.txt`), text);
   return {
     creates: metricValue(text, 'relay_provider_calls', { action: 'CreateLivePullToPush', code: 'OK' }),
     workflowTasks: metricValue(text, 'temporal_workflow_task_execution_latency_count', {}),
@@ -85,8 +91,8 @@ describe(`campaign on a real cluster with three production workers (${sizeName})
   });
   afterAll(async () => {
     await stack?.close();
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    fs.writeFileSync(path.join(ARTIFACTS, `campaign-${sizeName}.log`), `${lines.join('\n')}\n`);
+    fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
+    fs.writeFileSync(path.join(ARTIFACTS_DIR, `campaign-${sizeName}.log`), `${lines.join('\n')}\n`);
   });
 
   it('a fresh cluster has every search attribute the workflows upsert', async () => {
@@ -154,11 +160,19 @@ describe(`campaign on a real cluster with three production workers (${sizeName})
       'worker-2': await workOf(workers[1]!),
       'worker-3 (until its SIGKILL)': victimWork,
     };
-    const report = {
+    const submittedToEndSeconds = Math.round((Date.now() - submittedAt) / 1000);
+    const report: CampaignReport & { lostDetails: unknown; duplicateDetails: string[] } = {
       size: sizeName,
       broadcasts: plan.length,
-      submittedToEndSeconds: Math.round((Date.now() - submittedAt) / 1000),
+      submittedToEndSeconds,
+      windowSeconds: size.windowMs / 1000,
       clusterUpSeconds: stack.cluster.timings,
+      serverBuild: {
+        goVersion: stack.cluster.binaries.goVersion,
+        built: stack.cluster.binaries.built,
+        seconds: stack.cluster.timings.serverBinaries ?? 0,
+      },
+      pssMiB: stack.pssMiB(),
       faults,
       ended: tally(outcomes.map((o) => o.status.state)),
       campaign: { phase: status.phase, counts: status.counts },
@@ -174,9 +188,10 @@ describe(`campaign on a real cluster with three production workers (${sizeName})
       },
       perWorker,
     };
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    fs.writeFileSync(path.join(ARTIFACTS, `campaign-${sizeName}.json`), `${JSON.stringify(report, null, 2)}\n`);
+    fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
+    fs.writeFileSync(path.join(ARTIFACTS_DIR, `campaign-${sizeName}.json`), `${JSON.stringify(report, null, 2)}\n`);
     log(JSON.stringify(report));
+    if (process.env.CLUSTER_SUITE_REPORT === '1') writeClusterReports(report);
 
     expect({
       duplicates: audit.duplicates,

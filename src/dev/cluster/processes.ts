@@ -38,7 +38,10 @@ export function isOurs(record: PidRecord | undefined): record is PidRecord {
   }
 }
 
-/** Starts a detached process writing to `<logDir>/<name>.log` and records its pid. */
+/**
+ * Starts a detached process writing to `<logDir>/<name>.log` and records its pid. `exited()` tells whether it has
+ * ended: right after spawn, /proc/<pid>/cmdline may still be ours (before exec), so isOurs cannot tell yet.
+ */
 export function startDetached(options: {
   name: string;
   command: string;
@@ -48,7 +51,7 @@ export function startDetached(options: {
   logDir: string;
   pidDir: string;
   marker: string;
-}): PidRecord {
+}): PidRecord & { exited(): boolean } {
   fs.mkdirSync(options.logDir, { recursive: true });
   fs.mkdirSync(options.pidDir, { recursive: true });
   const log = fs.openSync(path.join(options.logDir, `${options.name}.log`), 'a');
@@ -63,7 +66,7 @@ export function startDetached(options: {
     child.unref();
     const record = { pid: child.pid, marker: options.marker };
     fs.writeFileSync(pidFile(options.pidDir, options.name), JSON.stringify(record));
-    return record;
+    return { ...record, exited: () => child.exitCode !== null || child.signalCode !== null };
   } finally {
     fs.closeSync(log);
   }

@@ -22,9 +22,10 @@ export interface ServerBinaries {
   /** `schema/postgresql/v12` of the module. */
   postgresSchemaDir: string;
   binDir: string;
+  /** `go version` that built them. */
+  goVersion: string;
   /** True when this call compiled them. */
   built: boolean;
-  buildSeconds?: number;
 }
 
 interface BuildStamp {
@@ -58,12 +59,12 @@ export function buildCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
 
 function layoutOf(dir: string, built: boolean, stamp?: BuildStamp): ServerBinaries {
   return {
+    goVersion: stamp?.go ?? 'unknown',
     server: path.join(dir, 'bin', 'temporal-server'),
     sqlTool: path.join(dir, 'bin', 'temporal-sql-tool'),
     postgresSchemaDir: path.join(dir, 'schema', 'postgresql', 'v12'),
     binDir: path.join(dir, 'bin'),
     built,
-    buildSeconds: stamp?.buildSeconds,
   };
 }
 

@@ -10,7 +10,7 @@ import YAML from 'yaml';
 
 import { ClusterError, TEMPORAL_SERVICES, type ClusterLayout, type TemporalService } from './layout';
 import { POSTGRES_USER } from './postgres';
-import { canConnect, isOurs, readPid, startDetached, stopByPid, waitUntil } from './processes';
+import { canConnect, isOurs, lastLines, readPid, startDetached, stopByPid, waitUntil } from './processes';
 import type { ServerBinaries } from './server-build';
 
 /** History shards: fixed at schema creation time; 4 as in Temporal's development configs. */
@@ -103,8 +103,10 @@ export async function startService(
   service: TemporalService,
   timeoutMs = 120_000
 ): Promise<void> {
+  // Ours already running (a repeated `up`): isOurs is reliable for it; a process just started tells by itself.
+  let exited = () => !serviceRunning(layout, service);
   if (!serviceRunning(layout, service)) {
-    startDetached({
+    ({ exited } = startDetached({
       name: pidName(service),
       command: binaries.server,
       args: ['--config-file', layout.configFile, '--allow-no-auth', 'start', '--service', service],
@@ -113,12 +115,16 @@ export async function startService(
       logDir: layout.logDir,
       pidDir: layout.pidDir,
       marker: layout.configFile,
-    });
+    }));
   }
   const port = readinessPort(layout, service);
   await waitUntil(
     async () => {
-      if (!serviceRunning(layout, service)) throw new Error(`exited; see ${serviceLog(layout, service)}`);
+      if (exited()) {
+        const log = serviceLog(layout, service);
+        const tail = lastLines(fs.readFileSync(log, 'utf8').trim(), 10);
+        throw new ClusterError(`Temporal ${service} exited; the end of ${log}:\n${tail}`);
+      }
       return canConnect(port);
     },
     timeoutMs,
