@@ -24,8 +24,9 @@ const BAD_INPUT = [UsageError, ConfigError, InvalidBroadcastRequestError, Invali
 
 function messageFor(err: unknown): string {
   if (err instanceof WorkflowUpdateFailedError) {
-    const cause = err.cause as { message?: string } | undefined;
-    return `update rejected: ${cause?.message ?? err.message}`;
+    // The workflow's own failure (its message and stable type), not the wrapper's "Activity task failed".
+    const cause = err.cause as { message?: string; type?: string } | undefined;
+    return `update rejected: ${cause?.message ?? err.message}${cause?.type ? ` (${cause.type})` : ''}`;
   }
   if (err instanceof WorkflowNotFoundError) return `not found: ${err.message}`;
   if (err instanceof BroadcastAlreadyExistsError || err instanceof CampaignFinishedError) return err.message;

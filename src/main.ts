@@ -9,7 +9,7 @@ import { startCallbackService } from './callbacks/service';
 import { startConfiguredCodecServer } from './codec/from-settings';
 import { resolvePayloadEncryption } from './codec/setup';
 import { loadConfiguration, type Configuration } from './config/load';
-import { ConfigError, usesSandbox } from './config/settings';
+import { ConfigError, sandboxStateFile, usesSandbox } from './config/settings';
 import {
   bannerPrinter,
   configureLogging,
@@ -21,7 +21,8 @@ import {
 import { createRelayMetrics, prometheusTelemetry } from './observability/metrics';
 import { LiveClient } from './provider/client';
 import { DEMO_ACCESS_KEY, parseAccessKeys, startSandbox } from './sandbox';
-import { campaignTaskQueue, providerTaskQueue } from './shared/broadcast';
+import { campaignTaskQueue } from './shared/broadcast';
+import { providerQueuePlan } from './shared/provider-queues';
 import { describeBinaries, ensureTemporalBinaries } from './temporal/binaries';
 import { DevServerError, startDevServer } from './temporal/dev-server';
 import { chooseWorkflowSource } from './temporal/workflow-bundle';
@@ -165,6 +166,7 @@ export async function runMain(options: MainOptions = {}): Promise<void> {
         port: settings.SANDBOX_PORT,
         accessKeys: configuredKeys ?? { [SANDBOX_DEMO_KEY.id]: SANDBOX_DEMO_KEY.secret },
         timeScale: settings.SANDBOX_TIME_SCALE,
+        stateFile: sandboxStateFile(settings),
       });
       stops.push(() => sandbox.close());
       checkStopping();
@@ -190,6 +192,7 @@ export async function runMain(options: MainOptions = {}): Promise<void> {
       timeoutMs: settings.ALIYUN_TIMEOUT_MS,
       onCall: metrics.onProviderCall,
       quotaPerSecond: settings.PROVIDER_RATE_LIMIT_PER_SECOND,
+      quotaPerAction: settings.PROVIDER_RATE_LIMITS,
     });
     stops.push(() => provider.close());
 
@@ -233,7 +236,8 @@ export async function runMain(options: MainOptions = {}): Promise<void> {
     if (stopping.signal.aborted) workers.shutdown();
     else {
       const queue = settings.TEMPORAL_TASK_QUEUE;
-      say(`Worker running on task queues ${queue}, ${providerTaskQueue(queue)} and ${campaignTaskQueue(queue)}`);
+      const providerQueues = providerQueuePlan(queue).map((q) => q.taskQueue);
+      say(`Worker running on task queues ${[queue, ...providerQueues].join(', ')} and ${campaignTaskQueue(queue)}`);
       say('Ctrl-C drains the worker and stops everything started here.');
     }
     // Resolves once every worker has drained after a stop signal.

@@ -1,6 +1,7 @@
 /**
- * The relay worker: workflows on TEMPORAL_TASK_QUEUE, provider calls on `<queue>-provider` with a fleet-wide rate
- * limit at the provider's quota. Run alone (`node lib/worker.js`, as in docker-compose) it connects to the
+ * The relay worker: workflows on TEMPORAL_TASK_QUEUE, provider calls on the provider queues (`<queue>-provider` and
+ * one per action with a budget of its own, src/shared/provider-queues.ts), each with a fleet-wide rate limit at its
+ * action's quota. Run alone (`node lib/worker.js`, as in docker-compose) it connects to the
  * configured Temporal cluster; `npm start` (src/main.ts) embeds it next to a dev server, sandbox and callbacks.
  */
 import { Client } from '@temporalio/client';
@@ -17,7 +18,9 @@ import { createActivities, type ActivityDeps } from './activities';
 import { createCampaignActivities } from './activities/campaign-broadcasts';
 import type { Settings } from './config/settings';
 import { metricsPortTakenMessage } from './observability/metrics';
-import { campaignTaskQueue, providerTaskQueue } from './shared/broadcast';
+import { actionBudgets, type ActionBudgets } from './provider/quota-gate';
+import { campaignTaskQueue } from './shared/broadcast';
+import { providerQueuePlan, type ProviderQueue } from './shared/provider-queues';
 import type { WorkflowSource } from './temporal/workflow-bundle';
 
 export interface RelayWorkerOptions {
@@ -35,7 +38,8 @@ export interface RelayWorkerOptions {
 
 export interface RelayWorkers {
   workflowWorker: Worker;
-  providerWorker: Worker;
+  /** One per provider task queue (providerQueuePlan): the shared `<queue>-provider` first. */
+  providerWorkers: Worker[];
   /**
    * Campaign workflows and their start/control activities (`<queue>-campaigns`). Created after the broadcasts'
    * workers, which start polling without waiting for it (see createRelayWorkers).
@@ -71,7 +75,8 @@ export async function createRelayWorkers(options: RelayWorkerOptions): Promise<R
           }),
         }
       : options.workflowSource;
-  const [workflowWorker, providerWorker] = await Promise.all([
+  const budgets = actionBudgets(settings.PROVIDER_RATE_LIMIT_PER_SECOND, settings.PROVIDER_RATE_LIMITS);
+  const [workflowWorker, ...providerWorkers] = await Promise.all([
     Worker.create({
       connection,
       namespace,
@@ -85,15 +90,18 @@ export async function createRelayWorkers(options: RelayWorkerOptions): Promise<R
       shutdownGraceTime,
       dataConverter: options.dataConverter,
     }),
-    Worker.create({
-      connection,
-      namespace,
-      taskQueue: providerTaskQueue(settings.TEMPORAL_TASK_QUEUE),
-      activities,
-      maxTaskQueueActivitiesPerSecond: settings.PROVIDER_RATE_LIMIT_PER_SECOND,
-      shutdownGraceTime,
-      dataConverter: options.dataConverter,
-    }),
+    // Each provider queue's server-side limit is its action's budget, fleet-wide (see src/shared/provider-queues.ts).
+    ...providerQueuePlan(settings.TEMPORAL_TASK_QUEUE).map((queue) =>
+      Worker.create({
+        connection,
+        namespace,
+        taskQueue: queue.taskQueue,
+        activities: activitiesOn(queue, activities),
+        maxTaskQueueActivitiesPerSecond: queueRateLimit(queue, budgets, settings),
+        shutdownGraceTime,
+        dataConverter: options.dataConverter,
+      })
+    ),
   ]);
   // Each workflow worker loads the bundle into its own V8 context (~150 ms of CPU). The campaign worker loads it after
   // the broadcasts' worker, not beside it: on a restart the broadcasts' timers and callbacks are what is waiting, and
@@ -112,7 +120,7 @@ export async function createRelayWorkers(options: RelayWorkerOptions): Promise<R
   });
   // Surfaced by run(); without this a failed creation before run() is called would be an unhandled rejection.
   campaignWorker.catch(() => undefined);
-  const created = [workflowWorker, providerWorker];
+  const created = [workflowWorker, ...providerWorkers];
   let stopRequested = false;
   const shutdown = () => {
     stopRequested = true;
@@ -130,10 +138,10 @@ export async function createRelayWorkers(options: RelayWorkerOptions): Promise<R
   };
   return {
     workflowWorker,
-    providerWorker,
+    providerWorkers,
     campaignWorker,
     run: async () => {
-      const runs = [workflowWorker.run(), providerWorker.run(), runCampaignWorker()];
+      const runs = [workflowWorker.run(), ...providerWorkers.map((w) => w.run()), runCampaignWorker()];
       // One worker failing (or the campaign worker failing to be created) stops the others, then run() rejects.
       const stopOthersOnFailure = (run: Promise<void>) =>
         run.catch((err: unknown) => {
@@ -146,6 +154,18 @@ export async function createRelayWorkers(options: RelayWorkerOptions): Promise<R
     },
     shutdown,
   };
+}
+
+/** Server-side activities per second of a provider queue: its action's budget, the default one on the shared queue. */
+export function queueRateLimit(queue: ProviderQueue, budgets: ActionBudgets, settings: Settings): number {
+  return queue.rateAction ? budgets[queue.rateAction] : settings.PROVIDER_RATE_LIMIT_PER_SECOND;
+}
+
+/** The activities a provider queue registers: all of them on the shared queue, its own on a dedicated one. */
+export function activitiesOn<T extends object>(queue: ProviderQueue, activities: T): Partial<T> {
+  if (queue.activities === 'all') return activities;
+  const own = queue.activities;
+  return Object.fromEntries(Object.entries(activities).filter(([name]) => own.includes(name))) as Partial<T>;
 }
 
 export async function connectWorker(

@@ -9,9 +9,9 @@ import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
 import { startBroadcast } from '../src/broadcast/start';
-import type { BroadcastRequest, BroadcastStatus } from '../src/shared/broadcast';
+import { workflowTypeFor, type BroadcastRequest, type BroadcastStatus } from '../src/shared/broadcast';
 import { bundleRelayWorkflows } from '../src/temporal/workflow-bundle';
-import type { broadcastWorkflow } from '../src/workflows/broadcast';
+import type { relayBroadcastWorkflow as broadcastWorkflow } from '../src/workflows/broadcast/relay';
 import { cancelUpdate, rescheduleUpdate, statusQuery, taskEventSignal } from '../src/workflows/messages';
 
 import { callback, inState, relayRequest, statesOf, waitForStatus } from './helpers/broadcasts';
@@ -49,7 +49,7 @@ describe('broadcast lifecycle (time-skipping)', () => {
     });
   /** Starts without client-side validation, as another client might. */
   const startRaw = (request: BroadcastRequest): Promise<Handle> =>
-    env.client.workflow.start('broadcastWorkflow', {
+    env.client.workflow.start(workflowTypeFor(request), {
       taskQueue: stack.taskQueue,
       workflowId: `raw-${randomUUID()}`,
       args: [request],

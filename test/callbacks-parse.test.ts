@@ -1,4 +1,4 @@
-import { CallbackParseError, parseCallbackBody } from '../src/callbacks/parse';
+import { CallbackParseError, parseCallback, parseCallbackBody } from '../src/callbacks/parse';
 
 const running = {
   Event: 'LivePullToPushRuning',
@@ -48,13 +48,41 @@ describe('parseCallbackBody', () => {
     [JSON.stringify({ ...running, EventTime: 'yesterday' }), 'EventTime'],
     [JSON.stringify({ ...running, EventTime: undefined }), 'EventTime'],
     [JSON.stringify({ ...running, TaskStatus: 7 }), 'TaskStatus'],
-    [JSON.stringify({ ...running, TaskStatus: 3 }), 'contradicts'],
     [JSON.stringify({ EventTime: 1, TaskId: 't', Event: 'Something' }), 'cannot tell'],
+    // A status callback's EventTime is confirmed: without it the event cannot be ordered.
+    [JSON.stringify({ ...running, EventTime: undefined, TaskStatus: 3 }), 'EventTime'],
     [JSON.stringify({ ...running, TaskInvalidReason: 'x'.repeat(300) }), 'TaskInvalidReason'],
     // Its mere presence would mean exit: a wrong type must not end a relay.
     [JSON.stringify({ ...running, TaskExitTime: 'later' }), 'TaskExitTime'],
   ])('rejects %s with a reason naming the field', (body, reason) => {
     expect(() => parseCallbackBody(body)).toThrow(CallbackParseError);
     expect(() => parseCallbackBody(body)).toThrow(reason);
+  });
+
+  // Reference §3.3: "the name may be the same for every status change, TaskStatus decides what happened; never
+  // refuse a callback because its Event disagrees with its TaskStatus".
+  it('takes TaskStatus over a contradicting Event name, and notes the contradiction', () => {
+    const parsed = parseCallback(
+      JSON.stringify({ ...running, TaskStatus: 3, TaskInvalidReason: 'PushStreamFailed' }),
+      9
+    );
+    expect(parsed.event).toMatchObject({ kind: 'offline', reason: 'PushStreamFailed', eventTime: 1767225600 });
+    expect(parsed.notes.join()).toMatch(/contradicts TaskStatus 3/);
+    expect(parseCallbackBody(JSON.stringify({ ...running, Event: 'LivePullToPushOffline', TaskStatus: 1 })).kind).toBe(
+      'running'
+    );
+  });
+
+  // Reference §3.4: the exit callback's fields are unconfirmed; TaskStatus -1 means exited.
+  it('takes an exit callback without EventTime at TaskExitTime, else at the receive time', () => {
+    const bare = { Event: 'LivePullToPushExit', TaskId: 't', TaskExitReason: 'OverEndTime' };
+    expect(parseCallback(JSON.stringify(bare), 1_800_000_000).event).toMatchObject({
+      kind: 'exit',
+      eventTime: 1_800_000_000,
+    });
+    expect(parseCallback(JSON.stringify({ ...bare, TaskExitTime: 1_700_000_000 }), 1_800_000_000).event.eventTime).toBe(
+      1_700_000_000
+    );
+    expect(parseCallbackBody(JSON.stringify({ TaskId: 't', TaskStatus: -1, EventTime: 5 })).kind).toBe('exit');
   });
 });

@@ -25,6 +25,7 @@ import {
 import { statusQuery } from '../src/workflows/messages';
 
 import { relayRequest } from './helpers/broadcasts';
+import { historyOf } from './helpers/histories';
 import { startRelayStack, type RelayStack } from './helpers/relay-stack';
 import { countCalls, liveTasks } from './helpers/sandbox-audit';
 import { createTimeSkippingEnv } from './helpers/temporal';
@@ -124,6 +125,7 @@ describe('campaign workflow (time-skipping)', () => {
       const cancelled = await handle.executeUpdate(cancelCampaignUpdate, { args: [] });
       expect(cancelled).toMatchObject({ phase: 'cancelled', counts: { Cancelled: 5 } });
       expect(liveTasks(stack.sandbox)).toHaveLength(0);
+      await historyOf(handle, 'campaign-pause-resume-cancel'); // carries the campaign-batch-pool patch marker
     });
   });
 

@@ -10,7 +10,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
 import type { BroadcastStatus } from '../src/shared/broadcast';
-import type { broadcastWorkflow } from '../src/workflows/broadcast';
+import type { relayBroadcastWorkflow as broadcastWorkflow } from '../src/workflows/broadcast/relay';
 
 import {
   isoIn,
@@ -23,6 +23,7 @@ import {
   type CliTarget,
 } from './helpers/cli';
 import type { RelayStack } from './helpers/relay-stack';
+import { countCalls } from './helpers/sandbox-audit';
 
 jest.setTimeout(180_000);
 
@@ -196,5 +197,53 @@ describe('client script: broadcast commands (real process, dev server, sandbox, 
     const missing = await runCli(target, ['broadcast', 'status', `no-such-${id}`]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^error: not found/);
+  });
+
+  it('stops a running relay (the restart policy leaves it alone), refuses a second stop naming why, and restarts it', async () => {
+    const id = `cli-stop-${randomUUID().slice(0, 8)}`;
+    await runCliOk(target, [
+      'broadcast',
+      'start',
+      '--id',
+      id,
+      '--source',
+      'rtmp://source.example.com/live/feed',
+      '--dst',
+      dstFor(id),
+      '--start',
+      '+3s',
+      '--end',
+      '+10m',
+      '--lead-time',
+      '2',
+      '--max-restarts',
+      '2',
+    ]);
+    const stateIs = (state: string) => async () => {
+      const current = (await handleOf(id).query('status')) as BroadcastStatus;
+      return current.state === state ? current : undefined;
+    };
+    await waitFor('the relay to run', stateIs('Running'));
+    const stopped = await runCliJson<BroadcastStatus>(target, ['broadcast', 'stop', id]);
+    expect(stopped.stoppedByUser).toBe(true);
+    await waitFor('the Offline callback of the stop', stateIs('Offline'));
+    const [task] = tasksTo(dstFor(id));
+    expect(task?.status).toBe(3);
+
+    const again = await runCli(target, ['broadcast', 'stop', id]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe(
+      'error: update rejected: cannot stop a broadcast in state Offline (allowed: Running, Recovering) (InvalidBroadcastUpdate)\n'
+    );
+    const restartsByPolicy = stack.sandbox.calls().filter((c) => c.action === 'RestartLivePullToPush');
+    expect(restartsByPolicy).toHaveLength(0);
+
+    const restarted = await runCliJson<BroadcastStatus>(target, ['broadcast', 'restart', id]);
+    expect(restarted.stoppedByUser).toBe(false);
+    const running = await waitFor('the relay to run again', stateIs('Running'));
+    expect(running.restarts).toBe(0); // a user's restart does not spend the policy's budget
+    expect(countCalls(stack.sandbox, 'RestartLivePullToPush')).toBe(1);
+    await runCliOk(target, ['broadcast', 'cancel', id]);
+    expect(tasksTo(dstFor(id)).filter((t) => !t.deleted)).toHaveLength(0);
   });
 });

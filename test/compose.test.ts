@@ -10,7 +10,7 @@ import YAML from 'yaml';
 
 import { resolvePayloadEncryption } from '../src/codec/setup';
 import { loadSettings, SETTING_NAMES } from '../src/config/settings';
-import { providerTaskQueue } from '../src/shared/broadcast';
+import { providerQueuePlan } from '../src/shared/provider-queues';
 import { SEARCH_ATTRIBUTES } from '../src/shared/search-attributes';
 
 const root = path.resolve(__dirname, '..');
@@ -153,15 +153,15 @@ describe('docker-compose.yml', () => {
     expect(fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8')).toMatch(/REPLACE ME.*PUBLIC EXAMPLE KEY/);
   });
 
-  it("gives the worker's provider queue one partition, so its rate limit is not split (the worker's queue name)", () => {
+  it("gives each of the worker's provider queues one partition, so its rate limit is not split (the worker's queue names)", () => {
     const file = path.join(root, 'deploy/compose/dynamicconfig/development-sql.yaml');
     const config = YAML.parse(fs.readFileSync(file, 'utf8')) as Record<
       string,
       { value: unknown; constraints: { taskQueueName?: string } }[]
     >;
-    const queue = providerTaskQueue(loadSettings(serviceEnv('worker', operatorShell)).TEMPORAL_TASK_QUEUE);
+    const queues = providerQueuePlan(loadSettings(serviceEnv('worker', operatorShell)).TEMPORAL_TASK_QUEUE);
     for (const key of ['matching.numTaskqueueReadPartitions', 'matching.numTaskqueueWritePartitions']) {
-      expect(config[key]).toEqual([{ value: 1, constraints: { taskQueueName: queue } }]);
+      expect(config[key]).toEqual(queues.map((q) => ({ value: 1, constraints: { taskQueueName: q.taskQueue } })));
     }
   });
 

@@ -1,6 +1,6 @@
 /** The pure rules for applying provider task events (no server needed: this unit stands alone). */
 import type { TaskEvent } from '../src/shared/broadcast';
-import { TaskEventLog } from '../src/workflows/event-log';
+import { TaskEventLog } from '../src/workflows/v1/event-log';
 
 const ev = (kind: TaskEvent['kind'], eventTime: number, extra: Partial<TaskEvent> = {}): TaskEvent => ({
   kind,

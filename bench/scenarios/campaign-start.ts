@@ -12,6 +12,7 @@ import { Worker } from '@temporalio/worker';
 import { campaignBroadcastStartOptions } from '../../src/activities/campaign-broadcasts';
 import { parseCampaign } from '../../src/campaign/file';
 import { loadSettings } from '../../src/config/settings';
+import { BROADCAST_TYPES_QUERY } from '../../src/shared/broadcast';
 import { runCliJson, waitFor } from '../../test/helpers/cli';
 import { times } from '../lib/concurrency';
 import { findDescendant, startCpuMeter, type CpuSplit } from '../lib/cpu';
@@ -164,7 +165,7 @@ async function runOnce(ctx: BenchRunContext): Promise<BenchRun> {
 
     const campaignId = `bench-${runId}`;
     const file = writeCampaignFile(dir, campaignId);
-    const query = `CampaignId = "${campaignId}" AND WorkflowType = "broadcastWorkflow"`;
+    const query = `CampaignId = "${campaignId}" AND ${BROADCAST_TYPES_QUERY}`;
     meter = startCpuMeter(devServerPid);
     const profile = PROFILE ? await startProfile(PROFILE_INTERVAL_US) : undefined;
     const spawnedAtMs = Date.now();

@@ -1,9 +1,12 @@
 /**
- * quota: 1,000 broadcasts due at the same moment, created through the real workers against the sandbox's 10 calls/s
- * per-key quota. Goal: the provider sees creates at ≥ 9.5/s on average, never more than 10 in any one second, and
- * never answers Throttling.
+ * quota: 1,000 broadcasts due at the same moment, created through the real workers against the sandbox's quota of
+ * 10 calls/s per key and action, while a second client with the same key keeps DescribeLivePullToPush at its own
+ * 10/s. Goal: the provider sees creates at ≥ 9.5/s on average, never more than 10 in any one second, and never
+ * answers Throttling: Describe traffic at its limit does not slow creates.
  */
-import type { CallEvent } from '../../src/provider/client';
+import { LiveClient, type CallEvent } from '../../src/provider/client';
+import type { RunningSandbox } from '../../src/sandbox';
+import { TEST_KEY } from '../../test/helpers/relay-stack';
 import { startManyBroadcasts, wholeSecondAfter } from '../lib/broadcasts';
 import { countsPerBucket, maxInWindow, meanRatePerSecond } from '../lib/rates';
 import type { BenchRun, BenchScenario } from '../lib/scenario';
@@ -17,6 +20,7 @@ const START_BUDGET_MS = 15_000;
 /** Creates take COUNT / 10 = 100 s: StartTime lies beyond that, so no Describe (reconcile) competes for the quota. */
 const LEAD_TIME_SECONDS = 150;
 const CREATE = 'CreateLivePullToPush';
+const DESCRIBE = 'DescribeLivePullToPush';
 /** How long the quota gate holds a slot after each answer (src/provider/quota-gate.ts: window + margin). */
 const GATE_HOLD_MS = 1_010;
 
@@ -26,7 +30,13 @@ const GATE_HOLD_MS = 1_010;
  * BENCH_QUOTA_PARTITIONS=n gives the dev server's task queues n partitions instead of the one every dev server of ours
  * runs with (src/temporal/dev-server.ts; the server's own default is 4).
  */
-function experiment(): { queueLimit: number; gate: boolean; partitions?: number; label?: string } {
+function experiment(): {
+  queueLimit: number;
+  gate: boolean;
+  partitions?: number;
+  describeLoad: boolean;
+  label?: string;
+} {
   const queueLimit = Number(process.env.BENCH_QUOTA_QUEUE_LIMIT ?? QUOTA_PER_SECOND);
   if (!(queueLimit > 0)) throw new Error('BENCH_QUOTA_QUEUE_LIMIT: must be a positive number');
   const gate = process.env.BENCH_QUOTA_GATE !== 'off';
@@ -34,14 +44,16 @@ function experiment(): { queueLimit: number; gate: boolean; partitions?: number;
   if (partitions !== undefined && !(Number.isInteger(partitions) && partitions > 0)) {
     throw new Error('BENCH_QUOTA_PARTITIONS: must be a positive integer');
   }
-  const changed = queueLimit !== QUOTA_PER_SECOND || !gate || partitions !== undefined;
+  const describeLoad = process.env.BENCH_QUOTA_DESCRIBE_LOAD !== 'off';
+  const changed = queueLimit !== QUOTA_PER_SECOND || !gate || partitions !== undefined || !describeLoad;
   return {
     queueLimit,
     gate,
     partitions,
+    describeLoad,
     label: changed
       ? `experiment: server-side queue limit ${queueLimit}/s, quota gate ${gate ? 'on' : 'off'}, task queue ` +
-        `partitions ${partitions ?? 1}`
+        `partitions ${partitions ?? 1}, Describe load ${describeLoad ? 'on' : 'off'}`
       : undefined,
   };
 }
@@ -65,6 +77,30 @@ async function waitForCreates(
   return true;
 }
 
+/**
+ * Describe traffic at its own limit: a second client with the workers' key, gated at the quota, describing the first
+ * task the workers created as fast as its gate lets it, until `done()`.
+ */
+async function describeLoad(sandbox: RunningSandbox, done: () => boolean): Promise<void> {
+  const client = new LiveClient({
+    accessKeyId: TEST_KEY.id,
+    accessKeySecret: TEST_KEY.secret,
+    region: 'cn-shanghai',
+    endpoint: sandbox.url,
+    quotaPerSecond: QUOTA_PER_SECOND,
+  });
+  try {
+    while (!done() && sandbox.tasks().length === 0) await new Promise((r) => setTimeout(r, 50));
+    const TaskId = sandbox.tasks()[0]?.TaskId ?? 'none';
+    const describeUntilDone = async () => {
+      while (!done()) await client.describeLivePullToPush({ TaskId }).catch(() => undefined);
+    };
+    await Promise.all(Array.from({ length: QUOTA_PER_SECOND }, describeUntilDone));
+  } finally {
+    await client.close();
+  }
+}
+
 async function runOnce({ run, log }: { run: number; log(line: string): void }): Promise<BenchRun> {
   const setup = experiment();
   const clientCalls: CallEvent[] = [];
@@ -86,6 +122,8 @@ async function runOnce({ run, log }: { run: number; log(line: string): void }): 
     const { sandbox } = stack.relay;
     const dueAtMs = wholeSecondAfter(START_BUDGET_MS);
     const creates = () => sandbox.calls().filter((c) => c.action === CREATE && c.status === 200).length;
+    let createsDone = false;
+    const describes = setup.describeLoad ? describeLoad(sandbox, () => createsDone) : Promise.resolve();
     const { startPhaseMs, complete } = await stack.run(async () => {
       const started = Date.now();
       await startManyBroadcasts({
@@ -103,6 +141,8 @@ async function runOnce({ run, log }: { run: number; log(line: string): void }): 
         `all ${COUNT} started in ${(startPhase / 1000).toFixed(1)} s; due in ${((dueAtMs - Date.now()) / 1000).toFixed(1)} s`
       );
       const done = await waitForCreates(creates, COUNT, START_BUDGET_MS + (COUNT / QUOTA_PER_SECOND) * 3_000, log);
+      createsDone = true;
+      await describes;
       return { startPhaseMs: startPhase, complete: done };
     });
     const calls = sandbox.calls();
@@ -111,6 +151,12 @@ async function runOnce({ run, log }: { run: number; log(line: string): void }): 
     const attempted = calls.filter((c) => c.action === CREATE).map(at);
     const throttled = calls.filter((c) => c.code.startsWith('Throttling')).length;
     const rate = meanRatePerSecond(accepted);
+    // Describes while creates ran (from the first accepted create to the last).
+    const [firstCreate, lastCreate] = [Math.min(...accepted), Math.max(...accepted)];
+    const describesDuringCreates = calls
+      .filter((c) => c.action === DESCRIBE && c.status === 200)
+      .map(at)
+      .filter((t) => t >= firstCreate && t <= lastCreate);
     const firstLateMs = Math.min(...accepted) - dueAtMs;
     const notes: string[] = setup.label ? [setup.label] : [];
     notes.push(`accepted creates per 10 s from the first: ${countsPerBucket(accepted, 10_000).join(' ')}`);
@@ -122,7 +168,9 @@ async function runOnce({ run, log }: { run: number; log(line: string): void }): 
     if (startPhaseMs > START_BUDGET_MS) {
       notes.push(`starting took ${(startPhaseMs / 1000).toFixed(1)} s, past the due time: not all were due together`);
     }
-    const otherActions = [...new Set(calls.filter((c) => c.action !== CREATE).map((c) => c.action))];
+    const otherActions = [
+      ...new Set(calls.filter((c) => c.action !== CREATE && c.action !== DESCRIBE).map((c) => c.action)),
+    ];
     if (otherActions.length) notes.push(`other provider calls during the run: ${otherActions.join(', ')}`);
     return {
       metrics: {
@@ -133,6 +181,8 @@ async function runOnce({ run, log }: { run: number; log(line: string): void }): 
         maxCreateAttemptsIn1s: maxInWindow(attempted),
         maxProviderCallsIn1s: maxInWindow(calls.map(at)),
         throttlingErrors: throttled,
+        describeRatePerSDuringCreates: meanRatePerSecond(describesDuringCreates),
+        maxDescribesIn1s: maxInWindow(describesDuringCreates),
         providerCalls: calls.length,
         firstCreateAfterDueMs: firstLateMs,
         startPhaseS: startPhaseMs / 1000,
@@ -156,13 +206,16 @@ export const quotaScenario: BenchScenario = {
   name: 'quota',
   title: 'Provider quota under a burst of due broadcasts',
   goal:
-    '1,000 broadcasts with the same StartTime: sandbox-observed create rate mean ≥ 9.5/s, never more than 10 ' +
-    'accepted creates in any sliding one-second window, zero Throttling errors.',
+    '1,000 broadcasts with the same StartTime, while DescribeLivePullToPush runs at its own 10/s: sandbox-observed ' +
+    'create rate mean ≥ 9.5/s, never more than 10 accepted creates in any sliding one-second window, zero Throttling ' +
+    'errors.',
   method:
-    `Own dev server and sandbox (10 calls/s per key, the real quota, counted over all actions); the real relay ` +
+    `Own dev server and sandbox (10 calls/s per key and action, the seed's per-API quota); the real relay ` +
     `workers in the bench process, provider queue limited to ${QUOTA_PER_SECOND}/s (one task queue partition, as on every dev server of ours). ${COUNT} broadcasts started ` +
     `through the client (64 in flight) with one StartTime and a ${LEAD_TIME_SECONDS} s lead time, so all become due ` +
-    `together ${START_BUDGET_MS / 1000} s after the first start and none reconciles before the last create. Rate = ` +
+    `together ${START_BUDGET_MS / 1000} s after the first start and none reconciles before the last create. From ` +
+    `the first create on, a second LiveClient with the same key (its own gate at ${QUOTA_PER_SECOND}/s) describes ` +
+    `one task as fast as its gate allows, until the last create: Describe traffic at its own limit. Rate = ` +
     `(n − 1) / (last − first accepted create) from the sandbox's call log; windows slide over every call ` +
     `timestamp. Baseline: the theoretical 10/s (ratio = mean rate / 10).`,
   findings: [

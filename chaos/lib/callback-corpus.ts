@@ -167,7 +167,6 @@ const wrongTypes: Generator = (rng, ctx) => {
       () => ({ ...base, Event: `LivePullToPush${rng.string(6, '0123456789')}`, TaskStatus: undefined }),
     ],
     ['Event too long', () => ({ ...base, Event: 'x'.repeat(300) })],
-    ['Event contradicts status', () => ({ ...base, TaskStatus: 3 })],
     ['TaskInvalidReason object', () => ({ ...base, TaskStatus: 3, Event: undefined, TaskInvalidReason: {} })],
     ['TaskExitReason number', () => ({ ...base, Event: 'LivePullToPushExit', TaskExitReason: 7 })],
     ['TaskExitTime word', () => ({ ...base, Event: 'LivePullToPushExit', TaskExitTime: 'later' })],

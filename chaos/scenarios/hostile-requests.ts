@@ -2,7 +2,7 @@
  * Hostile requests to the client and the workflow: invalid broadcast requests (every field violated in turn, plus
  * seeded multi-defect ones) and invalid campaign files (YAML/CSV/JSON), submitted through the real client paths —
  * the library functions in bulk, the client script as a child process for a sample — and, for broadcast requests,
- * straight to broadcastWorkflow, which validates again. Measured: each rejection names the field and the rule;
+ * straight to the broadcast workflow, which validates again. Measured: each rejection names the field and the rule;
  * Temporal's visibility holds exactly the workflows started straight on purpose (each Failed as an invalid
  * request) and nothing else; the provider sandbox saw no create and holds no task.
  */
@@ -17,7 +17,7 @@ import { InvalidBroadcastRequestError } from '../../src/broadcast/validation';
 import { startBroadcast } from '../../src/broadcast/start';
 import { parseCampaign, readCampaignFile, type CampaignPlan } from '../../src/campaign/file';
 import type { RunningSandbox } from '../../src/sandbox';
-import { FailureTypes } from '../../src/shared/broadcast';
+import { FailureTypes, workflowTypeFor, type BroadcastRequest } from '../../src/shared/broadcast';
 import { times } from '../../bench/lib/concurrency';
 import { runCli, waitFor, type CliTarget } from '../../test/helpers/cli';
 import { countCalls } from '../../test/helpers/sandbox-audit';
@@ -116,7 +116,11 @@ async function viaLibrary(client: Client, taskQueue: string, c: RequestCase, id:
 
 /** Workflow path: started without client validation; it must fail as InvalidBroadcastRequest naming the same. */
 async function viaWorkflow(client: Client, taskQueue: string, c: RequestCase, id: string): Promise<string | undefined> {
-  const handle = await client.workflow.start('broadcastWorkflow', { taskQueue, workflowId: id, args: [c.request] });
+  const handle = await client.workflow.start(workflowTypeFor(c.request as BroadcastRequest), {
+    taskQueue,
+    workflowId: id,
+    args: [c.request],
+  });
   const outcome = await Promise.race([
     handle.result().then(
       () => 'completed',
@@ -349,7 +353,7 @@ export const hostileRequests: ChaosScenario = {
     'injection-looking or huge, plus seeded requests with 2–4 defects) and invalid campaign files (YAML/CSV/JSON: ' +
     'syntax, duplicate keys, overlapping windows on one destination, bad rows, unknown fields, empty, over 32 MiB, ' +
     'wrong encodings), through the library in bulk, the client script for a sample, and straight to ' +
-    'broadcastWorkflow. Correct: every one rejected naming the field and rule, no workflow but the straight starts ' +
+    'the broadcast workflow. Correct: every one rejected naming the field and rule, no workflow but the straight starts ' +
     '(each Failed as invalid), no create call. Lost counts inputs not rejected as they should be.',
   run: async (ctx) => (await runHostileRequests(ctx)).report,
 };

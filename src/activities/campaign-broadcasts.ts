@@ -13,7 +13,7 @@ import {
 import { heartbeat } from '@temporalio/activity';
 
 import { broadcastStartOptions } from '../broadcast/start';
-import type { broadcastWorkflow } from '../workflows/broadcast';
+import { workflowTypeFor } from '../shared/broadcast';
 import { campaignBroadcastId, type CampaignEntryInput } from '../workflows/campaign-messages';
 import { holdSignal } from '../workflows/messages';
 
@@ -76,13 +76,13 @@ export function createCampaignActivities(deps: CampaignStartDeps) {
     try {
       if (input.hold) {
         // Atomic: the broadcast exists only already held, so a pause can never race its start.
-        await deps.client.workflow.signalWithStart<typeof broadcastWorkflow, [boolean]>('broadcastWorkflow', {
+        await deps.client.workflow.signalWithStart(workflowTypeFor(entry.request), {
           ...options,
           signal: holdSignal,
           signalArgs: [true],
         });
       } else {
-        await deps.client.workflow.start<typeof broadcastWorkflow>('broadcastWorkflow', options);
+        await deps.client.workflow.start(workflowTypeFor(entry.request), options);
       }
       return { workflowId, outcome: 'started' };
     } catch (err) {
@@ -94,7 +94,7 @@ export function createCampaignActivities(deps: CampaignStartDeps) {
 
   /** Signals or cancels one broadcast; one that has already finished needs nothing. */
   async function controlOne(workflowId: string, action: ControlInput['action']): Promise<boolean> {
-    const handle = deps.client.workflow.getHandle<typeof broadcastWorkflow>(workflowId);
+    const handle = deps.client.workflow.getHandle(workflowId);
     try {
       if (action === 'cancel') await handle.cancel();
       else await handle.signal(holdSignal, action === 'hold');

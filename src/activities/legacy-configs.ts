@@ -39,6 +39,19 @@ export function createLegacyConfigActivities(provider: LiveClient) {
     }
   }
 
+  /**
+   * A delete refused because the config is gone: a not-found code, or any other permanent refusal after which
+   * DescribeLivePullStreamConfig no longer shows it (the real not-found code is unconfirmed; see the README table).
+   */
+  async function isGone(err: unknown, spec: LegacyPullSpec): Promise<boolean> {
+    if (isNotFound(err)) return true;
+    if (!isProviderError(err) || err.kind !== 'permanent') return false;
+    return find(spec).then(
+      (record) => record === undefined,
+      () => false
+    );
+  }
+
   return {
     /** Adds the config, or adopts an identical one an earlier attempt already added. */
     async ensureLegacyPullConfig(spec: LegacyPullSpec): Promise<{ adopted: boolean }> {
@@ -88,7 +101,7 @@ export function createLegacyConfigActivities(provider: LiveClient) {
         log.info('pull config deleted', configFields(spec));
         return true;
       } catch (err) {
-        if (!isNotFound(err)) throw toActivityFailure(err);
+        if (!(await isGone(err, spec))) throw toActivityFailure(err);
         log.info('pull config already gone', configFields(spec));
         return false;
       }

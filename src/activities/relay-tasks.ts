@@ -10,6 +10,7 @@ import { ApplicationFailure } from '@temporalio/common';
 
 import { callbackUrlFor } from '../callbacks/tokens';
 import type { LiveClient } from '../provider/client';
+import { LIST_TASK_ID_PATTERN } from '../provider/schemas';
 import { FailureTypes, TASK_STATUS_KINDS, type RelaySpec, type TaskEventKind } from '../shared/broadcast';
 
 import { isNotFound, isProviderError, providerCall, toActivityFailure } from './failures';
@@ -42,6 +43,11 @@ export interface EnsureTaskResult {
 export interface TaskRef {
   taskId: string;
   region: string;
+  /**
+   * The task's TaskName: lets absence be confirmed by name when the TaskId does not fit the List's TaskId filter.
+   * @default none (the TaskId filter alone)
+   */
+  taskName?: string;
 }
 
 export interface TaskSnapshot {
@@ -50,6 +56,9 @@ export interface TaskSnapshot {
   /** TaskInvalidReason when offline, TaskExitReason when exited. */
   reason?: string;
 }
+
+/** The List's largest page ([1, 100]). */
+const LIST_PAGE_SIZE = 100;
 
 /** True in the first attempt of an activity; false in retries and outside an activity (direct calls in tests). */
 function isFirstAttempt(): boolean {
@@ -69,12 +78,49 @@ export function createRelayTaskActivities(deps: RelayTaskDeps) {
       Region: input.relay.Region,
       TaskName: input.taskName,
       DstUrl: input.relay.DstUrl,
-      PageSize: 100,
+      PageSize: LIST_PAGE_SIZE,
     });
     const match = (page.TaskList ?? []).find(
       (t) => t.TaskInfo?.TaskName === input.taskName && t.TaskInfo?.DstUrl === input.relay.DstUrl && t.TaskStatus !== -1
     );
     return match?.TaskId;
+  }
+
+  /**
+   * Whether the provider no longer lists the task. Assumption (seeds silent): DescribeLivePullToPushList lists every
+   * task of the account in the Region that has not exited, and its fuzzy TaskId filter matches a full id. Confirmed
+   * this way, absence does not rest on the spelling of the provider's not-found code.
+   */
+  async function isUnlisted(ref: TaskRef): Promise<boolean> {
+    const filter = LIST_TASK_ID_PATTERN.test(ref.taskId)
+      ? { TaskId: ref.taskId }
+      : ref.taskName
+        ? { TaskName: ref.taskName }
+        : undefined;
+    if (!filter) return false; // nothing to look it up by: cannot confirm
+    for (let page = 1; ; page++) {
+      const listed = await provider.describeLivePullToPushList({
+        Region: ref.region,
+        ...filter,
+        PageNumber: page,
+        PageSize: LIST_PAGE_SIZE,
+      });
+      if (listed.TaskList.some((t) => t.TaskId === ref.taskId && t.TaskStatus !== -1)) return false;
+      if (page * LIST_PAGE_SIZE >= listed.Total || listed.TaskList.length === 0) return true;
+    }
+  }
+
+  /**
+   * True when a Describe or Delete of the task failed because the task is gone: a not-found code, or any other
+   * permanent refusal after which the List no longer shows the task (a differently spelt not-found code). Anything
+   * else, and a List that fails too, leaves the call's own error standing.
+   */
+  async function isGone(err: unknown, ref: TaskRef): Promise<boolean> {
+    if (isNotFound(err)) return true;
+    if (!isProviderError(err) || err.kind !== 'permanent') return false;
+    const unlisted = await isUnlisted(ref).catch(() => false);
+    if (unlisted) log.info('relay task not listed any more: gone', { taskId: ref.taskId, code: err.code });
+    return unlisted;
   }
 
   async function deleteTask(ref: TaskRef): Promise<boolean> {
@@ -83,7 +129,7 @@ export function createRelayTaskActivities(deps: RelayTaskDeps) {
       log.info('relay task deleted', { taskId: ref.taskId, region: ref.region });
       return true;
     } catch (err) {
-      if (!isNotFound(err)) throw toActivityFailure(err);
+      if (!(await isGone(err, ref))) throw toActivityFailure(err);
       log.info('relay task already gone', { taskId: ref.taskId, region: ref.region });
       return false;
     }
@@ -153,7 +199,7 @@ export function createRelayTaskActivities(deps: RelayTaskDeps) {
         log.info('relay task described', { taskId: ref.taskId, ...snapshot });
         return snapshot;
       } catch (err) {
-        if (!isNotFound(err)) throw toActivityFailure(err);
+        if (!(await isGone(err, ref))) throw toActivityFailure(err);
         log.info('relay task described', { taskId: ref.taskId, found: false });
         return { found: false };
       }

@@ -10,9 +10,9 @@ import {
 
 import type { SearchAttributePair } from '@temporalio/common';
 
-import type { BroadcastRequest } from '../shared/broadcast';
+import { workflowTypeFor, type BroadcastRequest } from '../shared/broadcast';
 import { BroadcastStartKey, BroadcastStateKey, CampaignIdKey, RegionKey } from '../shared/search-attributes';
-import type { broadcastWorkflow } from '../workflows/broadcast';
+import type { relayBroadcastWorkflow } from '../workflows/broadcast/relay';
 
 import { InvalidBroadcastRequestError, validateBroadcastRequest } from './validation';
 
@@ -63,16 +63,17 @@ export function broadcastStartOptions(
 /** Validates (every violation at once) and starts the workflow; nothing starts if anything is invalid. */
 export async function startBroadcast(
   options: StartBroadcastOptions
-): Promise<WorkflowHandleWithFirstExecutionRunId<typeof broadcastWorkflow>> {
+): Promise<WorkflowHandleWithFirstExecutionRunId<typeof relayBroadcastWorkflow>> {
   const { violations, normalized } = validateBroadcastRequest(options.request, {
     defaultRegion: options.defaultRegion,
   });
   if (!normalized || violations.length > 0) throw new InvalidBroadcastRequestError(violations);
   try {
-    return await options.client.workflow.start<typeof broadcastWorkflow>(
-      'broadcastWorkflow',
-      broadcastStartOptions(normalized, options)
-    );
+    // Both broadcast workflow types take a request and answer the same queries and updates.
+    return await options.client.workflow.start<typeof relayBroadcastWorkflow>(workflowTypeFor(normalized), {
+      ...broadcastStartOptions(normalized, options),
+      args: [normalized as Parameters<typeof relayBroadcastWorkflow>[0]],
+    });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
       throw new BroadcastAlreadyExistsError(`a broadcast with id ${options.workflowId} already exists`);

@@ -10,6 +10,7 @@ import {
   DEFAULT_LEAD_TIME_SECONDS,
   DEFAULT_MAX_RESTARTS,
   DEFAULT_RECONCILE_AFTER_SECONDS,
+  DEFAULT_RECONCILE_RUNNING_SECONDS,
   type BroadcastRequest,
   type LegacyPullSpec,
   type RelaySpec,
@@ -25,6 +26,7 @@ const ownRules = z.object({
     .strict()
     .optional(),
   reconcileAfterSeconds: z.number().int().min(10, 'must be ≥ 10').max(3_600, 'must be ≤ 3600').optional(),
+  reconcileRunningSeconds: z.number().int().min(30, 'must be ≥ 30').max(86_400, 'must be ≤ 86400').optional(),
   // Keys checked by a refinement: a failing key schema only says "Invalid key in record".
   labels: z
     .record(z.string(), z.string().max(256, 'must be ≤ 256 characters'))
@@ -51,6 +53,7 @@ const RELAY_FIELDS = [
   'Offset',
   'RetryInterval',
   'RetryCount',
+  'RegionId',
 ] as const satisfies readonly (keyof RelaySpec)[];
 const LEGACY_FIELDS = [
   'DomainName',
@@ -133,6 +136,7 @@ export function validateBroadcastRequest(input: unknown, options: ValidateBroadc
       leadTimeSeconds: request.leadTimeSeconds ?? DEFAULT_LEAD_TIME_SECONDS,
       restartPolicy: request.restartPolicy ?? { maxRestarts: DEFAULT_MAX_RESTARTS },
       reconcileAfterSeconds: request.reconcileAfterSeconds ?? DEFAULT_RECONCILE_AFTER_SECONDS,
+      reconcileRunningSeconds: request.reconcileRunningSeconds ?? DEFAULT_RECONCILE_RUNNING_SECONDS,
     },
   };
 }

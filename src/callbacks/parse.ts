@@ -4,7 +4,9 @@
  * Lenient on input where the reference is unconfirmed: the running event comes spelled both
  * `LivePullToPushRunning` (field table) and `LivePullToPushRuning` (official sample); `EventTime` is Unix seconds as a
  * string in the sample, so numbers and strings are both taken; `TaskStatus` may be a number or a numeric string; the
- * exit event's name is unconfirmed, so any Event containing "Exit", or TaskExitReason/TaskExitTime, means exit.
+ * exit event's name is unconfirmed, so any Event containing "Exit", TaskStatus -1, or TaskExitReason/TaskExitTime means
+ * exit. `TaskStatus` decides a status callback's kind; the `Event` name is a hint (a contradiction is noted, not
+ * refused: the name may be the same for every status change).
  * Strict on output: every TaskEvent has a known kind, an integer event time and a well-formed TaskId.
  */
 import { TASK_STATUS_KINDS, type TaskEvent, type TaskEventKind } from '../shared/broadcast';
@@ -38,7 +40,17 @@ function optionalString(body: Record<string, unknown>, field: string): string | 
   return value;
 }
 
-export function parseCallbackBody(raw: string): TaskEvent {
+export interface ParsedCallback {
+  event: TaskEvent;
+  /** What was accepted leniently (an Event name contradicting TaskStatus, a missing exit time): for the log. */
+  notes: string[];
+}
+
+/**
+ * Parses a callback body. `receivedAtSec` (Unix seconds) stands in for an exit callback's missing `EventTime`: the
+ * exit callback's fields are unconfirmed, and an exit must not be refused for lack of a time.
+ */
+export function parseCallback(raw: string, receivedAtSec: number): ParsedCallback {
   let body: unknown;
   try {
     body = JSON.parse(raw);
@@ -49,14 +61,12 @@ export function parseCallbackBody(raw: string): TaskEvent {
     throw new CallbackParseError('body: must be a JSON object');
   }
   const fields = body as Record<string, unknown>;
+  const notes: string[] = [];
 
   const taskId = fields.TaskId;
   if (typeof taskId !== 'string' || !TASK_ID.test(taskId)) {
     throw new CallbackParseError('TaskId: required, 1-64 letters, digits, _ or -');
   }
-  const eventTime = integer(fields.EventTime, 'EventTime');
-  if (eventTime === undefined || eventTime < 0) throw new CallbackParseError('EventTime: required Unix seconds');
-
   const eventName = optionalString(fields, 'Event');
   const status = integer(fields.TaskStatus, 'TaskStatus');
   if (status !== undefined && !(status in TASK_STATUS_KINDS)) {
@@ -65,14 +75,29 @@ export function parseCallbackBody(raw: string): TaskEvent {
   const exitReason = optionalString(fields, 'TaskExitReason');
   // Its presence alone means exit, so a value of the wrong type is refused rather than read as an exit.
   const exitTime = integer(fields.TaskExitTime, 'TaskExitTime');
-  const isExit = /exit/i.test(eventName ?? '') || exitReason !== undefined || exitTime !== undefined;
   const fromName = eventName ? EVENT_KINDS[eventName.toLowerCase()] : undefined;
   const fromStatus = status !== undefined ? TASK_STATUS_KINDS[status] : undefined;
+  const isExit =
+    fromStatus === 'exit' || /exit/i.test(eventName ?? '') || exitReason !== undefined || exitTime !== undefined;
+  // TaskStatus decides: the reference says Event may be one fixed name for every status change.
   const kind: TaskEventKind | undefined = isExit ? 'exit' : (fromStatus ?? fromName);
   if (!kind) throw new CallbackParseError('Event/TaskStatus: cannot tell which task event this is');
   if (fromName && fromStatus && fromName !== fromStatus && !isExit) {
-    throw new CallbackParseError(`Event ${eventName} contradicts TaskStatus ${status}`);
+    notes.push(`Event ${eventName} contradicts TaskStatus ${status}: TaskStatus taken`);
   }
+
+  let eventTime = integer(fields.EventTime, 'EventTime');
+  if (eventTime === undefined && kind === 'exit') {
+    eventTime = exitTime ?? receivedAtSec;
+    notes.push(`no EventTime: ${exitTime !== undefined ? 'TaskExitTime' : 'the receive time'} taken`);
+  }
+  if (eventTime === undefined || eventTime < 0) throw new CallbackParseError('EventTime: required Unix seconds');
+
   const reason = isExit ? exitReason : optionalString(fields, 'TaskInvalidReason');
-  return { kind, eventTime, taskId, source: 'callback', ...(reason ? { reason } : {}) };
+  return { event: { kind, eventTime, taskId, source: 'callback', ...(reason ? { reason } : {}) }, notes };
+}
+
+/** The event of a callback body received now. */
+export function parseCallbackBody(raw: string, receivedAtSec = Math.floor(Date.now() / 1000)): TaskEvent {
+  return parseCallback(raw, receivedAtSec).event;
 }

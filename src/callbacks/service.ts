@@ -18,7 +18,7 @@ import { BodyAborted, BodyTooLarge, readTextBody } from '../http/body';
 import { getLogger } from '../observability/logging';
 import { taskEventSignal } from '../workflows/messages';
 
-import { CallbackParseError, parseCallbackBody } from './parse';
+import { CallbackParseError, parseCallback } from './parse';
 import { CALLBACK_PATH_PREFIX, tokenMatches } from './tokens';
 
 export type CallbackOutcome =
@@ -151,8 +151,9 @@ export async function startCallbackService(options: CallbackServiceOptions): Pro
       return { outcome: 'unsupported-media-type', reason: 'body must be JSON (application/json)' };
     }
     let event;
+    let notes: string[];
     try {
-      event = parseCallbackBody(await readTextBody(req, limit));
+      ({ event, notes } = parseCallback(await readTextBody(req, limit), Math.floor(Date.now() / 1000)));
     } catch (err) {
       if (err instanceof BodyTooLarge) return { outcome: 'too-large', reason: `body over ${limit} bytes` };
       if (err instanceof BodyAborted) return { outcome: 'aborted' };
@@ -161,7 +162,12 @@ export async function startCallbackService(options: CallbackServiceOptions): Pro
     }
     try {
       await temporal.workflow.getHandle(route.workflowId).signal(taskEventSignal, event);
-      return { outcome: 'delivered', taskId: event.taskId, kind: event.kind };
+      return {
+        outcome: 'delivered',
+        taskId: event.taskId,
+        kind: event.kind,
+        ...(notes.length ? { reason: notes.join('; ') } : {}),
+      };
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return { outcome: 'unknown-workflow', reason: 'no running workflow' };
       return { outcome: 'temporal-unavailable', reason: 'signal not accepted; retry later' };

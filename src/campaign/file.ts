@@ -77,6 +77,7 @@ const ENTRY_FIELDS = [
   'leadTimeSeconds',
   'maxRestarts',
   'reconcileAfterSeconds',
+  'reconcileRunningSeconds',
   'labels',
 ];
 const DEFAULT_FIELDS = ENTRY_FIELDS.filter((f) => f !== 'key');
@@ -85,6 +86,7 @@ const NUMERIC = new Set([
   'leadTimeSeconds',
   'maxRestarts',
   'reconcileAfterSeconds',
+  'reconcileRunningSeconds',
   'retryInterval',
   'retryCount',
   'repeatNumber',
@@ -149,6 +151,9 @@ function toRequest(fields: Raw, defaults: Raw, campaignId: string | undefined, n
     ...(maxRestarts !== undefined ? { restartPolicy: { maxRestarts: maxRestarts as number } } : {}),
     ...(get('reconcileAfterSeconds') !== undefined
       ? { reconcileAfterSeconds: get('reconcileAfterSeconds') as number }
+      : {}),
+    ...(get('reconcileRunningSeconds') !== undefined
+      ? { reconcileRunningSeconds: get('reconcileRunningSeconds') as number }
       : {}),
     ...(notMapping !== undefined || Object.keys(labels).length > 0 ? { labels } : {}),
     ...(campaignId ? { campaignId } : {}),

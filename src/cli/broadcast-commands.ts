@@ -64,7 +64,8 @@ function requestFromFlags(flags: StartFlags): { request: BroadcastRequest; probl
     problems.push(`--${name}: must be an integer, got "${value}"`);
     return undefined;
   };
-  const base: BroadcastRequest = flags.file ? readRequestFile(flags.file) : {};
+  // Unvalidated until validateBroadcastRequest: whatever the file and flags hold.
+  const base = (flags.file ? readRequestFile(flags.file) : {}) as BroadcastRequest;
   const relay = { ...(base.relay ?? {}) } as Partial<NonNullable<BroadcastRequest['relay']>>;
   if (flags.source) relay.SourceUrls = flags.source;
   if (flags.sourceType) relay.SourceType = flags.sourceType;
@@ -84,13 +85,13 @@ function requestFromFlags(flags: StartFlags): { request: BroadcastRequest; probl
   }
   const leadTimeSeconds = integerFlag('lead-time', flags.leadTime);
   const maxRestarts = integerFlag('max-restarts', flags.maxRestarts);
-  const request: BroadcastRequest = {
+  const request = {
     ...base,
     ...(base.flavour === 'legacy' ? {} : { relay: relay as BroadcastRequest['relay'] }),
     leadTimeSeconds: leadTimeSeconds ?? base.leadTimeSeconds,
     restartPolicy: maxRestarts !== undefined ? { maxRestarts } : base.restartPolicy,
     ...(Object.keys(labels).length > 0 ? { labels } : {}),
-  };
+  } as BroadcastRequest;
   return { request, problems };
 }
 

@@ -6,6 +6,7 @@ import type { Client } from '@temporalio/client';
 import { formatProblems, readCampaignFile, type CampaignPlan } from '../campaign/file';
 import { CampaignFinishedError, submitCampaign, webUiLink } from '../campaign/submit';
 import { loadSettings } from '../config/settings';
+import { BROADCAST_TYPES_QUERY } from '../shared/broadcast';
 import {
   campaignStatusQuery,
   cancelCampaignUpdate,
@@ -215,7 +216,7 @@ export function addCampaignCommands(program: Command): void {
       const limit = Number(flags.limit);
       if (!/^\d+$/.test(flags.limit) || limit < 1) throw new UsageError('--limit: a positive integer');
       const query = flags.campaign
-        ? `CampaignId = "${flags.campaign.replace(/"/g, '')}" AND WorkflowType = "broadcastWorkflow"`
+        ? `CampaignId = "${flags.campaign.replace(/"/g, '')}" AND ${BROADCAST_TYPES_QUERY}`
         : 'WorkflowType = "campaignWorkflow"';
       const rows: { id: string; status: string; state?: string; start?: string }[] = [];
       await withClient(async ({ client }) => {

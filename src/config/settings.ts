@@ -13,6 +13,8 @@ import path from 'node:path';
 import { z } from 'zod';
 
 import { parseEncryptionKeys } from '../codec/keys';
+import type { ActionBudgets } from '../provider/quota-gate';
+import { ACTIONS, REGIONS } from '../provider/schemas';
 import { PROJECT_ROOT } from '../temporal/binaries';
 
 import { ConfigError } from './errors';
@@ -41,8 +43,23 @@ const settingsSchema = z.object({
    * whole fleet. @default 'broadcast-relay'
    */
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('broadcast-relay'),
-  /** Provider calls per second across all workers (`maxTaskQueueActivitiesPerSecond`). Alibaba's quota is 10/s. @default 10 */
+  /**
+   * Calls per second of each provider action across all workers (the quota is per action: seed 000's "up to 10 calls
+   * per second per user" is per API). The client's gate and the provider queues' server-side limits use it. @default 10
+   */
   PROVIDER_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().max(1000).default(10),
+  /**
+   * Budgets of single actions over the default, `Action=n,Action2=m`, e.g. `DescribeLivePullStreamConfig=50`.
+   * @default none
+   */
+  PROVIDER_RATE_LIMITS: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      const { budgets, problems } = parseActionBudgets(text ?? '');
+      for (const problem of problems) ctx.addIssue({ code: 'custom', message: problem });
+      return budgets;
+    }),
 
   /** Port of the embedded dev server's frontend when no TEMPORAL_ADDRESS is configured. @default 7233 */
   DEV_SERVER_PORT: port.default(7233),
@@ -55,9 +72,7 @@ const settingsSchema = z.object({
     .default(path.join(PROJECT_ROOT, '.data', 'temporal-dev.db')),
 
   /** Alibaba region in which tasks run. @default 'cn-shanghai' */
-  ALIYUN_REGION: z
-    .enum(['ap-southeast-1', 'ap-southeast-5', 'cn-beijing', 'cn-shanghai', 'cn-shenzhen'])
-    .default('cn-shanghai'),
+  ALIYUN_REGION: z.enum(REGIONS).default('cn-shanghai'),
   /** Explicit provider endpoint URL (e.g. the sandbox's `http://127.0.0.1:8480`). Default: derived from the region. */
   ALIYUN_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
   ALIYUN_ACCESS_KEY_ID: z.string().min(1).optional(),
@@ -123,6 +138,23 @@ const settingsSchema = z.object({
   NODE_ENV: z.string().default('development'),
 });
 
+/** `Action=n,Action2=m` → budgets; every bad entry is a problem naming it and the rule. */
+export function parseActionBudgets(text: string): { budgets: Partial<ActionBudgets>; problems: string[] } {
+  const budgets: Partial<ActionBudgets> = {};
+  const problems: string[] = [];
+  for (const entry of text.split(',').map((e) => e.trim())) {
+    if (entry === '') continue;
+    const [name = '', value = ''] = entry.split('=').map((part) => part.trim());
+    const action = ACTIONS.find((a) => a === name);
+    const perSecond = Number(value);
+    if (!action) problems.push(`"${name}" is not a provider action (one of ${ACTIONS.join(', ')})`);
+    else if (!(/^\d+$/.test(value) && perSecond >= 1 && perSecond <= 1000)) {
+      problems.push(`${action}: must be a whole number of calls per second from 1 to 1000`);
+    } else budgets[action] = perSecond;
+  }
+  return { budgets, problems };
+}
+
 export type Settings = z.infer<typeof settingsSchema>;
 
 /** Names of every variable above; the compose test checks the compose file against it. */
@@ -186,4 +218,12 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
 /** True when the worker should talk to the local sandbox instead of the real cloud. */
 export function usesSandbox(settings: Settings): boolean {
   return !settings.ALIYUN_ACCESS_KEY_ID;
+}
+
+/**
+ * Where `npm start`'s sandbox keeps its tasks: next to the dev server's database, so a restart keeps both the running
+ * broadcasts and their relays.
+ */
+export function sandboxStateFile(settings: Settings): string {
+  return path.join(path.dirname(settings.DEV_SERVER_DB_FILE), 'sandbox-state.json');
 }

@@ -11,7 +11,7 @@ import { Pool } from 'undici';
 
 import { API_VERSION, endpointFor, parseEndpoint, type ParsedEndpoint } from './endpoints';
 import { CLIENT_ERROR_CODES, ProviderError, ProviderValidationError } from './errors';
-import { QuotaGate } from './quota-gate';
+import { ActionQuotaGates, actionBudgets, type ActionBudgets } from './quota-gate';
 import {
   HTTP_METHODS,
   responseSchemas,
@@ -51,7 +51,10 @@ export interface LiveClientOptions {
   signatureVersion?: 'v3' | 'v1';
   /** Connect, response-headers and between-body-chunks timeout, ms. @default 10000 */
   timeoutMs?: number;
-  /** Keep-alive connections in the pool. @default 10 */
+  /**
+   * Keep-alive connections in the pool. @default with a quota, the sum of the action budgets (every call in flight
+   * holds a quota slot, so each gets a connection and no action waits for another's connections); else 10
+   */
   connections?: number;
   /** Clock for signing dates and the "EndTime later than now" rule (tests). @default () => new Date() */
   clock?: () => Date;
@@ -60,10 +63,12 @@ export interface LiveClientOptions {
   /** Called after every sent request (metrics). Never receives secrets; its own errors are ignored. @default none */
   onCall?: (event: CallEvent) => void;
   /**
-   * Calls the provider may see from this client in any sliding second (its per-key quota); further calls wait
-   * their turn (see QuotaGate). @default no limit
+   * Calls of each action the provider may see from this client in any sliding second (the quota is per action and
+   * key); further calls of that action wait their turn (see QuotaGate). @default no limit
    */
   quotaPerSecond?: number;
+  /** Budgets of single actions, over `quotaPerSecond` (which must be set for a gate to exist). @default none */
+  quotaPerAction?: Partial<ActionBudgets>;
 }
 
 /** Enum-typed fields accept any string (checked at run time, all at once) and Region defaults from the options. */
@@ -131,7 +136,7 @@ export class LiveClient {
   readonly #nonce: () => string;
   readonly #onCall: ((event: CallEvent) => void) | undefined;
   readonly #pool: Pool;
-  readonly #quotaGate: QuotaGate | undefined;
+  readonly #quotaGates: ActionQuotaGates | undefined;
 
   constructor(options: LiveClientOptions) {
     this.#accessKeyId = options.accessKeyId;
@@ -143,10 +148,12 @@ export class LiveClient {
     this.#clock = options.clock ?? (() => new Date());
     this.#nonce = options.nonce ?? newNonce;
     this.#onCall = options.onCall;
-    this.#quotaGate = options.quotaPerSecond ? new QuotaGate({ limit: options.quotaPerSecond }) : undefined;
+    const budgets = options.quotaPerSecond ? actionBudgets(options.quotaPerSecond, options.quotaPerAction) : undefined;
+    this.#quotaGates = budgets ? new ActionQuotaGates(budgets) : undefined;
+    const inFlightCeiling = budgets ? Object.values(budgets).reduce((sum, n) => sum + Math.ceil(n), 0) : 10;
     const timeout = options.timeoutMs ?? 10_000;
     this.#pool = new Pool(this.#endpoint.origin, {
-      connections: options.connections ?? 10,
+      connections: options.connections ?? inFlightCeiling,
       headersTimeout: timeout,
       bodyTimeout: timeout,
       connect: { timeout },
@@ -242,7 +249,7 @@ export class LiveClient {
     if (!valid.ok) throw new ProviderValidationError(action, valid.violations);
     // Waiting for quota happens before signing (the signature carries the send time) and outside the latency.
     const queuedAt = performance.now();
-    const releaseSlot = await this.#quotaGate?.acquire();
+    const releaseSlot = await this.#quotaGates?.acquire(action);
     const quotaWaitMs = Math.round(performance.now() - queuedAt);
     const signed = this.sign(action, toWireParams(action, valid.value));
     const started = performance.now();
@@ -353,7 +360,14 @@ export class LiveClient {
     }
     const retCode = (parsed.data as { RetCode?: number }).RetCode;
     if (retCode !== undefined && retCode !== 0) {
-      throw malformed(`RetCode ${retCode}: ${String(body.Description ?? '')}`, CLIENT_ERROR_CODES.retCode);
+      // The provider's own answer ("RetCode ... 0 when normal"), not a lost one: classified, never retried as ambiguous.
+      throw new ProviderError({
+        action,
+        code: CLIENT_ERROR_CODES.retCode,
+        providerMessage: this.redact(`RetCode ${retCode}: ${String(body.Description ?? '')}`, signed),
+        httpStatus: status,
+        requestId,
+      });
     }
     return parsed.data as ResponseOf<A>;
   }

@@ -15,13 +15,45 @@ export const CLIENT_ERROR_CODES = {
   connection: 'ConnectionError',
   /** A 2xx answer that is not JSON or lacks the fields the response schema requires. */
   malformed: 'MalformedResponse',
-  /** A 2xx answer whose RetCode is not 0. */
+  /**
+   * A 2xx answer whose RetCode is not 0. The provider answered (nothing is ambiguous about it), and the seeds give
+   * no RetCode other than 0, so it is classified permanent rather than retried: see PROVIDER_ERROR_KINDS.
+   */
   retCode: 'UnexpectedRetCode',
 } as const;
+
+/**
+ * Every error code seed 000 (CreateLivePullToPush) lists, decided on purpose, with the seed's message. The sandbox
+ * answers with these messages; `test/provider/errors.test.ts` checks each one is classified as written here.
+ */
+export const SEED_ERROR_CODES = {
+  /** "%s." — a parameter error. */
+  InvalidParameter: { kind: 'permanent', message: 'Invalid parameter.' },
+  /** Answer to StartTime ≥ EndTime (not a duration cap). */
+  'InvalidParam.CodeIllegalDuration': {
+    kind: 'permanent',
+    message: 'The value of start time should be less than the value of end time.',
+  },
+  /** The account has no live domain: configuration, which no retry fixes. */
+  CodeInvalidAliUid: { kind: 'permanent', message: 'This aliuid does not have a live domain name.' },
+  /**
+   * Assumption (seed silent on transience): a resource shortage or a limit on live tasks may clear as other tasks end,
+   * so it is retried with backoff until the activity's retry budget runs out, rather than missing the broadcast at once.
+   */
+  CodeNotEnoughResource: { kind: 'retryable', message: 'Exceeded configuration limits or insufficient resources.' },
+  /** A duplicate (for pull-to-push: the DstUrl in use, our reading); ensureRelayTask looks for our own task first. */
+  CodeConfigAlreadyExists: { kind: 'permanent', message: 'Code Config Already Exists' },
+  /** Live public error: transient. */
+  InternalError: { kind: 'retryable', message: 'The request processing has failed due to some unknown error.' },
+} as const satisfies Record<string, { kind: ProviderErrorKind; message: string }>;
 
 /** Exact codes that never succeed on retry; activity retry policies can list them as non-retryable. */
 export const PERMANENT_ERROR_CODES = [
   'InvalidParameter',
+  'InvalidParam.CodeIllegalDuration',
+  'CodeInvalidAliUid',
+  'CodeConfigAlreadyExists',
+  CLIENT_ERROR_CODES.retCode,
   'SignatureDoesNotMatch',
   'SignatureNonceUsed',
   'InvalidTimeStamp.Format',
@@ -32,9 +64,6 @@ export const PERMANENT_ERROR_CODES = [
   'InvalidAction.NotFound',
   'Forbidden',
   'Forbidden.RAM',
-  'CodeConfigAlreadyExists',
-  'InvalidParam.CodeIllegalDuration',
-  'InvalidParam.CodeInvalidAliUid',
 ] as const;
 
 /** Families of permanent codes (`Missing{Field}`, `InvalidParam.*`, …): matched by prefix. */
@@ -50,13 +79,18 @@ export const PERMANENT_ERROR_PREFIXES = [
 const RETRYABLE_CODES: readonly string[] = [
   'InternalError',
   'ServiceUnavailable',
-  ...Object.values(CLIENT_ERROR_CODES),
+  'CodeNotEnoughResource',
+  CLIENT_ERROR_CODES.timeout,
+  CLIENT_ERROR_CODES.connection,
+  CLIENT_ERROR_CODES.malformed,
 ];
 
 /**
- * The real not-found codes of tasks and legacy configs are unconfirmed (our sandbox answers `InvalidTaskId.NotFound`
- * and `InvalidConfig.NotFound` with HTTP 404), so any code containing `NotFound` means "gone" — except lookups of our
- * own credentials or of the API itself, which are misconfiguration and permanent.
+ * Assumption (seeds silent): the real not-found codes of tasks and legacy configs are unconfirmed (our sandbox
+ * answers `InvalidTaskId.NotFound` and `InvalidConfig.NotFound` with HTTP 404), so any code containing `NotFound`
+ * means "gone" — except lookups of our own credentials or of the API itself, which are misconfiguration and
+ * permanent. A task's absence never rests on this alone when the code is spelt otherwise: the relay activities
+ * confirm it with a DescribeLivePullToPushList lookup (src/activities/relay-tasks.ts, confirmAbsent).
  */
 function isNotFoundCode(code: string): boolean {
   return code.includes('NotFound') && !code.startsWith('InvalidAccessKeyId') && !code.startsWith('InvalidAction');

@@ -1,3 +1,5 @@
+import { ACTIONS, type ActionName } from './schemas';
+
 /**
  * Keeps one process's provider calls within the per-second quota as the provider counts it: at most `limit` calls
  * in any sliding window. The provider queue's server-side rate limit spreads calls across the fleet, but it is a
@@ -53,5 +55,48 @@ export class QuotaGate {
     const next = this.#waiting.shift();
     if (next) next();
     else this.#free++;
+  }
+}
+
+/**
+ * The provider's quota is per action: seed 000 says of CreateLivePullToPush "This API supports up to 10 calls per
+ * second per user", and each sibling states its own limit. So every action has its own budget, and Describe traffic
+ * at its limit never makes a Create wait. This is the one place budgets are decided (client gate, sandbox and the
+ * worker's task-queue limits all read it).
+ *
+ * Assumption (seeds silent on how the service counts): one budget per action name and access key, counted over any
+ * one-second window. The legacy APIs are documented higher (Add 15/s, Delete 30/s, Describe 50/s); they run at the
+ * default unless raised by an override.
+ */
+export type ActionBudgets = Record<ActionName, number>;
+
+/** Calls per second the seed allows each pull-to-push action, per user. */
+export const SEED_QUOTA_PER_SECOND = 10;
+
+/** Each action's calls per second: `perAction` where given, else `defaultPerSecond`. */
+export function actionBudgets(
+  defaultPerSecond: number = SEED_QUOTA_PER_SECOND,
+  perAction: Partial<ActionBudgets> = {}
+): ActionBudgets {
+  const budgets = {} as ActionBudgets;
+  for (const action of ACTIONS) budgets[action] = perAction[action] ?? defaultPerSecond;
+  return budgets;
+}
+
+/** One QuotaGate per action, each with its own budget. */
+export class ActionQuotaGates {
+  readonly #gates = new Map<ActionName, QuotaGate>();
+
+  constructor(budgets: ActionBudgets, options: Omit<QuotaGateOptions, 'limit'> = {}) {
+    for (const [action, limit] of Object.entries(budgets) as [ActionName, number][]) {
+      this.#gates.set(action, new QuotaGate({ ...options, limit }));
+    }
+  }
+
+  /** Waits for a slot of this action's own budget (see QuotaGate.acquire). */
+  acquire(action: ActionName): Promise<ReleaseSlot> {
+    const gate = this.#gates.get(action);
+    if (!gate) throw new RangeError(`no quota budget for action ${action}`);
+    return gate.acquire();
   }
 }

@@ -8,6 +8,8 @@
  */
 import { z } from 'zod';
 
+import { TASK_NAME_MAX_LENGTH } from '../shared/broadcast';
+
 import { isoSeconds } from './signing';
 
 export const ACTIONS = [
@@ -39,20 +41,35 @@ export const HTTP_METHODS: Record<ActionName, 'GET' | 'POST'> = {
 };
 
 // Lenient: the 2026 Create doc lists these five; the sibling APIs (and the mid-2025 Create doc) list only the first
-// four. A task created in cn-shenzhen must also be reachable by its siblings, so all actions accept all five.
+// four. Assumption: a task created in cn-shenzhen is reachable by its siblings, so all actions accept all five.
 export const REGIONS = ['ap-southeast-1', 'ap-southeast-5', 'cn-beijing', 'cn-shanghai', 'cn-shenzhen'] as const;
 export const SOURCE_TYPES = ['live', 'vod', 'url'] as const;
 // Lenient: the current list is rtmp, srt, http-flv, hls; the mid-2025 list also had rtsp and flv. Both accepted.
+// Checked only for live sources: seed 000 says SourceProtocol "is ignored if SourceType is vod or url".
 export const SOURCE_PROTOCOLS = ['rtmp', 'srt', 'http-flv', 'hls', 'rtsp', 'flv'] as const;
-/** Task status integers of Describe/List: 0 Idle, 1 Running, 2 Recovering, 3 Offline, -1 Exit. */
+/**
+ * Task status integers of Describe/List: 0 Idle, 1 Running, 2 Recovering, 3 Offline, -1 Exit. Assumption: no other
+ * value exists; an answer with another one is a MalformedResponse (retried), not a state we guess at.
+ */
 export const TASK_STATUSES = [0, 1, 2, 3, -1] as const;
 
+/** DescribeLivePullToPushList's TaskId filter: letters, digits, `_`, `-`, at most 55 characters. */
+export const LIST_TASK_ID_PATTERN = /^[A-Za-z0-9_-]{1,55}$/;
 export const MAX_SOURCE_URLS = 30;
 export const MAX_URL_LENGTH = 2000;
 /** Legacy AddLivePullStreamInfoConfig: StartTime–EndTime at most seven days (confirmed). */
 export const MAX_LEGACY_WINDOW_MS = 7 * 24 * 3600_000;
+/**
+ * Seed 000's code for StartTime ≥ EndTime: "The value of start time should be less than the value of end time." The
+ * siblings (Update) state the same rule without a code: assumed to answer the same one.
+ */
+export const ILLEGAL_DURATION_CODE = 'InvalidParam.CodeIllegalDuration';
+/**
+ * Assumption (seeds silent): TaskName has no documented length limit; 128 is our cap, and taskNameFor
+ * (src/shared/broadcast.ts) always derives a name within it.
+ */
+export const MAX_TASK_NAME_LENGTH = TASK_NAME_MAX_LENGTH;
 // Unconfirmed caps, chosen by us: generous enough for real use, small enough to catch garbage.
-const MAX_TASK_NAME_LENGTH = 128;
 const MAX_RETRY_COUNT = 100;
 const MAX_TASK_ID_LENGTH = 128;
 const MAX_NAME_LENGTH = 255;
@@ -106,7 +123,7 @@ const fields = {
   // Unconfirmed: no documented length limit for TaskName; 128 is ours.
   TaskName: text().max(MAX_TASK_NAME_LENGTH, `must be at most ${MAX_TASK_NAME_LENGTH} characters`),
   // Strict on purpose: the reference says "RTMP only", so rtmps:// (and anything else) is rejected before sending
-  // rather than failing later at push time.
+  // rather than failing later at push time. Assumption: "RTMP" means the rtmp:// scheme.
   DstUrl: url(['rtmp'], 'must be an rtmp:// URL'),
   // An empty CallbackUrl is the documented default meaning "no callbacks".
   CallbackUrl: z.union([z.literal(''), url(['http', 'https'], 'must be an http(s) URL')], {
@@ -142,15 +159,26 @@ function withCrossRules<T extends z.ZodObject>(schema: T, now: () => Date, ...ru
 const timeOf = (value: unknown): number | undefined =>
   typeof value === 'string' && isApiTime(value) ? Date.parse(value) : undefined;
 
-function scheduleRule(maxWindowMs?: number): CrossRule {
+/**
+ * EndTime later than now and than StartTime. `orderCode`: the service's code for StartTime ≥ EndTime where a seed
+ * states one (the sandbox answers it instead of InvalidParameter).
+ */
+function scheduleRule(opts: { maxWindowMs?: number; orderCode?: string } = {}): CrossRule {
+  const { maxWindowMs, orderCode } = opts;
   return (v, ctx, now) => {
     const start = timeOf(v.StartTime);
     const end = timeOf(v.EndTime);
     if (end === undefined) return;
+    // Stated for the legacy API (seed 003) and Update; for Create an assumption: a window already over is refused.
     if (end <= now().getTime()) ctx.addIssue({ code: 'custom', path: ['EndTime'], message: 'must be later than now' });
     if (start === undefined) return;
     if (end <= start) {
-      ctx.addIssue({ code: 'custom', path: ['EndTime'], message: 'must be later than StartTime' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['EndTime'],
+        message: 'must be later than StartTime',
+        ...(orderCode ? { params: { code: orderCode } } : {}),
+      });
     } else if (maxWindowMs !== undefined && end - start > maxWindowMs) {
       ctx.addIssue({
         code: 'custom',
@@ -161,17 +189,27 @@ function scheduleRule(maxWindowMs?: number): CrossRule {
   };
 }
 
-// Lenient: live sources are documented as rtmp/srt/http-flv (hls over http too); rtmps and rtsp are accepted as well.
+// Assumption (lenient): live sources are documented as rtmp/srt/http-flv (hls over http too); rtmps and rtsp are
+// accepted as well. `url` sources ("mp4 or http-flv" files) are taken as http(s) URLs, `vod` ones as media IDs.
 const LIVE_SOURCE_SCHEMES = ['rtmp', 'rtmps', 'srt', 'http', 'https', 'rtsp'];
 
 const sourceRule: CrossRule = (v, ctx) => {
-  if (v.SourceType === 'live' && (v.SourceProtocol === undefined || v.SourceProtocol === '')) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['SourceProtocol'],
-      message: 'is required when SourceType is live',
-      params: { missing: true },
-    });
+  // Seed 000: SourceProtocol "is ignored if SourceType is vod or url", so only a live source's value is checked.
+  if (v.SourceType === 'live') {
+    if (v.SourceProtocol === undefined || v.SourceProtocol === '') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SourceProtocol'],
+        message: 'is required when SourceType is live',
+        params: { missing: true },
+      });
+    } else if (!(SOURCE_PROTOCOLS as readonly unknown[]).includes(v.SourceProtocol)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SourceProtocol'],
+        message: `must be one of ${SOURCE_PROTOCOLS.join(', ')} for a live source`,
+      });
+    }
   }
   if (!Array.isArray(v.SourceUrls)) return;
   const urls: unknown[] = v.SourceUrls;
@@ -193,14 +231,38 @@ const sourceRule: CrossRule = (v, ctx) => {
   });
 };
 
+/**
+ * One origin of the legacy SourceUrl. Seed 003: "Support rtmp, http, and flv formats", with the bare host
+ * `live.yourdomain.com` as its own example value; so a bare host (with an optional port) is accepted as well as a full
+ * URL. Lenient where the seed is silent: https and srt URLs are accepted too.
+ */
+function isLegacyOrigin(item: string): boolean {
+  if (item.includes('://')) return isUrl(item, ['rtmp', 'http', 'https', 'srt']);
+  return /^(?=.{1,253}(:|$))[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::\d{1,5})?$/.test(
+    item
+  );
+}
+
+/**
+ * Seed 003: "If more than one source site exists, URL is entered and separated by semicolon". Empty items (a trailing
+ * `;`) carry no origin and are harmless; at least one origin must remain.
+ */
+export function legacyOrigins(sourceUrl: string): string[] {
+  return sourceUrl
+    .split(';')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
 const legacySourceRule: CrossRule = (v, ctx) => {
   if (typeof v.SourceUrl !== 'string' || v.SourceUrl === '') return;
-  const ok = v.SourceUrl.split(';').every((u) => isUrl(u.trim(), ['rtmp', 'http', 'https', 'srt']));
-  if (!ok) {
+  const origins = legacyOrigins(v.SourceUrl);
+  if (origins.length === 0 || !origins.every(isLegacyOrigin)) {
     ctx.addIssue({
       code: 'custom',
       path: ['SourceUrl'],
-      message: 'must be one or more rtmp, http(s) or srt URLs separated by ;',
+      message:
+        'must be one or more origins (a host such as live.example.com, or an rtmp, http(s) or srt URL) separated by ;',
     });
   }
 };
@@ -229,7 +291,8 @@ export function buildRequestSchemas(now: () => Date = () => new Date()) {
         StartTime: fields.time,
         EndTime: fields.time,
         SourceType: oneOf(SOURCE_TYPES),
-        SourceProtocol: oneOf(SOURCE_PROTOCOLS).optional(),
+        // Its values are checked by sourceRule, for live sources only.
+        SourceProtocol: text().optional(),
         SourceUrls: fields.SourceUrls,
         DstUrl: fields.DstUrl,
         RepeatNumber: fields.RepeatNumber.optional(),
@@ -242,7 +305,7 @@ export function buildRequestSchemas(now: () => Date = () => new Date()) {
       now,
       sourceRule,
       // Lenient: the mid-2025 text capped the window at 7 days, the 2026 text dropped it; not enforced here.
-      scheduleRule()
+      scheduleRule({ orderCode: ILLEGAL_DURATION_CODE })
     ),
     UpdateLivePullToPush: withCrossRules(
       z.object({
@@ -257,7 +320,7 @@ export function buildRequestSchemas(now: () => Date = () => new Date()) {
         Offset: fields.Offset.optional(),
       }),
       now,
-      scheduleRule()
+      scheduleRule({ orderCode: ILLEGAL_DURATION_CODE })
     ),
     DeleteLivePullToPush: z.object(task),
     DescribeLivePullToPush: z.object(task),
@@ -267,9 +330,7 @@ export function buildRequestSchemas(now: () => Date = () => new Date()) {
       Region: fields.Region,
       PageNumber: int(1, Number.MAX_SAFE_INTEGER, 'must be an integer > 0').optional(),
       PageSize: int(1, 100, 'must be an integer between 1 and 100').optional(),
-      TaskId: text()
-        .regex(/^[A-Za-z0-9_-]{1,55}$/, 'must be 1 to 55 letters, digits, _ or -')
-        .optional(),
+      TaskId: text().regex(LIST_TASK_ID_PATTERN, 'must be 1 to 55 letters, digits, _ or -').optional(),
       TaskName: fields.TaskName.optional(),
       DstUrl: text().max(MAX_URL_LENGTH, `must be at most ${MAX_URL_LENGTH} characters`).optional(),
     }),
@@ -284,7 +345,8 @@ export function buildRequestSchemas(now: () => Date = () => new Date()) {
       }),
       now,
       legacySourceRule,
-      scheduleRule(MAX_LEGACY_WINDOW_MS)
+      // Seed 003 states no code for an inverted window: InvalidParameter.
+      scheduleRule({ maxWindowMs: MAX_LEGACY_WINDOW_MS })
     ),
     DeleteLivePullStreamInfoConfig: z.object(stream),
     DescribeLivePullStreamConfig: z.object({
@@ -334,6 +396,8 @@ export interface Violation {
   rule: string;
   /** The field is required here and absent (or empty): the service answers `Missing{Field}`. */
   missing: boolean;
+  /** The service's own error code for this rule, where a seed states one (else InvalidParameter). */
+  code?: string;
 }
 
 export type Validation<T> = { ok: true; value: T } | { ok: false; violations: Violation[] };
@@ -369,7 +433,8 @@ function toViolations(schema: z.ZodObject, issues: z.core.$ZodIssue[], input: un
       issue.path.length === 0 && issue.code === 'invalid_type' ? 'must be an object of parameters' : issue.message;
     if (seen.has(`${field}\n${rule}`)) continue;
     seen.add(`${field}\n${rule}`);
-    violations.push({ field, rule, missing: false });
+    const code = issue.code === 'custom' && typeof issue.params?.code === 'string' ? issue.params.code : undefined;
+    violations.push({ field, rule, missing: false, ...(code ? { code } : {}) });
   }
   return violations;
 }
@@ -476,7 +541,8 @@ export function fromWireParams<A extends ActionName>(
 
 // ---------------------------------------------------------------------------------------------------------------
 // Responses. Strict on output: the fields we rely on must be present with the right type. Unknown extra fields are
-// kept (`loose`), because the service adds fields without notice and that must not break us.
+// kept (`loose`), because the service adds fields without notice and that must not break us. Assumption: the sibling
+// APIs answer the shapes of the official SDK's response models (the seeds describe only Create's and Add's).
 // ---------------------------------------------------------------------------------------------------------------
 
 const requestId = { RequestId: z.string().min(1) };

@@ -1,6 +1,7 @@
 /** Injectable faults: API errors by code, latency, hung requests, connection resets, and callback misbehaviour. */
 import { z } from 'zod';
 
+import { SEED_ERROR_CODES } from '../provider/errors';
 import { ACTIONS, type ActionName } from '../provider/schemas';
 
 export interface FaultConfig {
@@ -54,7 +55,8 @@ export const ERROR_STATUS: Record<string, number> = {
 };
 
 export const ERROR_MESSAGES: Record<string, string> = {
-  InternalError: 'The request processing has failed due to some unknown error.',
+  // Seed 000's codes with its messages (CodeNotEnoughResource, CodeInvalidAliUid: also as injected faults).
+  ...Object.fromEntries(Object.entries(SEED_ERROR_CODES).map(([code, { message }]) => [code, message])),
   ServiceUnavailable: 'The request has failed due to a temporary failure of the server.',
   Throttling: 'Request was denied due to request throttling.',
   'Throttling.User': 'Request was denied due to user flow control.',

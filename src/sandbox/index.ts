@@ -1,7 +1,8 @@
 /**
  * A local sandbox of the ApsaraVideo Live pull-to-push API: the ten actions with the real wire format, signature
- * checks (V1 and V3), validation with the provider schemas, the 10 calls/s quota, a task clock with callbacks, fault
- * injection, and admin endpoints under /_sandbox/ for audits. State is in memory; no input can crash it.
+ * checks (V1 and V3), validation with the provider schemas, the 10 calls/s quota of each action, a task clock with callbacks, fault
+ * injection, and admin endpoints under /_sandbox/ for audits. State is in memory, and in a state file when given one
+ * (`npm start`); no input can crash it.
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -9,15 +10,17 @@ import type { AddressInfo } from 'node:net';
 
 import { BodyTooLarge, readBody } from '../http/body';
 import { API_VERSION } from '../provider/endpoints';
+import { actionBudgets, type ActionBudgets } from '../provider/quota-gate';
 import { ACTIONS, fromWireParams, type ActionName } from '../provider/schemas';
 
 import { Authenticator, SandboxError } from './auth';
 import { CallbackSender } from './callbacks';
 import { ERROR_MESSAGES, ERROR_STATUS, parseFaultConfig, pickApiFault, type FaultConfig } from './faults';
-import { TaskStore, type SandboxTask } from './tasks';
+import { StateWriter, loadSandboxState, type LegacyConfig } from './persistence';
+import { DEFAULT_CONFIG_NOT_FOUND, TaskStore, type NotFoundAnswer, type SandboxTask } from './tasks';
 
 export { parseFaultConfig, type FaultConfig } from './faults';
-export type { SandboxTask } from './tasks';
+export type { NotFoundAnswer, SandboxTask } from './tasks';
 
 /** The documented demo key pair, used when SANDBOX_ACCESS_KEYS is not set. Never valid on the real cloud. */
 export const DEMO_ACCESS_KEY = { id: 'sandbox-demo-id', secret: 'sandbox-demo-secret' };
@@ -31,11 +34,25 @@ export interface SandboxOptions {
   accessKeys?: Record<string, string>;
   /** Divides a task's schedule durations (creation→start, start→end, RetryInterval). @default 1 */
   timeScale?: number;
-  /** Accepted calls per access key in any 1000 ms. @default 10 */
+  /** Accepted calls of each action per access key in any 1000 ms (the quota is per action). @default 10 */
   quotaPerSecond?: number;
+  /** Budgets of single actions, over `quotaPerSecond`. @default none */
+  quotaPerAction?: Partial<ActionBudgets>;
   /** @default 'LivePullToPushRuning' (the official sample's spelling) */
   runningEventSpelling?: 'LivePullToPushRunning' | 'LivePullToPushRuning';
   faults?: FaultConfig;
+  /** Live tasks one access key may hold; beyond it Create answers CodeNotEnoughResource. @default no limit */
+  maxLiveTasksPerKey?: number;
+  /**
+   * How a missing task or legacy config is answered, to check that nothing depends on the code's spelling.
+   * @default InvalidTaskId.NotFound / InvalidConfig.NotFound, HTTP 404
+   */
+  notFound?: NotFoundAnswer;
+  /**
+   * File that keeps the tasks and legacy configs across restarts (`npm start` puts it next to the dev server's
+   * database). @default none: state in memory only
+   */
+  stateFile?: string;
   /** @default 15 minutes */
   clockSkewToleranceMs?: number;
   /** Random source for faults. @default Math.random */
@@ -50,15 +67,6 @@ export interface SandboxCall {
   code: string;
   status: number;
   durationMs: number;
-}
-
-interface LegacyConfig {
-  DomainName: string;
-  AppName: string;
-  StreamName: string;
-  SourceUrl: string;
-  StartTime: string;
-  EndTime: string;
 }
 
 export interface RunningSandbox {
@@ -140,7 +148,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   const keys = options.accessKeys ??
     parseAccessKeys(process.env.SANDBOX_ACCESS_KEYS) ?? { [DEMO_ACCESS_KEY.id]: DEMO_ACCESS_KEY.secret };
   const timeScale = options.timeScale ?? 1;
-  const quota = options.quotaPerSecond ?? 10;
+  const budgets = actionBudgets(options.quotaPerSecond, options.quotaPerAction);
   const random = options.random ?? Math.random;
   let faults: FaultConfig = parseFaultConfig(options.faults ?? {});
   const auth = new Authenticator(keys, options.clockSkewToleranceMs ?? 15 * 60_000);
@@ -150,25 +158,37 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     faults: () => faults,
     random,
   });
-  const store = new TaskStore(timeScale, callbacks);
   const configs = new Map<string, LegacyConfig>();
+  const saved = options.stateFile ? loadSandboxState(options.stateFile) : undefined;
+  const writer = options.stateFile
+    ? new StateWriter(options.stateFile, () => ({ tasks: store.live(), configs: [...configs.values()] }))
+    : undefined;
+  const changed = () => writer?.change();
+  const store = new TaskStore(timeScale, callbacks, options.maxLiveTasksPerKey, options.notFound, changed);
+  const configNotFound = options.notFound ?? DEFAULT_CONFIG_NOT_FOUND;
   const calls: SandboxCall[] = [];
   const accepted = new Map<string, number[]>();
   const host = options.host ?? '127.0.0.1';
   const hostId = 'live.aliyuncs.com';
+  if (saved) {
+    for (const config of saved.configs) configs.set(legacyKey(config), config);
+    store.restore(saved.tasks);
+  }
 
-  function throttle(accessKeyId: string): void {
+  /** Each action has its own budget per access key (see actionBudgets). */
+  function throttle(accessKeyId: string, action: ActionName): void {
     const now = Date.now();
-    const recent = (accepted.get(accessKeyId) ?? []).filter((t) => now - t < 1000);
-    if (recent.length >= quota) {
-      accepted.set(accessKeyId, recent);
+    const key = `${accessKeyId}\n${action}`;
+    const recent = (accepted.get(key) ?? []).filter((t) => now - t < 1000);
+    if (recent.length >= budgets[action]) {
+      accepted.set(key, recent);
       throw new SandboxError('Throttling.User', ERROR_MESSAGES['Throttling.User'] ?? 'throttled');
     }
     recent.push(now);
-    accepted.set(accessKeyId, recent);
+    accepted.set(key, recent);
   }
 
-  function legacyKey(p: Record<string, unknown>): string {
+  function legacyKey(p: { DomainName?: unknown; AppName?: unknown; StreamName?: unknown }): string {
     return `${p.DomainName}/${p.AppName}/${p.StreamName}`;
   }
 
@@ -218,12 +238,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
           throw new SandboxError('CodeConfigAlreadyExists', 'Code Config Already Exists');
         }
         configs.set(key, p as unknown as LegacyConfig);
+        changed();
         return {};
       }
       case 'DeleteLivePullStreamInfoConfig':
         if (!configs.delete(legacyKey(p))) {
-          throw new SandboxError('InvalidConfig.NotFound', 'The specified pull stream config does not exist.', 404);
+          throw new SandboxError(
+            configNotFound.code,
+            'The specified pull stream config does not exist.',
+            configNotFound.status
+          );
         }
+        changed();
         return {};
       case 'DescribeLivePullStreamConfig':
         return {
@@ -269,7 +295,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       if (!(ACTIONS as readonly string[]).includes(who.action)) {
         throw new SandboxError('InvalidAction.NotFound', `Specified api ${who.action} is not found.`, 404);
       }
-      throttle(who.accessKeyId);
+      throttle(who.accessKeyId, who.action as ActionName);
       const fault = pickApiFault(faults, who.action, random);
       // Unref'd: a pending latency must not keep a closed sandbox's process alive.
       if (faults.latencyMs) await new Promise((r) => setTimeout(r, faults.latencyMs).unref());
@@ -296,6 +322,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
         const missing = parsed.violations.find((v) => v.missing);
         if (missing)
           throw new SandboxError(`Missing${missing.field}`, `${missing.field} is mandatory for this action.`);
+        // A rule with a code of its own in the seed (StartTime ≥ EndTime) answers that code, with the seed's message.
+        const coded = parsed.violations.find((v) => v.code !== undefined);
+        if (coded?.code) throw new SandboxError(coded.code, ERROR_MESSAGES[coded.code] ?? coded.rule);
         throw new SandboxError(
           'InvalidParameter',
           `Invalid parameter: ${parsed.violations.map((v) => `${v.field} ${v.rule}`).join('; ')}`
@@ -376,6 +405,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     port,
     async close() {
       store.close();
+      writer?.flush();
       callbacks.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
@@ -390,6 +420,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     reset() {
       store.reset();
       configs.clear();
+      changed();
       calls.length = 0;
       accepted.clear();
       faults = {};

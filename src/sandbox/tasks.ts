@@ -5,6 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 
+import { SEED_ERROR_CODES } from '../provider/errors';
+import { ILLEGAL_DURATION_CODE } from '../provider/schemas';
+
 import { SandboxError } from './auth';
 import type { CallbackSender } from './callbacks';
 
@@ -33,6 +36,8 @@ export interface SandboxTask {
   deleted: boolean;
   /** Retries made in the current (or last) recovery from a simulated failure. */
   retries: number;
+  /** The simulated failure being recovered from (kept so a restored sandbox resumes the retries). */
+  failure?: { kind: 'pull' | 'push'; recoverAfterRetries?: number };
   accessKeyId: string;
   history: { status: TaskStatus; at: string; reason?: string }[];
 }
@@ -46,6 +51,19 @@ export interface Scope {
   owner?: string;
   region?: string;
 }
+
+/** Code and HTTP status of a "no such task/config" answer. */
+export interface NotFoundAnswer {
+  code: string;
+  status: number;
+}
+
+/**
+ * Assumption (seeds silent): the service's not-found codes. These are ours; the relay does not depend on their
+ * spelling (it confirms absence with a List lookup), which `SandboxOptions.notFound` lets tests check.
+ */
+export const DEFAULT_TASK_NOT_FOUND: NotFoundAnswer = { code: 'InvalidTaskId.NotFound', status: 404 };
+export const DEFAULT_CONFIG_NOT_FOUND: NotFoundAnswer = { code: 'InvalidConfig.NotFound', status: 404 };
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const NAMES: Record<TaskStatus, string> = { 0: 'Idle', 1: 'Running', 2: 'Recovering', 3: 'Offline', [-1]: 'Exit' };
@@ -63,8 +81,24 @@ export class TaskStore {
 
   constructor(
     private readonly timeScale: number,
-    private readonly callbacks: CallbackSender
+    private readonly callbacks: CallbackSender,
+    /** Live tasks one access key may hold; beyond it Create answers CodeNotEnoughResource. @default no limit */
+    private readonly maxLiveTasksPerKey = Infinity,
+    /** How a missing task is answered (the real code is unconfirmed). @default InvalidTaskId.NotFound, HTTP 404 */
+    private readonly notFound: NotFoundAnswer = DEFAULT_TASK_NOT_FOUND,
+    /** Called after every change of a task (persistence). @default none */
+    private readonly onChange: () => void = () => undefined
   ) {}
+
+  /** Takes back tasks saved by an earlier sandbox: their clocks run on, and what fell due meanwhile happens now. */
+  restore(tasks: readonly SandboxTask[]): void {
+    for (const task of tasks) {
+      this.tasks.set(task.TaskId, task);
+      if (task.deleted) continue;
+      this.schedule(task);
+      if (task.status === 2) this.retryLoop(task);
+    }
+  }
 
   all(): SandboxTask[] {
     return [...this.tasks.values()];
@@ -82,7 +116,7 @@ export class TaskStore {
   get(taskId: string, scope: Scope = {}): SandboxTask {
     const task = this.tasks.get(taskId);
     if (!task || task.deleted || !inScope(task, scope)) {
-      throw new SandboxError('InvalidTaskId.NotFound', `The specified task ${taskId} does not exist.`, 404);
+      throw new SandboxError(this.notFound.code, `The specified task ${taskId} does not exist.`, this.notFound.status);
     }
     return task;
   }
@@ -91,7 +125,11 @@ export class TaskStore {
   create(params: Record<string, unknown>, accessKeyId: string): SandboxTask {
     const dst = params.DstUrl as string;
     if (this.live().some((t) => t.DstUrl === dst)) {
-      throw new SandboxError('CodeConfigAlreadyExists', 'Code Config Already Exists');
+      throw new SandboxError('CodeConfigAlreadyExists', SEED_ERROR_CODES.CodeConfigAlreadyExists.message);
+    }
+    // Seed 000: "Exceeded configuration limits or insufficient resources." (the real limit is not stated).
+    if (this.listed({ owner: accessKeyId }).length >= this.maxLiveTasksPerKey) {
+      throw new SandboxError('CodeNotEnoughResource', SEED_ERROR_CODES.CodeNotEnoughResource.message);
     }
     const task: SandboxTask = {
       TaskId: randomUUID(),
@@ -117,6 +155,7 @@ export class TaskStore {
     };
     this.tasks.set(task.TaskId, task);
     this.schedule(task);
+    this.onChange();
     return task;
   }
 
@@ -155,6 +194,7 @@ export class TaskStore {
     task.status = status;
     task.invalidReason = status === 3 ? reason : undefined;
     task.history.push({ status, at: new Date().toISOString(), ...(reason ? { reason } : {}) });
+    this.onChange();
     if (status !== 0) this.callbacks.stateChanged(task, NAMES[status]);
   }
 
@@ -167,6 +207,7 @@ export class TaskStore {
     task.exitReason = reason;
     task.exitTime = Math.floor(Date.now() / 1000);
     task.history.push({ status: -1, at: new Date().toISOString(), reason });
+    this.onChange();
     this.callbacks.exited(task);
   }
 
@@ -208,11 +249,18 @@ export class TaskStore {
   fail(taskId: string, kind: 'pull' | 'push', recoverAfterRetries?: number, scope: Scope = {}): void {
     const task = this.get(taskId, scope);
     if (task.status !== 1) throw new SandboxError('InvalidTaskStatus', `task is ${NAMES[task.status]}, not Running`);
+    task.failure = { kind, ...(recoverAfterRetries !== undefined ? { recoverAfterRetries } : {}) };
+    task.retries = 0;
+    this.setStatus(task, 2);
+    this.retryLoop(task);
+  }
+
+  /** The retries of a Recovering task, from its current count (a restored task resumes where it was). */
+  private retryLoop(task: SandboxTask): void {
     this.clearRetries(task);
     const generation = this.retryGeneration.get(task.TaskId);
+    const { kind, recoverAfterRetries } = task.failure ?? { kind: 'pull' };
     const reason = kind === 'pull' ? 'PullStreamFailed' : 'PushStreamFailed';
-    this.setStatus(task, 2);
-    task.retries = 0;
     const next = (): void => {
       if (task.retries >= task.RetryCount) return this.setStatus(task, 3, reason);
       this.timer(
@@ -221,6 +269,7 @@ export class TaskStore {
           if (this.retryGeneration.get(task.TaskId) !== generation || task.deleted || task.status !== 2) return;
           this.retryTimers.delete(task.TaskId);
           task.retries++;
+          this.onChange();
           if (recoverAfterRetries !== undefined && task.retries >= recoverAfterRetries) this.setStatus(task, 1);
           else next();
         },
@@ -251,10 +300,11 @@ export class TaskStore {
     const applied = Object.fromEntries(changes.filter(([k]) => !(k === 'StartTime' && started)));
     const next = { ...task, ...applied } as SandboxTask;
     if (Date.parse(next.EndTime) <= Date.parse(next.StartTime)) {
-      throw new SandboxError('InvalidParameter', 'EndTime must be later than StartTime');
+      throw new SandboxError(ILLEGAL_DURATION_CODE, SEED_ERROR_CODES[ILLEGAL_DURATION_CODE].message);
     }
     Object.assign(task, applied);
     this.schedule(task);
+    this.onChange();
   }
 
   close(): void {

@@ -10,6 +10,8 @@ export const FINAL_STATES: readonly BroadcastState[] = ['Completed', 'Failed', '
 
 /** The CreateLivePullToPush fields a broadcaster sets (wire names). Region defaults to the worker's region. */
 export interface RelaySpec {
+  /** Common region id (seed 000: optional); Region decides where the task runs. */
+  RegionId?: string;
   Region?: string;
   StartTime: string;
   EndTime: string;
@@ -40,25 +42,67 @@ export interface RestartPolicy {
   maxRestarts: number;
 }
 
-/** Input of the broadcast workflow. No secrets: credentials and callback keys live only in the worker. */
-export interface BroadcastRequest {
-  /** @default 'pull-to-push' */
-  flavour?: 'pull-to-push' | 'legacy';
-  relay?: RelaySpec;
-  legacy?: LegacyPullSpec;
+/** What every broadcast request may set besides its provider spec. */
+export interface BroadcastOptions {
   /** Seconds before StartTime at which the task is created. @default 300 */
   leadTimeSeconds?: number;
   restartPolicy?: RestartPolicy;
   /** Seconds of callback silence (after StartTime, or while Recovering) before asking the provider. @default 120 */
   reconcileAfterSeconds?: number;
+  /**
+   * Seconds between Describe calls while the relay runs, so a lost Offline callback is found within this interval.
+   * Costs one DescribeLivePullToPush per running relay per interval. @default 300
+   */
+  reconcileRunningSeconds?: number;
   /** Free labels shown in the Web UI. */
   labels?: Record<string, string>;
   campaignId?: string;
 }
 
+/** A pull-to-push broadcast (CreateLivePullToPush). */
+export interface RelayBroadcastRequest extends BroadcastOptions {
+  /** @default 'pull-to-push' */
+  flavour?: 'pull-to-push';
+  relay: RelaySpec;
+  legacy?: undefined;
+}
+
+/** A legacy scheduled pull into Alibaba's own live center (AddLivePullStreamInfoConfig). */
+export interface LegacyBroadcastRequest extends BroadcastOptions {
+  flavour: 'legacy';
+  legacy: LegacyPullSpec;
+  relay?: undefined;
+}
+
+/** Input of a broadcast workflow. No secrets: credentials and callback keys live only in the worker. */
+export type BroadcastRequest = RelayBroadcastRequest | LegacyBroadcastRequest;
+
+/**
+ * Workflow types. `broadcastWorkflow` is the first version (both flavours in one function): it stays registered so
+ * broadcasts it started finish on its code; new broadcasts start the two types after it.
+ */
+export const BroadcastWorkflowTypes = {
+  relay: 'relayBroadcastWorkflow',
+  legacy: 'legacyPullWorkflow',
+  v1: 'broadcastWorkflow',
+} as const;
+
+export const BROADCAST_WORKFLOW_TYPE_NAMES: readonly string[] = Object.values(BroadcastWorkflowTypes);
+
+/** The workflow type that runs a request. */
+export function workflowTypeFor(request: BroadcastRequest): string {
+  // Tolerates unvalidated input (tests and hostile clients start raw requests): the workflow validates it.
+  const flavour = (request as { flavour?: unknown } | null | undefined)?.flavour;
+  return flavour === 'legacy' ? BroadcastWorkflowTypes.legacy : BroadcastWorkflowTypes.relay;
+}
+
+/** Visibility query clause matching broadcasts of every type (the campaign workflow excluded). */
+export const BROADCAST_TYPES_QUERY = `WorkflowType IN (${BROADCAST_WORKFLOW_TYPE_NAMES.map((t) => `"${t}"`).join(', ')})`;
+
 export const DEFAULT_LEAD_TIME_SECONDS = 300;
 export const DEFAULT_MAX_RESTARTS = 2;
 export const DEFAULT_RECONCILE_AFTER_SECONDS = 120;
+export const DEFAULT_RECONCILE_RUNNING_SECONDS = 300;
 
 /** A provider task event as delivered by the callback service or read back through Describe. */
 export interface TaskEvent {
@@ -99,9 +143,18 @@ export interface BroadcastStatus {
   endTime: string;
   lastEvent?: TaskEvent;
   restarts: number;
+  /** The newest transitions (a long relay keeps only the last TRANSITIONS_KEPT); `transitionCount` counts all. */
   transitions: Transition[];
+  transitionCount?: number;
+  /** The user stopped the relay: the restart policy leaves it alone until the user restarts it. */
+  stoppedByUser?: boolean;
+  /** The provider's last offline or exit reason (TaskInvalidReason / TaskExitReason). */
+  lastReason?: string;
   failure?: string;
 }
+
+/** Transitions kept in a status: a relay flapping for weeks must not grow its state without bound. */
+export const TRANSITIONS_KEPT = 50;
 
 export interface RescheduleInput {
   StartTime?: string;
@@ -122,9 +175,37 @@ export const FailureTypes = {
   compensationFailed: 'CompensationFailed',
 } as const;
 
-/** Deterministic provider TaskName for a workflow ID: the idempotency key used to find a task we may have created. */
+const TASK_NAME_PREFIX = 'relay:';
+/**
+ * Our cap on TaskName. Assumption: the seeds give no limit. The provider schemas enforce this one (here, not there,
+ * because workflow code derives names and cannot import zod).
+ */
+export const TASK_NAME_MAX_LENGTH = 128;
+
+/** 64-bit FNV-1a over the string's UTF-16 code units, as 16 hex digits: pure and deterministic, for workflow code. */
+function fnv1a64Hex(text: string): string {
+  let hash = 0xcbf29ce484222325n;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= BigInt(text.charCodeAt(i));
+    hash = (hash * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return hash.toString(16).padStart(16, '0');
+}
+
+/**
+ * Deterministic provider TaskName for a workflow ID: the idempotency key used to find a task we may have created.
+ * `relay:<workflowId>` when that fits the cap (running workflows replay with exactly that name); a longer id (campaign
+ * ids make ids of 200+ characters) keeps a readable head and ends in `~` and a hash of the whole id, so the name
+ * always fits and stays the same on every retry and replay.
+ */
 export function taskNameFor(workflowId: string): string {
-  return `relay:${workflowId}`;
+  const plain = `${TASK_NAME_PREFIX}${workflowId}`;
+  if (plain.length <= TASK_NAME_MAX_LENGTH) return plain;
+  const suffix = `~${fnv1a64Hex(workflowId)}`;
+  let head = plain.slice(0, TASK_NAME_MAX_LENGTH - suffix.length);
+  // Never end on half a surrogate pair: a lone surrogate cannot be percent-encoded for the wire.
+  if (/[\uD800-\uDBFF]$/.test(head)) head = head.slice(0, -1);
+  return `${head}${suffix}`;
 }
 
 export function parseIsoSeconds(value: string): number {

@@ -1,3 +1,6 @@
 /** Every workflow the worker registers. Workflow code only: no Node built-ins, no I/O. */
-export { broadcastWorkflow } from './broadcast';
+export { relayBroadcastWorkflow } from './broadcast/relay';
+export { legacyPullWorkflow } from './broadcast/legacy';
 export { campaignWorkflow } from './campaign';
+/** The first broadcast workflow: registered so the broadcasts it started finish on its code (docs/patches.md). */
+export { broadcastWorkflow } from './v1/broadcast';

@@ -133,10 +133,11 @@ describe('LiveClient response handling', () => {
     expect(err.providerMessage).toContain('TaskStatus');
   });
 
-  it('a non-zero RetCode → UnexpectedRetCode, retryable and ambiguous', async () => {
+  // Seed 000's response: "RetCode ... 0 when normal". A non-zero one is the provider's answer, not a lost one.
+  it('a 2xx with a non-zero RetCode → UnexpectedRetCode, the provider’s answer: permanent, not ambiguous', async () => {
     server.answer(() => ({ status: 200, body: JSON.stringify({ RequestId: 'r', RetCode: 5, Description: 'busy' }) }));
     const err = await failureOf(live.deleteLivePullToPush({ TaskId: 't-1' }));
-    expect(err).toMatchObject({ code: 'UnexpectedRetCode', kind: 'retryable', ambiguous: true });
+    expect(err).toMatchObject({ code: 'UnexpectedRetCode', kind: 'permanent', ambiguous: false, requestId: 'r' });
     expect(err.providerMessage).toContain('busy');
   });
 

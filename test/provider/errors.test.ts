@@ -24,7 +24,6 @@ describe('classifyProviderError', () => {
     ['RequestTimeout', undefined, 'retryable'],
     ['ConnectionError', undefined, 'retryable'],
     ['MalformedResponse', 200, 'retryable'],
-    ['UnexpectedRetCode', 200, 'retryable'],
     // Gone: any *NotFound of a task or config.
     ['InvalidTaskId.NotFound', 404, 'not-found'],
     ['InvalidConfig.NotFound', 404, 'not-found'],
@@ -48,6 +47,7 @@ describe('classifyProviderError', () => {
     ['Forbidden', 403, 'permanent'],
     ['Forbidden.RAM', 403, 'permanent'],
     ['CodeConfigAlreadyExists', 400, 'permanent'],
+    ['UnexpectedRetCode', 200, 'permanent'],
     ['UnknownClientError', 400, 'permanent'],
     ['HTTP404', 404, 'permanent'],
     [undefined, 400, 'permanent'],

@@ -246,7 +246,8 @@ describe('Stop, Restart, Update and Delete follow the state rules', () => {
     const refused = await rejectionOf(
       live.updateLivePullToPush({ TaskId, StartTime: at(3 * HOUR), SourceUrls: ['rtmp://other.example.com/a/b'] })
     );
-    expect(refused).toMatchObject({ code: 'InvalidParameter' });
+    // EndTime no longer after StartTime: seed 000's code for it.
+    expect(refused).toMatchObject({ code: 'InvalidParam.CodeIllegalDuration' });
     expect(taskOf(sandbox, TaskId)).toMatchObject({ StartTime: before.StartTime, SourceUrls: before.SourceUrls });
     const start = at(2 * HOUR);
     const end = at(3 * HOUR);

@@ -427,7 +427,7 @@ describe('authentication and validation errors: {RequestId, HostId, Code, Messag
   });
 });
 
-describe('quota: 10 calls per second per access key', () => {
+describe('quota: 10 calls per second per access key and action', () => {
   it('the 11th call within a second is throttled (Throttling.User, HTTP 400); another key is not', async () => {
     const quota = await startSandbox({
       port: 0,

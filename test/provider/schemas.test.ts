@@ -366,11 +366,11 @@ describe('AddLivePullStreamInfoConfig (legacy)', () => {
     );
   });
 
-  it.each(['ftp://a.example.com/x', 'rtmp://a.example.com/x;', 'rtmp://a.example.com/x;not a url'])(
+  it.each(['ftp://a.example.com/x', ';', 'rtmp://a.example.com/x;not a url', 'live.example.com/app', 'a_b.example.com'])(
     'rejects the SourceUrl %j',
     (SourceUrl) => {
       expect(rulesFor('AddLivePullStreamInfoConfig', { ...legacyAdd, SourceUrl }, 'SourceUrl')).toEqual([
-        'must be one or more rtmp, http(s) or srt URLs separated by ;',
+        'must be one or more origins (a host such as live.example.com, or an rtmp, http(s) or srt URL) separated by ;',
       ]);
     }
   );

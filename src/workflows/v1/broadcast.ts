@@ -1,4 +1,10 @@
 /**
+ * FROZEN: the first version of the broadcast workflow (type `broadcastWorkflow`, both flavours in one function).
+ * Broadcasts it started finish on this code, so it changes only with a patch (docs/patches.md); new broadcasts start
+ * `relayBroadcastWorkflow` or `legacyPullWorkflow`. Remove it once no `broadcastWorkflow` execution is open
+ * (`WorkflowType = "broadcastWorkflow" AND ExecutionStatus = "Running"` lists none) and its histories leave the
+ * replay suite.
+ *
  * One broadcast, from request to the end of its relay: validate, wait durably until the lead time, create the
  * provider task (adopting one an earlier attempt created), follow its callbacks (reconciling with Describe when
  * they go quiet), restart it by policy, and delete it on cancellation or failure so nothing is left running.
@@ -23,7 +29,7 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 
-import type { Activities } from '../activities';
+import type { Activities } from '../../activities';
 import {
   FINAL_STATES,
   FailureTypes,
@@ -35,10 +41,10 @@ import {
   type LegacyPullSpec,
   type RelaySpec,
   type TaskEvent,
-} from '../shared/broadcast';
-import { BroadcastStateKey, TaskIdKey } from '../shared/search-attributes';
+} from '../../shared/broadcast';
+import { BroadcastStateKey, TaskIdKey } from '../../shared/search-attributes';
 
-import { broadcastStateSignal } from './campaign-messages';
+import { broadcastStateSignal } from '../campaign-messages';
 import { TaskEventLog } from './event-log';
 import {
   cancelUpdate,
@@ -48,7 +54,7 @@ import {
   statusQuery,
   stopUpdate,
   taskEventSignal,
-} from './messages';
+} from '../messages';
 
 const { validateBroadcast } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds' });
 

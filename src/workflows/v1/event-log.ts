@@ -1,8 +1,11 @@
 /**
+ * FROZEN with v1/broadcast.ts (its event ordering drops a restart's same-second Running callback; the current
+ * workflows use ../broadcast/task-events.ts).
+ *
  * Applies provider task events idempotently and in event-time order. Callbacks can be late, duplicated, reordered
  * or lost; Describe results fill the gaps. Pure logic, deterministic, usable inside the workflow sandbox.
  */
-import type { TaskEvent, TaskEventKind } from '../shared/broadcast';
+import type { TaskEvent, TaskEventKind } from '../../shared/broadcast';
 
 /** On equal event times, the later stage of a task's life wins. */
 const STAGE: Record<TaskEventKind, number> = { idle: 0, running: 1, recovering: 2, offline: 3, exit: 4 };

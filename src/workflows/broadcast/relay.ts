@@ -1,0 +1,157 @@
+/**
+ * One pull-to-push broadcast: validate, wait until the lead time, create or adopt the task, follow it, retry or
+ * compensate. Every decision is the lifecycle's (./lifecycle.ts); this workflow feeds it inputs (callbacks, user
+ * requests, the clock, call outcomes) and carries out its steps.
+ */
+import {
+  ApplicationFailure,
+  CancellationScope,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  isCancellation,
+  workflowInfo,
+} from '@temporalio/workflow';
+
+import {
+  DEFAULT_LEAD_TIME_SECONDS,
+  DEFAULT_MAX_RESTARTS,
+  DEFAULT_RECONCILE_AFTER_SECONDS,
+  DEFAULT_RECONCILE_RUNNING_SECONDS,
+  taskNameFor,
+  type BroadcastStatus,
+  type RelayBroadcastRequest,
+} from '../../shared/broadcast';
+
+import { createLifecycle, nextStep, type Lifecycle, type Step } from './lifecycle';
+import { providerCaller } from './provider-calls';
+import { performRelayCommand, type RelayCommandContext } from './relay-commands';
+import { RelayRun, type CarriedRelay } from './relay-run';
+import { DecisionClock, assertRequestObject, validatedRequest } from './validate';
+
+export type { CarriedRelay } from './relay-run';
+
+/** Continue-as-new past this many history events (or when the server suggests it): weeks of callbacks stay bounded. */
+export const HISTORY_EVENT_BUDGET = 2_000;
+
+type Finish = Extract<Step, { kind: 'finish' }>;
+
+export async function relayBroadcastWorkflow(
+  request: RelayBroadcastRequest,
+  carried?: CarriedRelay
+): Promise<BroadcastStatus> {
+  assertRequestObject(request);
+  const info = workflowInfo();
+  const clock = new DecisionClock();
+  const run = new RelayRun(
+    request.campaignId,
+    carried,
+    () => clock.now(),
+    () => provisionalStatus(request)
+  );
+  run.registerHandlers();
+  const call = providerCaller(info.taskQueue);
+  // Read when driving starts: `request` is the validated one by then (Region filled in).
+  const context = (): RelayCommandContext => ({
+    call,
+    workflowId: info.workflowId,
+    relay: { ...request.relay, Region: request.relay.Region ?? '' },
+    status: () => run.status,
+    maxRestarts: run.lifecycle?.settings.maxRestarts ?? 0,
+  });
+  try {
+    if (!run.lifecycle) {
+      clock.freeze();
+      request = await validatedRequest(request);
+      run.begin(lifecycleFor(request, clock.now()));
+    }
+    return await conclude(run, await drive(run, context(), clock, request));
+  } catch (err) {
+    if (!isCancellation(err) || !run.lifecycle) throw err;
+    // The workflow itself was cancelled (e.g. by its campaign): compensate without being interrupted, then end.
+    run.dispatch({ type: 'cancel', reason: 'workflow cancelled' });
+    await conclude(run, await CancellationScope.nonCancellable(() => drive(run, context(), clock, request)));
+    throw err;
+  }
+}
+
+/** Runs the lifecycle's steps until it finishes, continuing as new when the history grows long. */
+async function drive(
+  run: RelayRun,
+  context: RelayCommandContext,
+  clock: DecisionClock,
+  request: RelayBroadcastRequest
+): Promise<Finish> {
+  const lifecycle = run.lifecycle as Lifecycle;
+  for (;;) {
+    run.drainInbox();
+    run.dispatch({ type: 'tick' });
+    const step = nextStep(lifecycle, clock.now());
+    if (step.kind === 'finish') return step;
+    if (step.kind === 'call') {
+      const result = await performRelayCommand(context, step.command);
+      clock.thaw();
+      run.dispatch({ type: 'outcome', command: step.command, result });
+      continue;
+    }
+    if (historyIsLong() && run.inbox.length === 0 && run.pendingReplies.size === 0 && allHandlersFinished()) {
+      await run.board.flushed();
+      await continueAsNew<typeof relayBroadcastWorkflow>(request, {
+        lifecycle,
+        inbox: run.inbox,
+        nextRequestId: run.nextRequestId,
+      });
+    }
+    const seen = run.wakes;
+    const woken = () => run.inbox.length > 0 || run.wakes !== seen;
+    await condition(woken, Math.max((step.untilMs ?? clock.now()) - clock.now(), 1), { summary: step.summary });
+    clock.thaw();
+  }
+}
+
+/** Ends the workflow as the lifecycle finished: the status, or a failure with its stable type. */
+async function conclude(run: RelayRun, finish: Finish): Promise<BroadcastStatus> {
+  await run.board.flushed();
+  await condition(allHandlersFinished);
+  if (finish.failure) throw ApplicationFailure.nonRetryable(finish.failure.message, finish.failure.type);
+  return run.status;
+}
+
+function lifecycleFor(request: RelayBroadcastRequest, nowMs: number): Lifecycle {
+  const info = workflowInfo();
+  return createLifecycle(
+    {
+      taskName: taskNameFor(info.workflowId),
+      flavour: 'pull-to-push',
+      startTime: request.relay.StartTime,
+      endTime: request.relay.EndTime,
+    },
+    {
+      leadTimeMs: (request.leadTimeSeconds ?? DEFAULT_LEAD_TIME_SECONDS) * 1000,
+      maxRestarts: request.restartPolicy?.maxRestarts ?? DEFAULT_MAX_RESTARTS,
+      reconcileAfterMs: (request.reconcileAfterSeconds ?? DEFAULT_RECONCILE_AFTER_SECONDS) * 1000,
+      reconcileRunningMs: (request.reconcileRunningSeconds ?? DEFAULT_RECONCILE_RUNNING_SECONDS) * 1000,
+      // A reset run, or a later run of the chain, may follow one that created the task.
+      lookupBeforeCreate: info.runId !== info.originalExecutionRunId || info.runId !== info.firstExecutionRunId,
+    },
+    nowMs
+  );
+}
+
+/** What a status query answers before the request has been validated. */
+function provisionalStatus(request: RelayBroadcastRequest): BroadcastStatus {
+  return {
+    state: 'Scheduled',
+    flavour: 'pull-to-push',
+    taskName: taskNameFor(workflowInfo().workflowId),
+    startTime: request.relay?.StartTime ?? '',
+    endTime: request.relay?.EndTime ?? '',
+    restarts: 0,
+    transitions: [],
+  };
+}
+
+function historyIsLong(): boolean {
+  const { continueAsNewSuggested, historyLength } = workflowInfo();
+  return continueAsNewSuggested || historyLength >= HISTORY_EVENT_BUDGET;
+}
