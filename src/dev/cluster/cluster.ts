@@ -106,7 +106,11 @@ export async function clusterUp(layout: ClusterLayout, log: (line: string) => vo
 
   since = Date.now();
   writeServerConfig(layout);
-  await Promise.all(TEMPORAL_SERVICES.map((service) => startService(layout, binaries, service)));
+  // The first start on a fresh database writes the cluster metadata record; four services racing to write it made
+  // the losers exit ("Failed to apply cluster metadata"). One first, then the other three together.
+  const [first, ...others] = TEMPORAL_SERVICES;
+  await startService(layout, binaries, first);
+  await Promise.all(others.map((service) => startService(layout, binaries, service)));
   timings.services = elapsed(since);
   log(`Temporal ${TEMPORAL_SERVICES.join(', ')}: one process each, logs in ${layout.logDir}`);
 
