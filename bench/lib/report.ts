@@ -2,7 +2,7 @@
  * BENCHMARKS.md as text: the header (where and how the last bench ran) and one marked block per scenario, so a bench
  * of some scenarios replaces only their blocks and keeps the others' figures from earlier runs.
  */
-import { clusterSectionOf } from '../../src/dev/cluster/report-section';
+import { clusterSectionsOf } from '../../src/dev/cluster/report-section';
 
 import type { BenchRun, BenchScenario, BenchVerdict } from './scenario';
 import { spread } from './stats';
@@ -153,7 +153,7 @@ export function mergeReport(
       return body === undefined ? undefined : block(id, body);
     })
     .filter((s): s is string => s !== undefined);
-  const cluster = clusterSectionOf(existing); // written by the cluster suite, kept as is
+  const cluster = clusterSectionsOf(existing); // written by the cluster suite, kept as is
   return [
     TITLE,
     '',
@@ -163,6 +163,6 @@ export function mergeReport(
     '',
     sections.join('\n\n'),
     '',
-    ...(cluster ? [cluster, ''] : []),
+    ...cluster.flatMap((c) => [c, '']),
   ].join('\n');
 }

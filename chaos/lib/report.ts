@@ -3,7 +3,7 @@
  * per scenario. A run of only some scenarios replaces their blocks and keeps the others' blocks as they were, so
  * the table always lists every scenario measured so far, each with the date it was measured.
  */
-import { clusterSectionOf } from '../../src/dev/cluster/report-section';
+import { clusterSectionsOf } from '../../src/dev/cluster/report-section';
 
 import type { ChaosCounts, ChaosReport, ChaosScenario } from './scenario';
 
@@ -174,8 +174,6 @@ export function renderReliability(
     '',
     ...blocks.flatMap((b) => [b, '']),
     // Written by the cluster suite (npm run test:cluster), kept as is.
-    ...[clusterSectionOf(existing)]
-      .filter((section): section is string => section !== undefined)
-      .flatMap((c) => [c, '']),
+    ...clusterSectionsOf(existing).flatMap((section) => [section, '']),
   ].join('\n');
 }

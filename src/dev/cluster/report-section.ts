@@ -1,21 +1,20 @@
 /**
  * The cluster suite's sections of RELIABILITY.md and BENCHMARKS.md. `npm run chaos` and `npm run bench` rewrite those
- * files from their own scenarios, so each keeps this marked section as it finds it (renderReliability, mergeReport),
- * and `CLUSTER_SUITE_REPORT=1 npm run test:cluster` replaces it.
+ * files from their own scenarios, so each keeps these marked sections as it finds them (renderReliability,
+ * mergeReport), and the cluster suite replaces them (CLUSTER_SUITE_REPORT=1).
  */
-const BEGIN = '<!-- cluster:begin -->';
-const END = '<!-- cluster:end -->';
+const begin = (name: string) => `<!-- cluster:begin ${name} -->`;
+const end = (name: string) => `<!-- cluster:end ${name} -->`;
+const SECTION = /<!-- cluster:begin ([\w-]+) -->[\s\S]*?<!-- cluster:end \1 -->/g;
 
-/** The marked section of `text`, markers included; undefined when there is none. */
-export function clusterSectionOf(text: string | undefined): string | undefined {
-  const start = text?.indexOf(BEGIN) ?? -1;
-  const end = text?.indexOf(END, start) ?? -1;
-  return text !== undefined && start >= 0 && end > start ? text.slice(start, end + END.length) : undefined;
+/** Every marked section of `text`, markers included, in file order. */
+export function clusterSectionsOf(text: string | undefined): string[] {
+  return [...(text ?? '').matchAll(SECTION)].map((match) => match[0]);
 }
 
-/** `text` with its marked section replaced by `body` (appended when there was none). */
-export function withClusterSection(text: string, body: string): string {
-  const section = `${BEGIN}\n\n${body.trim()}\n\n${END}`;
-  const existing = clusterSectionOf(text);
+/** `text` with its section `name` replaced by `body` (appended when there was none). */
+export function withClusterSection(text: string, name: string, body: string): string {
+  const section = `${begin(name)}\n\n${body.trim()}\n\n${end(name)}`;
+  const existing = clusterSectionsOf(text).find((s) => s.startsWith(begin(name)));
   return existing ? text.replace(existing, section) : `${text.trimEnd()}\n\n${section}\n`;
 }
