@@ -8,6 +8,7 @@
  * test-artifacts/cluster/campaign-<size>.json; CLUSTER_SUITE_REPORT=1 also writes them into RELIABILITY.md and
  * BENCHMARKS.md; CLUSTER_SUITE_COLD_BUILD=1 builds the server from empty Go caches first, to measure that too.
  */
+import { describeMachine } from '../../bench/lib/machine';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -85,6 +86,7 @@ describe(`campaign on a real cluster with three production workers (${sizeName})
     if (process.env.CLUSTER_SUITE_VERBOSE) process.stderr.write(`${line}\n`);
   };
   let stack: ClusterStack;
+  const machine = describeMachine(); // load average at the start of the run
 
   beforeAll(async () => {
     stack = await startClusterStack(log);
@@ -162,6 +164,7 @@ describe(`campaign on a real cluster with three production workers (${sizeName})
     };
     const submittedToEndSeconds = Math.round((Date.now() - submittedAt) / 1000);
     const report: CampaignReport & { lostDetails: unknown; duplicateDetails: string[] } = {
+      machine,
       size: sizeName,
       broadcasts: plan.length,
       submittedToEndSeconds,

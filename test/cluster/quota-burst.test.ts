@@ -8,6 +8,7 @@
  * test-artifacts/cluster/quota-<workers>w.json, not asserted: a quota that holds fleet-wide by construction is issue
  * 13's remaining design work, and these figures are what it must change.
  */
+import { describeMachine } from '../../bench/lib/machine';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -30,6 +31,7 @@ const CREATE_BUDGET_MS = (BURST / 10) * 1000 + 30_000;
   const lines: string[] = [];
   const log = (line: string) => lines.push(`${new Date().toISOString().slice(11, 23)} ${line}`);
   let stack: ClusterStack;
+  const machine = describeMachine(); // load average at the start of the run
 
   beforeAll(async () => {
     if (!(Number.isInteger(BURST) && BURST > 0)) throw new Error('CLUSTER_QUOTA_BURST: a positive integer');
@@ -84,7 +86,7 @@ const CREATE_BUDGET_MS = (BURST / 10) * 1000 + 30_000;
     fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
     fs.writeFileSync(path.join(ARTIFACTS_DIR, `quota-${WORKERS}w.json`), `${JSON.stringify(figures, null, 2)}\n`);
     log(JSON.stringify(figures));
-    if (process.env.CLUSTER_SUITE_REPORT === '1') writeQuotaReport(figures, stack.cluster.binaries.goVersion);
+    if (process.env.CLUSTER_SUITE_REPORT === '1') writeQuotaReport(figures, stack.cluster.binaries.goVersion, machine);
 
     expect({ duplicates: audit.duplicates, orphans: audit.orphans, lost: audit.lost }).toEqual({
       duplicates: 0,

@@ -7,13 +7,14 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { describeMachine } from '../../bench/lib/machine';
 import { withClusterSection } from '../../src/dev/cluster/report-section';
 import { postgresBinDir } from '../../src/dev/cluster/postgres';
 import { TEMPORAL_SERVER_VERSION } from '../../src/dev/cluster/server-build';
 import { PROJECT_ROOT } from '../../src/temporal/binaries';
 
 export interface CampaignReport {
+  /** describeMachine() when the run started (its load average is the one at start). */
+  machine: string[];
   size: string;
   broadcasts: number;
   submittedToEndSeconds: number;
@@ -51,11 +52,11 @@ function versions(goVersion: string): string[] {
   ];
 }
 
-function header(command: string, goVersion: string, measuredAt: string): string[] {
+function header(command: string, goVersion: string, measuredAt: string, machine: string[]): string[] {
   return [
     `Measured ${measuredAt}. Command: \`${command}\`.`,
     '',
-    ...describeMachine().map((line) => `- ${line}`),
+    ...machine.map((line) => `- ${line}`),
     ...versions(goVersion).map((line) => `- ${line}`),
   ];
 }
@@ -67,7 +68,7 @@ function reliabilitySection(report: CampaignReport, measuredAt: string): string 
   return [
     '## Real cluster: worker SIGKILLed, history and PostgreSQL restarted during a campaign (`npm run test:cluster`)',
     '',
-    ...header(COMMAND(report), report.serverBuild.goVersion, measuredAt),
+    ...header(COMMAND(report), report.serverBuild.goVersion, measuredAt, report.machine),
     '',
     '| broadcasts | faults injected | duplicates | orphans | lost | campaign |',
     '| ---------: | --------------: | ---------: | ------: | ---: | -------- |',
@@ -105,7 +106,7 @@ function benchmarksSection(report: CampaignReport, measuredAt: string): string {
   return [
     '## Real cluster: bring-up, and a campaign on three workers (`npm run test:cluster`)',
     '',
-    ...header(COMMAND(report), report.serverBuild.goVersion, measuredAt),
+    ...header(COMMAND(report), report.serverBuild.goVersion, measuredAt, report.machine),
     '',
     '`npm run cluster -- up` on a fresh state folder, step by step (the server build is cached: 0 s):',
     '',
@@ -153,14 +154,14 @@ export interface QuotaFigures {
 }
 
 /** BENCHMARKS.md section `quota-<n>w`: the provider quota seen by the sandbox with n production workers. */
-export function writeQuotaReport(figures: QuotaFigures, goVersion: string): void {
+export function writeQuotaReport(figures: QuotaFigures, goVersion: string, machine: string[]): void {
   const command =
     `CLUSTER_QUOTA=1 CLUSTER_QUOTA_WORKERS=${figures.workers} CLUSTER_QUOTA_BURST=${figures.broadcasts} ` +
     'CLUSTER_SUITE_REPORT=1 npx jest -c jest.cluster.config.js test/cluster/quota-burst.test.ts';
   const body = [
     `## Real cluster: provider quota, ${figures.broadcasts} creates due together, ${figures.workers} worker(s) (\`quota-burst\`)`,
     '',
-    ...header(command, goVersion, new Date().toISOString()),
+    ...header(command, goVersion, new Date().toISOString(), machine),
     '',
     'Goal (issue 13): creates ≥ 9.5/s on average, never more than 10 in any sliding second, no Throttling answer.',
     'Measured at the provider sandbox (its record of every call); not asserted by the suite, which asserts only that',
