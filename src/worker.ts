@@ -17,6 +17,7 @@ import {
 import { createActivities, type ActivityDeps } from './activities';
 import { createCampaignActivities } from './activities/campaign-broadcasts';
 import type { Settings } from './config/settings';
+import { metricsPortTakenMessage } from './observability/metrics';
 import { actionBudgets, type ActionBudgets } from './provider/quota-gate';
 import { campaignTaskQueue } from './shared/broadcast';
 import { providerQueuePlan, type ProviderQueue } from './shared/provider-queues';
@@ -187,7 +188,7 @@ if (require.main === module) {
   import('./main')
     .then(({ runMain }) => runMain({ embedded: false }))
     .catch((err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+      process.stderr.write(`${metricsPortTakenMessage(err) ?? (err instanceof Error ? err.message : String(err))}\n`);
       process.exit(1);
     });
 }

@@ -5,8 +5,9 @@ import type { Client } from '@temporalio/client';
 import { Option, type Command } from 'commander';
 import YAML from 'yaml';
 
-import { startBroadcast } from '../broadcast/start';
+import { BroadcastAlreadyExistsError, startBroadcast } from '../broadcast/start';
 import { resolveTime } from '../campaign/file';
+import { workflowWebUiLink } from '../campaign/submit';
 import { InvalidBroadcastRequestError, validateBroadcastRequest } from '../broadcast/validation';
 import { loadSettings } from '../config/settings';
 import type { BroadcastRequest, BroadcastStatus } from '../shared/broadcast';
@@ -19,7 +20,7 @@ import {
   stopUpdate,
 } from '../workflows/messages';
 
-import { printJson, UsageError, withClient } from './common';
+import { ClusterOperationError, printJson, UsageError, webUiLine, withClient } from './common';
 
 function readRequestFile(file: string): BroadcastRequest {
   let text: string;
@@ -156,18 +157,27 @@ export function addBroadcastCommands(program: Command): void {
         const { violations } = validateBroadcastRequest(request, { defaultRegion: settings.ALIYUN_REGION });
         throw new InvalidBroadcastRequestError([...problems, ...violations]);
       }
-      const handle = await withClient(({ client }) =>
-        startBroadcast({
-          client,
+      await withClient(async (connected) => {
+        const handle = await startBroadcast({
+          client: connected.client,
           taskQueue: settings.TEMPORAL_TASK_QUEUE,
           workflowId: flags.id,
           request,
           defaultRegion: settings.ALIYUN_REGION,
-        })
-      );
-      const out = { workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
-      if (flags.json) printJson(out);
-      else process.stdout.write(`started broadcast ${out.workflowId}\n`);
+        }).catch((err: unknown) => {
+          // Our own errors say what to do already; the server's get their cause and the cluster's name.
+          if (err instanceof InvalidBroadcastRequestError || err instanceof BroadcastAlreadyExistsError) throw err;
+          throw new ClusterOperationError(`could not start broadcast ${flags.id}`, err, connected);
+        });
+        const link = (base: string) => workflowWebUiLink(base, connected.namespace, handle.workflowId);
+        const out = {
+          workflowId: handle.workflowId,
+          runId: handle.firstExecutionRunId,
+          webUi: connected.uiBase ? link(connected.uiBase) : null,
+        };
+        if (flags.json) printJson(out);
+        else process.stdout.write(`started broadcast ${out.workflowId}\n${webUiLine(connected, link)}\n`);
+      });
     });
 
   const withHandle = (

@@ -4,7 +4,7 @@ import { Option, type Command } from 'commander';
 import type { Client } from '@temporalio/client';
 
 import { formatProblems, readCampaignFile, type CampaignPlan } from '../campaign/file';
-import { submitCampaign, webUiLink } from '../campaign/submit';
+import { CampaignFinishedError, submitCampaign, webUiLink } from '../campaign/submit';
 import { loadSettings } from '../config/settings';
 import { BROADCAST_TYPES_QUERY } from '../shared/broadcast';
 import {
@@ -15,7 +15,7 @@ import {
   type CampaignStatus,
 } from '../workflows/campaign-messages';
 
-import { printJson, UsageError, withClient } from './common';
+import { ClusterOperationError, printJson, UsageError, webUiLine, withClient } from './common';
 import { planOnTime } from './on-time';
 
 export class InvalidCampaignFileError extends Error {
@@ -52,10 +52,6 @@ export function formatCampaignTable(status: CampaignStatus, live: Partial<Record
     `campaign ${status.campaignId}: ${status.phase} (${status.total} broadcasts, run ${status.runs})`,
     ...rows.filter(([, n]) => n > 0).map(([label, n]) => `  ${label.padEnd(width)}  ${String(n).padStart(6)}`),
   ].join('\n');
-}
-
-function uiBase(): string {
-  return process.env.TEMPORAL_UI_URL ?? `http://127.0.0.1:${process.env.DEV_SERVER_UI_PORT ?? 8233}`;
 }
 
 interface StartFlags {
@@ -144,7 +140,8 @@ export function addCampaignCommands(program: Command): void {
       if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency > 0 && concurrency <= 500)) {
         throw new UsageError('--concurrency: an integer from 1 to 500');
       }
-      await withClient(async ({ client, namespace }) => {
+      await withClient(async (connected) => {
+        const { client, namespace } = connected;
         const bar =
           flags.json || !process.stderr.isTTY
             ? undefined
@@ -160,13 +157,20 @@ export function addCampaignCommands(program: Command): void {
           entries: plan.entries,
           maxConcurrentStarts: concurrency,
           onProgress: (sent) => bar?.update(sent),
-        }).finally(() => bar?.stop());
-        const link = webUiLink(uiBase(), namespace, plan.campaignId);
-        if (flags.json)
-          return printJson({ campaignId: plan.campaignId, ...result, skipped: plan.problems.length, webUi: link });
+        })
+          .catch((err: unknown) => {
+            if (err instanceof CampaignFinishedError) throw err;
+            throw new ClusterOperationError(`could not start campaign ${plan.campaignId}`, err, connected);
+          })
+          .finally(() => bar?.stop());
+        const link = (base: string) => webUiLink(base, namespace, plan.campaignId);
+        if (flags.json) {
+          const webUi = connected.uiBase ? link(connected.uiBase) : null;
+          return printJson({ campaignId: plan.campaignId, ...result, skipped: plan.problems.length, webUi });
+        }
         process.stdout.write(
           `campaign ${plan.campaignId}: ${result.accepted} new, ${result.duplicates} already there` +
-            `${plan.problems.length ? `, ${plan.problems.length} invalid skipped` : ''}\nWeb UI: ${link}\n`
+            `${plan.problems.length ? `, ${plan.problems.length} invalid skipped` : ''}\n${webUiLine(connected, link)}\n`
         );
       });
     });
