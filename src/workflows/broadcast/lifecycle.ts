@@ -27,6 +27,7 @@ import {
   emptyWatermark,
   forgetExit,
   noteCommand,
+  noteDescribe,
   type EventOutcome,
   type EventWatermark,
 } from './task-events';
@@ -380,6 +381,7 @@ function applyOutcome(l: Lifecycle, command: Command, result: CallResult, nowMs:
       const snapshot = result.snapshot ?? { found: false };
       const kind = snapshot.found ? snapshot.kind : 'exit';
       const taskId = l.status.taskId ?? '';
+      noteDescribe(l.watermark, Math.floor(nowMs / 1000));
       if (kind) {
         applyEvent(
           l,
