@@ -73,6 +73,8 @@ export class RelayRun {
 
   /** Hands a user's ask to the lifecycle and waits for its answer: the status, or the real reason it failed. */
   async ask(ask: UserAsk): Promise<BroadcastStatus> {
+    // An update can arrive while the request is being validated: it is answered once the lifecycle exists.
+    await condition(() => this.lifecycle !== undefined);
     const id = this.nextRequestId++;
     const reply = new Promise<Reply>((resolve) => this.pendingReplies.set(id, resolve));
     this.dispatch({ type: 'user', request: { ...ask, id } });
@@ -84,7 +86,8 @@ export class RelayRun {
 
   /** Update validator: refuses, before it enters history, an ask the lifecycle would refuse now. */
   refuse(ask: UserAsk): void {
-    const reason = this.lifecycle ? refuseUserRequest(this.lifecycle, ask, this.now()) : 'the broadcast is starting';
+    if (!this.lifecycle) return; // still validating its request: the lifecycle answers the ask when it exists
+    const reason = refuseUserRequest(this.lifecycle, ask, this.now());
     if (reason) throw ApplicationFailure.nonRetryable(reason, FailureTypes.invalidUpdate);
   }
 
@@ -109,6 +112,7 @@ export class RelayRun {
     setHandler(
       cancelUpdate,
       async ({ reason }) => {
+        await condition(() => this.lifecycle !== undefined);
         this.dispatch({ type: 'cancel', reason: reason ?? 'cancelled by request' });
         await condition(() => this.isFinal);
         return this.status;
@@ -116,8 +120,7 @@ export class RelayRun {
       {
         validator: (_input) => {
           const l = this.lifecycle;
-          if (!l) throw ApplicationFailure.nonRetryable('the broadcast is starting', FailureTypes.invalidUpdate);
-          if (isFinal(l) || l.ending) {
+          if (l && (isFinal(l) || l.ending)) {
             throw ApplicationFailure.nonRetryable(`broadcast already ${l.status.state}`, FailureTypes.invalidUpdate);
           }
         },
