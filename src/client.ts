@@ -1,5 +1,5 @@
 /**
- * The client script: `npm run client -- broadcast …`, `campaign …`, `list`. Human output by default, `--json` for
+ * The client script: `npm run client -- broadcast …`, `campaign …`, `schedule …`, `list`. Human output by default, `--json` for
  * scripts. Exit codes: 0 ok, 1 the operation failed, 2 bad input or configuration.
  */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
@@ -10,17 +10,26 @@ import { InvalidBroadcastRequestError } from './broadcast/validation';
 import { CampaignFinishedError } from './campaign/submit';
 import { addBroadcastCommands } from './cli/broadcast-commands';
 import { addCampaignCommands, InvalidCampaignFileError } from './cli/campaign-commands';
+import { addScheduleCommands } from './cli/schedule-commands';
 import { EXIT, UsageError } from './cli/common';
 import { ConfigError } from './config/settings';
+import { InvalidScheduleError } from './schedules/definition';
 
 export function buildProgram(): Command {
   const program = new Command('client').description('Broadcast relay client').exitOverride();
   addBroadcastCommands(program);
   addCampaignCommands(program);
+  addScheduleCommands(program);
   return program;
 }
 
-const BAD_INPUT = [UsageError, ConfigError, InvalidBroadcastRequestError, InvalidCampaignFileError];
+const BAD_INPUT = [
+  UsageError,
+  ConfigError,
+  InvalidBroadcastRequestError,
+  InvalidCampaignFileError,
+  InvalidScheduleError,
+];
 
 function messageFor(err: unknown): string {
   if (err instanceof WorkflowUpdateFailedError) {

@@ -15,7 +15,7 @@ import {
   type CampaignStatus,
 } from '../workflows/campaign-messages';
 
-import { printJson, UsageError, withClient } from './common';
+import { printJson, UsageError, webUiBase, withClient } from './common';
 
 export class InvalidCampaignFileError extends Error {
   override readonly name = 'InvalidCampaignFileError';
@@ -51,10 +51,6 @@ export function formatCampaignTable(status: CampaignStatus, live: Partial<Record
     `campaign ${status.campaignId}: ${status.phase} (${status.total} broadcasts, run ${status.runs})`,
     ...rows.filter(([, n]) => n > 0).map(([label, n]) => `  ${label.padEnd(width)}  ${String(n).padStart(6)}`),
   ].join('\n');
-}
-
-function uiBase(): string {
-  return process.env.TEMPORAL_UI_URL ?? `http://127.0.0.1:${process.env.DEV_SERVER_UI_PORT ?? 8233}`;
 }
 
 interface StartFlags {
@@ -151,7 +147,7 @@ export function addCampaignCommands(program: Command): void {
           maxConcurrentStarts: concurrency,
           onProgress: (sent) => bar?.update(sent),
         }).finally(() => bar?.stop());
-        const link = webUiLink(uiBase(), namespace, plan.campaignId);
+        const link = webUiLink(webUiBase(), namespace, plan.campaignId);
         if (flags.json)
           return printJson({ campaignId: plan.campaignId, ...result, skipped: plan.problems.length, webUi: link });
         process.stdout.write(

@@ -50,3 +50,8 @@ export async function withClient<T>(fn: (c: Connected) => Promise<T>): Promise<T
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
+
+/** The Web UI the links printed point at: TEMPORAL_UI_URL, or the `npm start` dev server's. */
+export function webUiBase(): string {
+  return process.env.TEMPORAL_UI_URL ?? `http://127.0.0.1:${process.env.DEV_SERVER_UI_PORT ?? 8233}`;
+}
