@@ -22,6 +22,7 @@ interface CreateFlags extends RequestFlags {
   at: string[];
   tz: string;
   duration: string;
+  from?: string;
   until?: string;
   catchUp?: string;
   paused?: boolean;
@@ -51,6 +52,7 @@ export function scheduleFromFlags(flags: CreateFlags, defaultRegion: string): Sc
       times: flags.at,
       timeZone: flags.tz,
       duration: flags.duration,
+      from: flags.from,
       until: flags.until,
       catchUp: flags.catchUp,
       template: request,
@@ -64,7 +66,7 @@ export function scheduleFromFlags(flags: CreateFlags, defaultRegion: string): Sc
 function printView(view: ScheduleView): void {
   const lines = [
     `schedule ${view.scheduleId}${view.paused ? ' (paused)' : ''}`,
-    `  when:        ${view.calendar ?? '-'}${view.until ? `, until ${view.until}` : ''}`,
+    `  when:        ${view.calendar ?? '-'}${view.from ? `, from ${view.from}` : ''}${view.until ? `, until ${view.until}` : ''}`,
     `  destination: ${view.destination ?? '-'}`,
     `  catch-up:    ${view.catchUp ?? '-'}${view.overlap ? `   overlap: ${view.overlap}` : ''}`,
     `  fires:       ${view.fireLeadSeconds !== undefined ? `${formatDuration(view.fireLeadSeconds)} before each start` : '-'}`,
@@ -90,6 +92,7 @@ export function addScheduleCommands(program: Command): void {
     .requiredOption('--at <HH:MM...>', 'local start time(s), 24-hour')
     .requiredOption('--tz <zone>', 'IANA time zone of --days/--at, e.g. Europe/Berlin or UTC')
     .requiredOption('--duration <d>', 'length of each broadcast: 2h, 90m, 1h30m')
+    .option('--from <iso>', 'no occurrence starts before this time (default: now)')
     .option('--until <iso>', 'no occurrence starts at or after this time (yyyy-MM-ddTHH:mm:ssZ)')
     .addOption(new Option('--catch-up <policy>', 'missed firings (see below)').choices(['backfill', 'skip']))
     .option('--paused', 'create it paused')

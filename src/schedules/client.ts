@@ -30,6 +30,7 @@ const SKIP_CATCH_UP_MS = 60_000;
 export interface ScheduleMemo {
   calendar: WeeklyCalendar;
   durationSeconds: number;
+  from?: string;
   until?: string;
   catchUp: CatchUpPolicy;
   fireLeadSeconds: number;
@@ -73,6 +74,7 @@ export async function createBroadcastSchedule(
   const memo: ScheduleMemo = {
     calendar,
     durationSeconds: definition.durationSeconds,
+    ...(definition.from ? { from: definition.from } : {}),
     ...(definition.until ? { until: definition.until } : {}),
     catchUp: definition.catchUp,
     fireLeadSeconds,
@@ -84,7 +86,8 @@ export async function createBroadcastSchedule(
     spec: {
       calendars: firingCalendars(calendar, fireLeadSeconds),
       timezone: calendar.timeZone,
-      // No occurrence starts at or after `until`: the last firing is before until − the fire lead.
+      // Firing a fire lead before each start: from − lead is the first possible firing, until − lead the last.
+      ...(definition.from ? { startAt: new Date(Date.parse(definition.from) - fireLeadSeconds * 1000) } : {}),
       ...(definition.until ? { endAt: new Date(Date.parse(definition.until) - fireLeadSeconds * 1000 - 1000) } : {}),
     },
     action: {
@@ -116,6 +119,7 @@ export interface ScheduleView {
   note?: string;
   calendar?: string;
   destination?: string;
+  from?: string;
   until?: string;
   catchUp?: CatchUpPolicy;
   /** The server's overlap policy (describe only). */
@@ -151,6 +155,7 @@ export function viewOf(scheduleId: string, schedule: ScheduleSummary | ScheduleD
       ? {
           calendar: describeCalendar(memo.calendar, memo.durationSeconds),
           destination: memo.destination,
+          ...(memo.from ? { from: memo.from } : {}),
           ...(memo.until ? { until: memo.until } : {}),
           catchUp: memo.catchUp,
           fireLeadSeconds: memo.fireLeadSeconds,

@@ -33,6 +33,8 @@ export interface ScheduleDeclaration {
   timeZone: unknown;
   /** `2h`, `90m`, `1h30m` or seconds. */
   duration: unknown;
+  /** No occurrence starts before this ISO time (a season that begins later). */
+  from?: unknown;
   /** No occurrence starts at or after this ISO time. */
   until?: unknown;
   catchUp?: unknown;
@@ -44,6 +46,7 @@ export interface ScheduleDefinition {
   scheduleId: string;
   calendar: WeeklyCalendar;
   durationSeconds: number;
+  from?: string;
   until?: string;
   catchUp: CatchUpPolicy;
   fireLeadSeconds: number;
@@ -110,6 +113,13 @@ function overlapViolation(calendar: WeeklyCalendar, durationSeconds: number, fro
   );
 }
 
+function optionalTime(field: string, value: unknown, violations: string[]): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = typeof value === 'string' ? Date.parse(value) : NaN;
+  if (Number.isNaN(ms)) violations.push(`${field}: must be an ISO time (yyyy-MM-ddTHH:mm:ssZ)`);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
 function templateTimeViolations(template: Record<string, unknown>): string[] {
   const spec = (template.relay ?? template.legacy) as Record<string, unknown> | undefined;
   const prefix = template.relay ? 'relay' : 'legacy';
@@ -143,12 +153,9 @@ export function validateSchedule(input: ScheduleDeclaration, options: ValidateSc
   if (durationSeconds === undefined) {
     violations.push(`duration: "${String(input.duration ?? '')}" must be a positive duration (2h, 90m, 1h30m)`);
   }
-  let untilMs = Number.POSITIVE_INFINITY;
-  if (input.until !== undefined) {
-    untilMs = typeof input.until === 'string' ? Date.parse(input.until) : NaN;
-    if (Number.isNaN(untilMs)) violations.push('until: must be an ISO time (yyyy-MM-ddTHH:mm:ssZ)');
-    else if (untilMs <= now.getTime()) violations.push('until: must be later than now');
-  }
+  const fromMs = Math.max(now.getTime(), optionalTime('from', input.from, violations) ?? 0);
+  const untilMs = optionalTime('until', input.until, violations) ?? Number.POSITIVE_INFINITY;
+  if (untilMs <= fromMs) violations.push(`until: must be later than ${input.from !== undefined ? 'from' : 'now'}`);
   const catchUp = (input.catchUp ?? 'backfill') as CatchUpPolicy;
   if (!CATCH_UP_POLICIES.includes(catchUp)) violations.push(`catch-up: must be one of ${CATCH_UP_POLICIES.join(', ')}`);
   const template = input.template;
@@ -170,12 +177,14 @@ export function validateSchedule(input: ScheduleDeclaration, options: ValidateSc
     return { violations: [...violations, ...requestViolations] };
   }
   const calendar: WeeklyCalendar = { days, times, timeZone };
-  const [first] = nextOccurrences(calendar, now.getTime(), 1);
-  if (first === undefined || first >= untilMs) violations.push('until: no occurrence starts before it');
-  const overlap = overlapViolation(calendar, durationSeconds, now.getTime(), untilMs);
+  const [first] = nextOccurrences(calendar, fromMs, 1);
+  if (untilMs > fromMs && (first === undefined || first >= untilMs)) {
+    violations.push('until: no occurrence starts before it');
+  }
+  const overlap = overlapViolation(calendar, durationSeconds, fromMs, untilMs);
   if (overlap) violations.push(overlap);
   // The provider's rules, on the first occurrence: every occurrence differs from it only in its window.
-  const firstStart = first ?? now.getTime() + 86_400_000;
+  const firstStart = first ?? fromMs + 86_400_000;
   const { violations: requestViolations, normalized } = validateBroadcastRequest(
     requestForOccurrence(template as OccurrenceTemplate, {
       StartTime: isoSeconds(firstStart),
@@ -191,6 +200,7 @@ export function validateSchedule(input: ScheduleDeclaration, options: ValidateSc
       scheduleId,
       calendar,
       durationSeconds,
+      ...(input.from !== undefined ? { from: isoSeconds(fromMs) } : {}),
       ...(input.until !== undefined ? { until: isoSeconds(untilMs) } : {}),
       catchUp,
       fireLeadSeconds: fireLeadSecondsFor(normalized.leadTimeSeconds ?? 0),
