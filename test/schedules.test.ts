@@ -5,6 +5,9 @@
  * right ID and window (stub provider activities), and the client script's `schedule` commands in-process.
  */
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 import { ScheduleNotFoundError, type ScheduleHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -276,6 +279,36 @@ describe('broadcast schedules (dev server)', () => {
 
       expect(await main(['schedule', 'delete', id])).toBe(0);
       await expect(env.client.schedule.getHandle(id).describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
+    });
+
+    it('campaign start creates the schedules a campaign file declares, as <campaign>/<key>, once', async () => {
+      const campaignId = `weekly-${randomUUID()}`;
+      const file = path.join(os.tmpdir(), `${campaignId}.yaml`);
+      fs.writeFileSync(
+        file,
+        [
+          `campaign: ${campaignId}`,
+          `defaults: { source: "${SOURCE}" }`,
+          'schedules:',
+          `  - { key: friday, days: FRI, at: "20:00", tz: Europe/Berlin, duration: 2h, dst: "${DST}" }`,
+        ].join('\n')
+      );
+      const scheduleId = `${campaignId}/friday`;
+      handles.push(env.client.schedule.getHandle(scheduleId));
+      try {
+        expect(await main(['campaign', 'start', file, '--json'])).toBe(0);
+        expect(JSON.parse(out)).toMatchObject({
+          campaignId,
+          accepted: 0,
+          schedules: { created: [scheduleId], existing: [] },
+        });
+        out = '';
+        expect(await main(['campaign', 'start', file, '--json'])).toBe(0);
+        expect(JSON.parse(out)).toMatchObject({ schedules: { created: [], existing: [scheduleId] } });
+        expect(await describeJson(scheduleId)).toMatchObject({ calendar: 'FRIDAY 20:00 Europe/Berlin, 2h' });
+      } finally {
+        fs.rmSync(file, { force: true });
+      }
     });
 
     it('refuses an overlapping schedule and a bad time zone, naming each rule, and creates nothing', async () => {

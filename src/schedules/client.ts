@@ -9,7 +9,13 @@
  * - Catch-up after an outage: `skip` takes a missed firing only up to a minute late; `backfill` takes it while its
  *   occurrence is still on air (the broadcast starts late and runs for the rest of its window).
  */
-import { ScheduleOverlapPolicy, type Client, type ScheduleDescription, type ScheduleSummary } from '@temporalio/client';
+import {
+  ScheduleAlreadyRunning,
+  ScheduleOverlapPolicy,
+  type Client,
+  type ScheduleDescription,
+  type ScheduleSummary,
+} from '@temporalio/client';
 
 import { destinationOf } from '../broadcast/start';
 
@@ -186,4 +192,27 @@ export async function listBroadcastSchedules(client: Client): Promise<ScheduleVi
     }
   }
   return views.sort((a, b) => a.scheduleId.localeCompare(b.scheduleId));
+}
+
+/**
+ * Creates each schedule unless one with its ID exists (a campaign file submitted again): `existing` lists those, left
+ * as they are.
+ */
+export async function createBroadcastSchedules(
+  client: Client,
+  definitions: ScheduleDefinition[],
+  options: CreateScheduleOptions
+): Promise<{ created: string[]; existing: string[] }> {
+  const created: string[] = [];
+  const existing: string[] = [];
+  for (const definition of definitions) {
+    try {
+      await createBroadcastSchedule(client, definition, options);
+      created.push(definition.scheduleId);
+    } catch (err) {
+      if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+      existing.push(definition.scheduleId);
+    }
+  }
+  return { created, existing };
 }
