@@ -25,6 +25,7 @@ import { bundleRelayWorkflows } from '../src/temporal/workflow-bundle';
 import type { scheduledBroadcastWorkflow } from '../src/workflows/schedule-occurrence';
 import { statusQuery } from '../src/workflows/messages';
 
+import { historyOf } from './helpers/histories';
 import { eventually, StubProvider, withStubWorkers } from './helpers/stub-relay';
 import { createDevEnv, createTimeSkippingEnv } from './helpers/temporal';
 
@@ -102,14 +103,7 @@ describe('broadcast schedules (dev server)', () => {
     // The server's calendar and ours agree, week by week: 19:00Z in winter time, 18:00Z from April.
     const expected = nextOccurrences(definition.calendar, Date.parse('2027-03-01T00:00:00Z'), occurrences.length);
     expect(occurrences).toEqual(expected.map(iso));
-    expect(occurrences.slice(0, 6)).toEqual([
-      '2027-03-05T19:00:00Z',
-      '2027-03-12T19:00:00Z',
-      '2027-03-19T19:00:00Z',
-      '2027-03-26T19:00:00Z',
-      '2027-04-02T18:00:00Z',
-      '2027-04-09T18:00:00Z',
-    ]);
+    expect(occurrences.slice(3, 5)).toEqual(['2027-03-26T19:00:00Z', '2027-04-02T18:00:00Z']);
   });
 
   it('a firing (trigger) starts the ordinary broadcast named by the schedule and the occurrence, with its window', async () => {
@@ -130,6 +124,7 @@ describe('broadcast schedules (dev server)', () => {
       const window = occurrenceWindow(fired!.scheduledAt, definition);
       const broadcastId = `${scheduleId}/${window.StartTime}`;
       expect(await firing.result()).toEqual({ workflowId: broadcastId, outcome: 'started' });
+      await historyOf(firing, 'schedule-trigger'); // replay fixture (RECORD_HISTORIES=1)
 
       const broadcast = env.client.workflow.getHandle(broadcastId);
       const described = await broadcast.describe();

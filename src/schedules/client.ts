@@ -32,16 +32,8 @@ export const SCHEDULED_BROADCAST_WORKFLOW_TYPE = 'scheduledBroadcastWorkflow';
 /** `skip`: a firing missed by more than this is dropped. */
 const SKIP_CATCH_UP_MS = 60_000;
 
-/** What the schedule's memo keeps (no request fields beyond the destination without its query). */
-export interface ScheduleMemo {
-  calendar: WeeklyCalendar;
-  durationSeconds: number;
-  from?: string;
-  until?: string;
-  catchUp: CatchUpPolicy;
-  fireLeadSeconds: number;
-  destination: string;
-}
+/** What the schedule's memo keeps: the definition without its request, and the destination without its query. */
+export type ScheduleMemo = Omit<ScheduleDefinition, 'scheduleId' | 'template'> & { destination: string };
 
 export function catchUpWindowMs(
   definition: Pick<ScheduleDefinition, 'catchUp' | 'fireLeadSeconds' | 'durationSeconds'>
