@@ -9,7 +9,12 @@ module.exports = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': 'ts-jest' },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', ...(process.env.TEST_TIER === 'all' ? [] : ALL_TIERS_ONLY)],
+  // test/cluster/ builds and runs a real cluster: `npm run test:cluster` (jest.cluster.config.js).
+  testPathIgnorePatterns: [
+    '/node_modules/',
+    '<rootDir>/test/cluster/',
+    ...(process.env.TEST_TIER === 'all' ? [] : ALL_TIERS_ONLY),
+  ],
   modulePathIgnorePatterns: ['<rootDir>/lib'],
   globalSetup: '<rootDir>/test/global-setup.ts',
   // Real servers start in most suites; two cores run two suites at a time.

@@ -18,6 +18,7 @@ import { createActivities, type ActivityDeps } from './activities';
 import { createCampaignActivities } from './activities/campaign-broadcasts';
 import { createScheduleActivities } from './activities/schedule-broadcasts';
 import type { Settings } from './config/settings';
+import { metricsPortTakenMessage } from './observability/metrics';
 import { actionBudgets, type ActionBudgets } from './provider/quota-gate';
 import { campaignTaskQueue } from './shared/broadcast';
 import { providerQueuePlan, type ProviderQueue } from './shared/provider-queues';
@@ -52,6 +53,13 @@ export interface RelayWorkers {
   run(): Promise<void>;
   shutdown(): void;
 }
+
+/**
+ * Long polls of each provider queue's worker. All workers poll over one connection; with the SDK's default of 10 on
+ * each of the provider queues, the workflow worker's tasks were served seconds late (chaos callback-faults lost
+ * broadcasts). A queue that dispatches at most its action's budget per second needs few.
+ */
+const PROVIDER_QUEUE_POLLERS = 2;
 
 /** Campaign workflows kept in the campaign worker's cache. */
 const CAMPAIGN_CACHE_SIZE = 50;
@@ -101,6 +109,7 @@ export async function createRelayWorkers(options: RelayWorkerOptions): Promise<R
         taskQueue: queue.taskQueue,
         activities: activitiesOn(queue, activities),
         maxTaskQueueActivitiesPerSecond: queueRateLimit(queue, budgets, settings),
+        maxConcurrentActivityTaskPolls: PROVIDER_QUEUE_POLLERS,
         shutdownGraceTime,
         dataConverter: options.dataConverter,
       })
@@ -183,7 +192,7 @@ if (require.main === module) {
   import('./main')
     .then(({ runMain }) => runMain({ embedded: false }))
     .catch((err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+      process.stderr.write(`${metricsPortTakenMessage(err) ?? (err instanceof Error ? err.message : String(err))}\n`);
       process.exit(1);
     });
 }

@@ -32,7 +32,7 @@ interface SubmitOutput {
   accepted: number;
   duplicates: number;
   skipped: number;
-  webUi: string;
+  webUi: string | null;
 }
 interface DryRunOutput {
   campaignId: string;
@@ -199,12 +199,16 @@ describe('client script: campaign commands (real process, dev server, sandbox, c
 
     const submitted = await runCliJson<SubmitOutput>(target, ['campaign', 'start', file]);
     expect(submitted).toMatchObject({ campaignId: id, accepted: 4, duplicates: 0, skipped: 0 });
-    expect(submitted.webUi).toContain(encodeURIComponent(`CampaignId="${id}"`));
+    // Connected to TEMPORAL_ADDRESS with no TEMPORAL_UI_URL: no Web UI is known, and none is made up.
+    expect(submitted.webUi).toBeNull();
 
-    // The same file again (human output this time): nothing new.
-    const again = await runCliOk(target, ['campaign', 'start', file]);
+    // The same file again (human output this time, the cluster's Web UI given): nothing new, and the link.
+    const ui = 'http://temporal-ui.example.com:8080';
+    const again = await runCliOk({ ...target, env: { TEMPORAL_UI_URL: `${ui}/` } }, ['campaign', 'start', file]);
     expect(again.stdout).toContain(`campaign ${id}: 0 new, 4 already there`);
-    expect(again.stdout).toMatch(/^Web UI: http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows\?query=\S+$/m);
+    expect(again.stdout).toContain(
+      `\nWeb UI: ${ui}/namespaces/default/workflows?query=${encodeURIComponent(`CampaignId="${id}"`)}\n`
+    );
 
     const status = await runCliJson<StatusOutput>(target, ['campaign', 'status', id]);
     expect(status.campaignId).toBe(id);

@@ -165,9 +165,22 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('sets up schema and namespace without hiding a failure (no `|| true`), waiting until the namespace is visible', () => {
+    for (const name of ['setup-postgres.sh', 'create-namespace.sh']) {
+      const script = fs.readFileSync(path.join(root, 'deploy/compose', name), 'utf8');
+      expect(script).toMatch(/^set -eu$/m);
+      const code = script.replace(/^\s*#.*$/gm, '');
+      expect(code).not.toMatch(/\|\|\s*true/);
+    }
+    const namespace = fs.readFileSync(path.join(root, 'deploy/compose/create-namespace.sh'), 'utf8');
+    const waitLine = namespace.indexOf('wait_for "namespace');
+    expect(waitLine).toBeGreaterThan(0);
+    expect(waitLine).toBeLessThan(namespace.indexOf('search-attribute create'));
+  });
+
   it('registers exactly the search attributes the workflows upsert', () => {
     const script = fs.readFileSync(path.join(root, 'deploy/compose/create-namespace.sh'), 'utf8');
-    const registered = /for attr in ([^;]+);/.exec(script)?.[1]?.trim().split(/\s+/) ?? [];
+    const registered = /^SEARCH_ATTRIBUTES="([^"]+)"$/m.exec(script)?.[1]?.trim().split(/\s+/) ?? [];
     const expected = SEARCH_ATTRIBUTES.map((k) => `${k.name}=${k.type === 'DATETIME' ? 'Datetime' : 'Keyword'}`);
     expect(registered.sort()).toEqual(expected.sort());
   });

@@ -19,6 +19,7 @@ import { BroadcastStateKey, TaskIdKey } from '../src/shared/search-attributes';
 import { relayRequest } from './helpers/broadcasts';
 import { waitFor } from './helpers/cli';
 import { freePort } from './helpers/ports';
+import { metricValue } from './helpers/prometheus';
 
 const ROOT = path.join(__dirname, '..');
 /** The sandbox pair the worker signs with, and the callback secret: configured, so none is printed on purpose. */
@@ -26,17 +27,6 @@ const PROVIDER_KEY = { id: 'metrics-test-key', secret: 'metrics-test-provider-se
 const CALLBACK_SECRET = 'metrics-test-callback-secret-never-logged';
 
 type LogRecord = Record<string, unknown>;
-
-/** The value of a metric line whose labels include every `labels` pair (counters may carry a `_total` suffix). */
-function metricValue(text: string, name: string, labels: Record<string, string>): number {
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    const match = /^([a-z_]+)\{([^}]*)\} ([0-9.e+]+)$/.exec(line);
-    if (!match || (match[1] !== name && match[1] !== `${name}_total`)) continue;
-    if (Object.entries(labels).every(([k, v]) => match[2]!.includes(`${k}="${v}"`))) sum += Number(match[3]);
-  }
-  return sum;
-}
 
 describe('metrics endpoint and logs of an npm start run', () => {
   let child: ChildProcess;

@@ -198,6 +198,7 @@ describe('broadcast schedules (dev server)', () => {
       process.env.TEMPORAL_NAMESPACE = 'default';
       process.env.TEMPORAL_TASK_QUEUE = taskQueue;
       process.env.ALIYUN_REGION = 'cn-shanghai';
+      process.env.TEMPORAL_UI_URL = 'http://ui.example:8233';
       out = '';
       err = '';
       jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((out += String(chunk)), true));
@@ -238,7 +239,7 @@ describe('broadcast schedules (dev server)', () => {
       handles.push(env.client.schedule.getHandle(id));
       expect(await main(createArgs(id, '--from', '2027-03-20T00:00:00Z', '--catch-up', 'skip'))).toBe(0);
       expect(out).toContain(`created schedule ${id}`);
-      expect(out).toContain(`/namespaces/default/schedules/${id}`);
+      expect(out).toContain(`Web UI: http://ui.example:8233/namespaces/default/schedules/${id}`);
 
       const view = await describeJson(id);
       expect(view).toMatchObject({
@@ -315,6 +316,12 @@ describe('broadcast schedules (dev server)', () => {
       expect(await main(createArgs(id, '--at', '21:00'))).toBe(2);
       expect(err).toMatch(/duration: 2h must be shorter than the shortest gap between two occurrences \(1h, /);
       await expect(env.client.schedule.getHandle(id).describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
+      err = '';
+      expect(await main(createArgs(id, '--tz', 'Europe/Atlantis', '--json'))).toBe(2);
+      expect(JSON.parse(err)).toMatchObject({ exitCode: 2, violations: [expect.stringMatching(/^tz: /)] });
+      err = '';
+      expect(await main(['schedule', 'pause', id])).toBe(1);
+      expect(err).toBe(`error: not found: no schedule with id "${id}" in this namespace\n`);
     });
   });
 });

@@ -2,6 +2,8 @@
  * BENCHMARKS.md as text: the header (where and how the last bench ran) and one marked block per scenario, so a bench
  * of some scenarios replaces only their blocks and keeps the others' figures from earlier runs.
  */
+import { clusterSectionsOf } from '../../src/dev/cluster/report-section';
+
 import type { BenchRun, BenchScenario, BenchVerdict } from './scenario';
 import { spread } from './stats';
 
@@ -151,5 +153,16 @@ export function mergeReport(
       return body === undefined ? undefined : block(id, body);
     })
     .filter((s): s is string => s !== undefined);
-  return [TITLE, '', INTRO, '', block(HEADER_ID, header), '', sections.join('\n\n'), ''].join('\n');
+  const cluster = clusterSectionsOf(existing); // written by the cluster suite, kept as is
+  return [
+    TITLE,
+    '',
+    INTRO,
+    '',
+    block(HEADER_ID, header),
+    '',
+    sections.join('\n\n'),
+    '',
+    ...cluster.flatMap((c) => [c, '']),
+  ].join('\n');
 }

@@ -3,6 +3,8 @@
  * per scenario. A run of only some scenarios replaces their blocks and keeps the others' blocks as they were, so
  * the table always lists every scenario measured so far, each with the date it was measured.
  */
+import { clusterSectionsOf } from '../../src/dev/cluster/report-section';
+
 import type { ChaosCounts, ChaosReport, ChaosScenario } from './scenario';
 
 /** One scenario's outcome in this run: a report, or the error that stopped it. */
@@ -171,5 +173,7 @@ export function renderReliability(
     ...summaryTable(summaries),
     '',
     ...blocks.flatMap((b) => [b, '']),
+    // Written by the cluster suite (npm run test:cluster), kept as is.
+    ...clusterSectionsOf(existing).flatMap((section) => [section, '']),
   ].join('\n');
 }

@@ -24,11 +24,16 @@ export interface WorkerProcessOptions {
    */
   env: Record<string, string>;
   /** A file from writeWorkflowBundle(): bundling once saves seconds of CPU on every restart. */
-  workflowBundlePath: string;
+  workflowBundlePath?: string;
   /** Receives the child's output lines (SDK warnings, errors). @default dropped */
   output?: (line: string) => void;
   /** @default 60000 (a loaded machine compiles and connects slowly) */
   readyTimeoutMs?: number;
+  /**
+   * Another program than ./worker-child.ts, e.g. the production worker (`node lib/worker.js`): its arguments to node
+   * and the output line that says it polls. Its workflow bundle is its own (workflowBundlePath is then unused).
+   */
+  program?: { args: string[]; isReady(line: string): boolean };
 }
 
 export interface WorkerProcess {
@@ -57,7 +62,11 @@ function exited(child: ChildProcess): Promise<void> {
 
 /** Starts the worker process and resolves once both workers poll; rejects with its last output if it dies first. */
 export async function startWorkerProcess(options: WorkerProcessOptions): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', CHILD_ENTRY], {
+  const program = options.program ?? {
+    args: ['-r', 'ts-node/register/transpile-only', CHILD_ENTRY],
+    isReady: (line: string) => line === READY_LINE,
+  };
+  const child = spawn(process.execPath, program.args, {
     cwd: PROJECT_ROOT,
     env: {
       PATH: process.env.PATH ?? '',
@@ -65,7 +74,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
       METRICS_PORT: '0',
       LOG_LEVEL: 'WARN',
       ...options.env,
-      CHAOS_WORKFLOW_BUNDLE: options.workflowBundlePath,
+      ...(options.workflowBundlePath ? { CHAOS_WORKFLOW_BUNDLE: options.workflowBundlePath } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -80,7 +89,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
     );
     for (const stream of [child.stdout, child.stderr]) {
       readline.createInterface({ input: stream }).on('line', (line) => {
-        if (line === READY_LINE) {
+        if (program.isReady(line)) {
           clearTimeout(timer);
           resolve();
           return;

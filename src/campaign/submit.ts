@@ -69,6 +69,12 @@ export async function submitCampaign(options: SubmitCampaignOptions): Promise<Ad
   return total;
 }
 
+/** A Web UI link to one workflow (a broadcast or a campaign). */
+export function workflowWebUiLink(uiBaseUrl: string, namespace: string, workflowId: string): string {
+  const ns = encodeURIComponent(namespace);
+  return `${uiBaseUrl.replace(/\/+$/, '')}/namespaces/${ns}/workflows/${encodeURIComponent(workflowId)}`;
+}
+
 /** A Web UI link listing the campaign's broadcasts. */
 export function webUiLink(uiBaseUrl: string, namespace: string, campaignId: string): string {
   const query = encodeURIComponent(`CampaignId="${campaignId}"`);

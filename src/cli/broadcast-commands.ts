@@ -5,14 +5,22 @@ import type { Client } from '@temporalio/client';
 import { Option, type Command } from 'commander';
 import YAML from 'yaml';
 
-import { startBroadcast } from '../broadcast/start';
+import { BroadcastAlreadyExistsError, startBroadcast } from '../broadcast/start';
 import { resolveTime } from '../campaign/file';
+import { workflowWebUiLink } from '../campaign/submit';
 import { InvalidBroadcastRequestError, validateBroadcastRequest } from '../broadcast/validation';
 import { loadSettings } from '../config/settings';
 import type { BroadcastRequest, BroadcastStatus } from '../shared/broadcast';
-import { cancelUpdate, rescheduleUpdate, restartUpdate, statusQuery, stopUpdate } from '../workflows/messages';
+import {
+  cancelUpdate,
+  rescheduleUpdate,
+  restartUpdate,
+  sourceUpdate,
+  statusQuery,
+  stopUpdate,
+} from '../workflows/messages';
 
-import { printJson, UsageError, withClient } from './common';
+import { ClusterOperationError, printJson, UsageError, webUiLine, withClient } from './common';
 
 function readRequestFile(file: string): BroadcastRequest {
   let text: string;
@@ -39,6 +47,7 @@ function readRequestFile(file: string): BroadcastRequest {
 export interface RequestFlags {
   file?: string;
   source?: string[];
+  backupSource?: string[];
   sourceType?: 'live' | 'vod' | 'url';
   protocol?: string;
   dst?: string;
@@ -70,16 +79,22 @@ export function requestFromFlags(flags: RequestFlags): { request: BroadcastReque
   // Unvalidated until validateBroadcastRequest: whatever the file and flags hold.
   const base = (flags.file ? readRequestFile(flags.file) : {}) as BroadcastRequest;
   const relay = { ...(base.relay ?? {}) } as Partial<NonNullable<BroadcastRequest['relay']>>;
+  const now = new Date();
+  // Relative times (+3m) in a file, as in flags and campaign files.
+  for (const field of ['StartTime', 'EndTime'] as const) {
+    if (relay[field] !== undefined) relay[field] = resolveTime(relay[field], now) as string;
+    if (base.legacy?.[field] !== undefined) base.legacy[field] = resolveTime(base.legacy[field], now) as string;
+  }
   if (flags.source) relay.SourceUrls = flags.source;
   if (flags.sourceType) relay.SourceType = flags.sourceType;
   if (flags.protocol) relay.SourceProtocol = flags.protocol;
   if (flags.dst) relay.DstUrl = flags.dst;
-  const now = new Date();
   if (flags.start) relay.StartTime = resolveTime(flags.start, now) as string;
   if (flags.end) relay.EndTime = resolveTime(flags.end, now) as string;
   if (flags.region) relay.Region = flags.region;
   if (relay.SourceUrls && !relay.SourceType) relay.SourceType = 'live';
-  if (relay.SourceType === 'live' && !relay.SourceProtocol) relay.SourceProtocol = 'rtmp';
+  // The documented default of --protocol, for a source given by flag; a file's live source must name its protocol.
+  if (flags.source && relay.SourceType === 'live' && !relay.SourceProtocol) relay.SourceProtocol = 'rtmp';
   const labels = { ...(base.labels ?? {}) };
   for (const pair of flags.label ?? []) {
     const [key, ...rest] = pair.split('=');
@@ -93,9 +108,19 @@ export function requestFromFlags(flags: RequestFlags): { request: BroadcastReque
     ...(base.flavour === 'legacy' ? {} : { relay: relay as BroadcastRequest['relay'] }),
     leadTimeSeconds: leadTimeSeconds ?? base.leadTimeSeconds,
     restartPolicy: maxRestarts !== undefined ? { maxRestarts } : base.restartPolicy,
+    ...(flags.backupSource ? { backupSources: flags.backupSource } : {}),
     ...(Object.keys(labels).length > 0 ? { labels } : {}),
   } as BroadcastRequest;
   return { request, problems };
+}
+
+/** `primary` → 0, `backup 2` / `backup2` / `2` → 2. */
+function sourceIndex(which: string): number {
+  const text = which.trim().toLowerCase();
+  if (text === 'primary') return 0;
+  const match = /^(?:backup\s*)?(\d+)$/.exec(text);
+  if (!match) throw new UsageError(`source: expected primary or backup N, got "${which}"`);
+  return Number(match[1]);
 }
 
 function printStatus(status: BroadcastStatus, json: boolean): void {
@@ -105,7 +130,8 @@ function printStatus(status: BroadcastStatus, json: boolean): void {
     `window:    ${status.startTime} → ${status.endTime}`,
     `task:      ${status.taskId ?? '-'} (${status.taskName})`,
     `restarts:  ${status.restarts}`,
-    `last event: ${status.lastEvent ? `${status.lastEvent.kind} @ ${status.lastEvent.eventTime} (${status.lastEvent.source})` : '-'}`,
+    ...(status.source ? [`source:    ${status.source.label} on air (${status.source.why})`] : []),
+    `last event: ${status.lastEvent ? `${status.lastEvent.kind} @ ${new Date(status.lastEvent.eventTime * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')} (${status.lastEvent.source})` : '-'}`,
     'transitions:',
     ...status.transitions.map((t) => `  ${t.at}  ${t.state}${t.note ? `  ${t.note}` : ''}`),
   ];
@@ -117,6 +143,7 @@ export function addRequestOptions(command: Command): Command {
   return command
     .option('--file <file>', 'request as YAML or JSON (flags override it)')
     .option('--source <url...>', 'source URL(s) (SourceUrls)')
+    .option('--backup-source <url...>', 'live sources to fail over to, in order, when the source fails to pull')
     .addOption(new Option('--source-type <type>', 'SourceType').choices(['live', 'vod', 'url']))
     .option('--protocol <p>', 'SourceProtocol for live sources (default rtmp)')
     .option('--dst <rtmpUrl>', 'RTMP ingest URL (DstUrl)')
@@ -141,23 +168,32 @@ export function addBroadcastCommands(program: Command): void {
     .action(async (flags: StartFlags) => {
       const settings = loadSettings();
       const { request, problems } = requestFromFlags(flags);
-      if (problems.length > 0) {
-        // Every problem in one message: the flags' own and the request's (nothing starts).
-        const { violations } = validateBroadcastRequest(request, { defaultRegion: settings.ALIYUN_REGION });
+      // Every problem in one message, the flags' own and the request's, before connecting (nothing starts).
+      const { violations } = validateBroadcastRequest(request, { defaultRegion: settings.ALIYUN_REGION });
+      if (problems.length + violations.length > 0) {
         throw new InvalidBroadcastRequestError([...problems, ...violations]);
       }
-      const handle = await withClient(({ client }) =>
-        startBroadcast({
-          client,
+      await withClient(async (connected) => {
+        const handle = await startBroadcast({
+          client: connected.client,
           taskQueue: settings.TEMPORAL_TASK_QUEUE,
           workflowId: flags.id,
           request,
           defaultRegion: settings.ALIYUN_REGION,
-        })
-      );
-      const out = { workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
-      if (flags.json) printJson(out);
-      else process.stdout.write(`started broadcast ${out.workflowId}\n`);
+        }).catch((err: unknown) => {
+          // Our own errors say what to do already; the server's get their cause and the cluster's name.
+          if (err instanceof InvalidBroadcastRequestError || err instanceof BroadcastAlreadyExistsError) throw err;
+          throw new ClusterOperationError(`could not start broadcast ${flags.id}`, err, connected);
+        });
+        const link = (base: string) => workflowWebUiLink(base, connected.namespace, handle.workflowId);
+        const out = {
+          workflowId: handle.workflowId,
+          runId: handle.firstExecutionRunId,
+          webUi: connected.uiBase ? link(connected.uiBase) : null,
+        };
+        if (flags.json) printJson(out);
+        else process.stdout.write(`started broadcast ${out.workflowId}\n${webUiLine(connected, link)}\n`);
+      });
     });
 
   const withHandle = (
@@ -178,6 +214,15 @@ export function addBroadcastCommands(program: Command): void {
   withHandle('status', 'state, task, last event and transitions', (id) => onHandle(id, (h) => h.query(statusQuery)));
   withHandle('stop', 'stop the running relay', (id) => onHandle(id, (h) => h.executeUpdate(stopUpdate, { args: [] })));
   withHandle('restart', 'restart the relay', (id) => onHandle(id, (h) => h.executeUpdate(restartUpdate, { args: [] })));
+  broadcast
+    .command('source <id> <which>')
+    .description('put a source on air: primary, or backup N (relays with backup sources)')
+    .addOption(json())
+    .action(async (id: string, which: string, opts: { json?: boolean }) => {
+      const to = sourceIndex(which);
+      const status = await onHandle(id, (h) => h.executeUpdate(sourceUpdate, { args: [{ to }] }));
+      printStatus(status, Boolean(opts.json));
+    });
   withHandle('cancel', 'cancel; deletes the task if created', (id, opts) =>
     onHandle(id, (h) => h.executeUpdate(cancelUpdate, { args: [{ reason: opts.reason }] }))
   ).option('--reason <text>', 'shown in the history');

@@ -4,9 +4,9 @@ import { Option, type Command } from 'commander';
 import type { Client } from '@temporalio/client';
 
 import { formatProblems, readCampaignFile, type CampaignPlan } from '../campaign/file';
-import { submitCampaign, webUiLink } from '../campaign/submit';
-import { createBroadcastSchedules, describeCalendar } from '../schedules/client';
+import { CampaignFinishedError, submitCampaign, webUiLink } from '../campaign/submit';
 import { loadSettings } from '../config/settings';
+import { createBroadcastSchedules, describeCalendar } from '../schedules/client';
 import { BROADCAST_TYPES_QUERY } from '../shared/broadcast';
 import {
   campaignStatusQuery,
@@ -16,7 +16,8 @@ import {
   type CampaignStatus,
 } from '../workflows/campaign-messages';
 
-import { printJson, UsageError, webUiBase, withClient } from './common';
+import { ClusterOperationError, printJson, UsageError, webUiLine, withClient } from './common';
+import { planOnTime } from './on-time';
 
 export class InvalidCampaignFileError extends Error {
   override readonly name = 'InvalidCampaignFileError';
@@ -59,6 +60,7 @@ interface StartFlags {
   dryRun?: boolean;
   skipInvalid?: boolean;
   concurrency?: string;
+  leadTime?: string;
   json?: boolean;
 }
 
@@ -107,10 +109,16 @@ export function addCampaignCommands(program: Command): void {
     .option('--dry-run', 'validate and print the plan; start nothing')
     .option('--skip-invalid', 'start the valid entries and report the invalid ones')
     .option('--concurrency <n>', 'broadcast starts in flight at once (default 20)')
+    .option('--lead-time <auto>', 'auto: lead times that create every relay before its start under the create quota')
     .addOption(json())
     .action(async (file: string, flags: StartFlags) => {
       const settings = loadSettings();
-      const plan = planFor(file, flags, settings.ALIYUN_REGION);
+      const parsed = planFor(file, flags, settings.ALIYUN_REGION);
+      const onTime = planOnTime(parsed.entries, flags.leadTime, settings);
+      const plan = { ...parsed, entries: onTime.entries };
+      if (!flags.json && (flags.dryRun || onTime.late > 0 || flags.leadTime)) {
+        process.stderr.write(`${onTime.late > 0 ? 'warning: ' : ''}${onTime.verdict}\n`);
+      }
       if (plan.problems.length > 0)
         process.stderr.write(`skipping invalid entries:\n${formatProblems(file, plan.problems)}\n`);
       if (flags.dryRun) {
@@ -121,6 +129,7 @@ export function addCampaignCommands(program: Command): void {
             line: e.line,
             start: e.request.relay?.StartTime ?? e.request.legacy?.StartTime,
             end: e.request.relay?.EndTime ?? e.request.legacy?.EndTime,
+            leadTimeSeconds: e.request.leadTimeSeconds,
             dst:
               e.request.relay?.DstUrl ??
               `${e.request.legacy?.DomainName}/${e.request.legacy?.AppName}/${e.request.legacy?.StreamName}`,
@@ -131,6 +140,7 @@ export function addCampaignCommands(program: Command): void {
             when: describeCalendar(definition.calendar, definition.durationSeconds),
           })),
           problems: plan.problems,
+          onTime: { verdict: onTime.verdict, late: onTime.late },
         };
         if (flags.json) return printJson(out);
         process.stdout.write(`dry run: campaign ${plan.campaignId}, ${plan.entries.length} broadcasts would start\n`);
@@ -142,7 +152,8 @@ export function addCampaignCommands(program: Command): void {
       if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency > 0 && concurrency <= 500)) {
         throw new UsageError('--concurrency: an integer from 1 to 500');
       }
-      await withClient(async ({ client, namespace }) => {
+      await withClient(async (connected) => {
+        const { client, namespace } = connected;
         const bar =
           flags.json || !process.stderr.isTTY || plan.entries.length === 0
             ? undefined
@@ -162,27 +173,30 @@ export function addCampaignCommands(program: Command): void {
                 entries: plan.entries,
                 maxConcurrentStarts: concurrency,
                 onProgress: (sent) => bar?.update(sent),
-              }).finally(() => bar?.stop());
+              })
+                .catch((err: unknown) => {
+                  if (err instanceof CampaignFinishedError) throw err;
+                  throw new ClusterOperationError(`could not start campaign ${plan.campaignId}`, err, connected);
+                })
+                .finally(() => bar?.stop());
         const schedules = await createBroadcastSchedules(
           client,
           plan.schedules.map((s) => s.definition),
           { taskQueue: settings.TEMPORAL_TASK_QUEUE }
-        );
-        const link = webUiLink(webUiBase(), namespace, plan.campaignId);
-        if (flags.json)
-          return printJson({
-            campaignId: plan.campaignId,
-            ...result,
-            skipped: plan.problems.length,
-            webUi: link,
-            schedules,
-          });
+        ).catch((err: unknown) => {
+          throw new ClusterOperationError(`could not create the schedules of ${plan.campaignId}`, err, connected);
+        });
+        const link = (base: string) => webUiLink(base, namespace, plan.campaignId);
+        if (flags.json) {
+          const webUi = connected.uiBase ? link(connected.uiBase) : null;
+          return printJson({ campaignId: plan.campaignId, ...result, skipped: plan.problems.length, webUi, schedules });
+        }
         const scheduleCount = schedules.created.length + schedules.existing.length;
         process.stdout.write(
           `campaign ${plan.campaignId}: ${result.accepted} new, ${result.duplicates} already there` +
             `${plan.problems.length ? `, ${plan.problems.length} invalid skipped` : ''}` +
             `${scheduleCount ? `; schedules: ${schedules.created.length} created, ${schedules.existing.length} already there` : ''}` +
-            `\nWeb UI: ${link}\n`
+            `\n${webUiLine(connected, link)}\n`
         );
       });
     });

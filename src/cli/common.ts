@@ -15,7 +15,54 @@ export class UsageError extends Error {
 export interface Connected {
   client: Client;
   namespace: string;
+  /** host:port of the Temporal frontend this client talks to. */
+  address: string;
+  /** That cluster's Web UI, when known (see webUiBase). */
+  uiBase?: string;
   close: () => Promise<void>;
+}
+
+/**
+ * The Web UI of the cluster the client is connected to: TEMPORAL_UI_URL when set; the `npm start` dev server's own
+ * (127.0.0.1:DEV_SERVER_UI_PORT) when no TEMPORAL_ADDRESS is configured; otherwise unknown — never another cluster's.
+ */
+export function webUiBase(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.TEMPORAL_UI_URL) return env.TEMPORAL_UI_URL.replace(/\/+$/, '');
+  if (env.TEMPORAL_ADDRESS) return undefined;
+  return `http://127.0.0.1:${loadSettings(env).DEV_SERVER_UI_PORT}`;
+}
+
+/** `Web UI: <link>`, or says there is none and how to give one. */
+export function webUiLine(connected: Pick<Connected, 'address' | 'uiBase'>, link: (base: string) => string): string {
+  return connected.uiBase
+    ? `Web UI: ${link(connected.uiBase)}`
+    : `Web UI: none known for ${connected.address} (set TEMPORAL_UI_URL to your cluster's Web UI)`;
+}
+
+/**
+ * An error's message followed by its causes': the SDK's "Failed to start Workflow" says nothing by itself, its gRPC
+ * cause says why (e.g. `3 INVALID_ARGUMENT: Namespace default has no mapping defined for search attribute …`).
+ */
+export function withCauses(err: unknown): string {
+  const messages: string[] = [];
+  for (let e: unknown = err; e instanceof Error && messages.length < 10; e = e.cause) {
+    const message = e.message;
+    // A cause that only repeats its wrapper's text adds nothing.
+    if (!messages.some((m) => m.includes(message))) messages.push(message);
+  }
+  return messages.join(': ') || String(err);
+}
+
+/** A failure of an operation on a cluster: what failed, why (the whole cause chain), and which cluster. */
+export class ClusterOperationError extends Error {
+  override readonly name = 'ClusterOperationError';
+  constructor(what: string, err: unknown, connected: Pick<Connected, 'address' | 'namespace' | 'uiBase'>) {
+    super(
+      `${what}: ${withCauses(err)}\n(Temporal ${connected.address}, namespace ${connected.namespace}; ` +
+        `${webUiLine(connected, (base) => base)})`,
+      { cause: err }
+    );
+  }
 }
 
 /**
@@ -27,13 +74,13 @@ export async function connect(): Promise<Connected> {
   const settings = loadSettings();
   // Payloads are encrypted with PAYLOAD_ENCRYPTION_KEYS; against the `npm start` dev server, with its development key.
   const encryption = resolvePayloadEncryption(settings, temporal.address ? 'none' : 'read');
-  const connection = await Connection.connect({
-    ...temporal.connectionOptions,
-    address: temporal.address ?? `127.0.0.1:${settings.DEV_SERVER_PORT}`,
-  });
+  const address = temporal.address ?? `127.0.0.1:${settings.DEV_SERVER_PORT}`;
+  const connection = await Connection.connect({ ...temporal.connectionOptions, address });
   return {
     client: new Client({ connection, namespace: temporal.namespace, dataConverter: encryption.dataConverter }),
     namespace: temporal.namespace,
+    address,
+    uiBase: webUiBase(),
     close: () => connection.close(),
   };
 }
@@ -49,9 +96,4 @@ export async function withClient<T>(fn: (c: Connected) => Promise<T>): Promise<T
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-}
-
-/** The Web UI the links printed point at: TEMPORAL_UI_URL, or the `npm start` dev server's. */
-export function webUiBase(): string {
-  return process.env.TEMPORAL_UI_URL ?? `http://127.0.0.1:${process.env.DEV_SERVER_UI_PORT ?? 8233}`;
 }

@@ -14,7 +14,7 @@ import {
 import { InvalidScheduleError, validateSchedule, type ScheduleDefinition } from '../schedules/definition';
 
 import { addRequestOptions, requestFromFlags, type RequestFlags } from './broadcast-commands';
-import { printJson, webUiBase, withClient } from './common';
+import { printJson, webUiLine, withClient } from './common';
 
 interface CreateFlags extends RequestFlags {
   id: string;
@@ -103,20 +103,22 @@ export function addScheduleCommands(program: Command): void {
     .action(async (flags: CreateFlags) => {
       const settings = loadSettings();
       const definition = scheduleFromFlags(flags, settings.ALIYUN_REGION);
-      const view = await withClient(async ({ client, namespace }) => {
+      await withClient(async (connected) => {
+        const { client, namespace } = connected;
         await createBroadcastSchedule(client, definition, {
           taskQueue: settings.TEMPORAL_TASK_QUEUE,
           paused: flags.paused,
           note: flags.note,
         });
-        return {
-          ...(await describeBroadcastSchedule(client, definition.scheduleId)),
-          webUi: scheduleLink(namespace, definition.scheduleId),
-        };
+        const view = await describeBroadcastSchedule(client, definition.scheduleId);
+        const link = (base: string) => scheduleLink(base, namespace, definition.scheduleId);
+        if (flags.json) {
+          const webUi = connected.uiBase ? link(connected.uiBase) : null;
+          return printJson({ ...view, catchUpWindowSeconds: catchUpWindowMs(definition) / 1000, webUi });
+        }
+        process.stdout.write(`created schedule ${view.scheduleId}\n${webUiLine(connected, link)}\n`);
+        printView(view);
       });
-      if (flags.json) return printJson({ ...view, catchUpWindowSeconds: catchUpWindowMs(definition) / 1000 });
-      process.stdout.write(`created schedule ${view.scheduleId}: ${view.webUi}\n`);
-      printView(view);
     });
 
   schedule
@@ -164,6 +166,7 @@ export function addScheduleCommands(program: Command): void {
   );
 }
 
-function scheduleLink(namespace: string, scheduleId: string): string {
-  return `${webUiBase().replace(/\/+$/, '')}/namespaces/${encodeURIComponent(namespace)}/schedules/${encodeURIComponent(scheduleId)}`;
+/** The schedule's page in the Web UI (its Schedules page lists them all). */
+function scheduleLink(base: string, namespace: string, scheduleId: string): string {
+  return `${base}/namespaces/${encodeURIComponent(namespace)}/schedules/${encodeURIComponent(scheduleId)}`;
 }

@@ -6,6 +6,7 @@
 import type { MetricMeter } from '@temporalio/common';
 import { Runtime, type TelemetryOptions } from '@temporalio/worker';
 
+import { loadSettings } from '../config/settings';
 import type { CallEvent } from '../provider/client';
 
 /** Metric names, one place: dashboards and the metrics test refer to them. */
@@ -21,6 +22,27 @@ export const METRIC_NAMES = {
 export function prometheusTelemetry(host: string, port: number): TelemetryOptions | undefined {
   if (port === 0) return undefined;
   return { metrics: { prometheus: { bindAddress: `${host}:${port}` } } };
+}
+
+/**
+ * The runtime refuses a taken metrics port with "Failed to start prometheus metrics exporter: Address already in use",
+ * naming neither the port nor the setting; a second worker on one host hits it first. Returns the message that says
+ * both (undefined for any other error).
+ */
+export function metricsPortTakenMessage(err: unknown, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const message = err instanceof Error ? err.message : String(err);
+  if (!/prometheus metrics exporter/i.test(message) || !/address already in use/i.test(message)) return undefined;
+  let where = 'the METRICS_HOST:METRICS_PORT address';
+  try {
+    const { METRICS_HOST, METRICS_PORT } = loadSettings(env);
+    where = `port ${METRICS_PORT} on ${METRICS_HOST} (METRICS_PORT=${METRICS_PORT})`;
+  } catch {
+    // Settings were valid when the runtime was configured; keep the general wording if they no longer load.
+  }
+  return (
+    `cannot serve metrics: ${where} is already in use, e.g. by another worker on this host. ` +
+    'Give each worker process its own METRICS_PORT, or METRICS_PORT=0 to turn its metrics endpoint off.'
+  );
 }
 
 export interface RelayMetrics {
