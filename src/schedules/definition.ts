@@ -164,41 +164,33 @@ export function validateSchedule(input: ScheduleDeclaration, options: ValidateSc
   }
   violations.push(...templateTimeViolations(template as Record<string, unknown>));
 
-  if (!calendarValid || durationSeconds === undefined) {
-    // The request is still checked, on a window of its own, so its problems come in the same message.
-    const sample = {
-      StartTime: isoSeconds(now.getTime() + 86_400_000),
-      EndTime: isoSeconds(now.getTime() + 90_000_000),
-    };
-    const { violations: requestViolations } = validateBroadcastRequest(
-      requestForOccurrence(template as OccurrenceTemplate, sample),
-      { defaultRegion: options.defaultRegion, now }
-    );
-    return { violations: [...violations, ...requestViolations] };
+  let first: number | undefined;
+  if (calendarValid && durationSeconds !== undefined) {
+    const calendar: WeeklyCalendar = { days, times, timeZone };
+    [first] = nextOccurrences(calendar, fromMs, 1);
+    if (untilMs > fromMs && (first === undefined || first >= untilMs)) {
+      violations.push('until: no occurrence starts before it');
+    }
+    const overlap = overlapViolation(calendar, durationSeconds, fromMs, untilMs);
+    if (overlap) violations.push(overlap);
   }
-  const calendar: WeeklyCalendar = { days, times, timeZone };
-  const [first] = nextOccurrences(calendar, fromMs, 1);
-  if (untilMs > fromMs && (first === undefined || first >= untilMs)) {
-    violations.push('until: no occurrence starts before it');
-  }
-  const overlap = overlapViolation(calendar, durationSeconds, fromMs, untilMs);
-  if (overlap) violations.push(overlap);
-  // The provider's rules, on the first occurrence: every occurrence differs from it only in its window.
-  const firstStart = first ?? fromMs + 86_400_000;
+  // The provider's rules, on the first occurrence (every occurrence differs from it only in its window); without a
+  // valid calendar, on a window of its own, so the request's problems still come in the same message.
+  const sampleStart = first ?? fromMs + 86_400_000;
   const { violations: requestViolations, normalized } = validateBroadcastRequest(
     requestForOccurrence(template as OccurrenceTemplate, {
-      StartTime: isoSeconds(firstStart),
-      EndTime: isoSeconds(firstStart + durationSeconds * 1000),
+      StartTime: isoSeconds(sampleStart),
+      EndTime: isoSeconds(sampleStart + (durationSeconds ?? 3600) * 1000),
     }),
     { defaultRegion: options.defaultRegion, now }
   );
   violations.push(...requestViolations);
-  if (violations.length > 0 || !normalized) return { violations };
+  if (violations.length > 0 || !normalized || durationSeconds === undefined) return { violations };
   return {
     violations: [],
     definition: {
       scheduleId,
-      calendar,
+      calendar: { days, times, timeZone },
       durationSeconds,
       ...(input.from !== undefined ? { from: isoSeconds(fromMs) } : {}),
       ...(input.until !== undefined ? { until: isoSeconds(untilMs) } : {}),
