@@ -112,6 +112,12 @@ describe('a schedule at creation', () => {
     expect(definition?.template.relay).not.toHaveProperty('StartTime');
   });
 
+  it('keeps backup sources in every occurrence’s request', () => {
+    const backups = ['rtmp://studio-c.example/live/main'];
+    const { definition } = validate({ template: { ...template, backupSources: backups } });
+    expect(definition?.template).toMatchObject({ backupSources: backups });
+  });
+
   it('is refused when a duration reaches the next occurrence (duration ≥ period), naming the rule', () => {
     const { violations, definition } = validate({ days: 'daily', timeZone: 'UTC', duration: '24h' });
     expect(definition).toBeUndefined();
