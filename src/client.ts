@@ -1,8 +1,8 @@
 /**
- * The client script: `npm run client -- broadcast …`, `campaign …`, `list`. Human output by default, `--json` for
- * scripts. Exit codes: 0 ok, 1 the operation failed, 2 bad input or configuration.
+ * The client script: `npm run client -- broadcast …`, `campaign …`, `schedule …`, `list`. Human output by default,
+ * `--json` for scripts. Exit codes: 0 ok, 1 the operation failed, 2 bad input or configuration.
  */
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ScheduleNotFoundError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { Command, CommanderError } from 'commander';
 
 import { BroadcastAlreadyExistsError } from './broadcast/start';
@@ -10,17 +10,26 @@ import { InvalidBroadcastRequestError } from './broadcast/validation';
 import { CampaignFinishedError } from './campaign/submit';
 import { addBroadcastCommands } from './cli/broadcast-commands';
 import { addCampaignCommands, InvalidCampaignFileError } from './cli/campaign-commands';
+import { addScheduleCommands } from './cli/schedule-commands';
 import { EXIT, UsageError } from './cli/common';
 import { ConfigError } from './config/settings';
+import { InvalidScheduleError } from './schedules/definition';
 
 export function buildProgram(): Command {
   const program = new Command('client').description('Broadcast relay client').exitOverride();
   addBroadcastCommands(program);
   addCampaignCommands(program);
+  addScheduleCommands(program);
   return program;
 }
 
-const BAD_INPUT = [UsageError, ConfigError, InvalidBroadcastRequestError, InvalidCampaignFileError];
+const BAD_INPUT = [
+  UsageError,
+  ConfigError,
+  InvalidBroadcastRequestError,
+  InvalidCampaignFileError,
+  InvalidScheduleError,
+];
 
 function messageFor(err: unknown): string {
   if (err instanceof WorkflowUpdateFailedError) {
@@ -31,6 +40,8 @@ function messageFor(err: unknown): string {
   if (err instanceof WorkflowNotFoundError) {
     return `not found: no broadcast or campaign with id "${err.workflowId}" in this namespace`;
   }
+  if (err instanceof ScheduleNotFoundError)
+    return `not found: no schedule with id "${err.scheduleId}" in this namespace`;
   if (err instanceof BroadcastAlreadyExistsError || err instanceof CampaignFinishedError) return err.message;
   return err instanceof Error ? err.message : String(err);
 }
@@ -44,7 +55,10 @@ export async function main(argv: string[]): Promise<number> {
     const exitCode = BAD_INPUT.some((type) => err instanceof type) ? EXIT.badInput : EXIT.failed;
     // With --json, scripts get the error as JSON too (on stderr: stdout stays what a success would print).
     if (argv.includes('--json')) {
-      const violations = err instanceof InvalidBroadcastRequestError ? { violations: err.violations } : {};
+      const violations =
+        err instanceof InvalidBroadcastRequestError || err instanceof InvalidScheduleError
+          ? { violations: err.violations }
+          : {};
       process.stderr.write(`${JSON.stringify({ error: messageFor(err), exitCode, ...violations })}\n`);
     } else process.stderr.write(`error: ${messageFor(err)}\n`);
     return exitCode;

@@ -16,6 +16,7 @@ import {
 
 import { createActivities, type ActivityDeps } from './activities';
 import { createCampaignActivities } from './activities/campaign-broadcasts';
+import { createScheduleActivities } from './activities/schedule-broadcasts';
 import type { Settings } from './config/settings';
 import { metricsPortTakenMessage } from './observability/metrics';
 import { actionBudgets, type ActionBudgets } from './provider/quota-gate';
@@ -67,10 +68,13 @@ export async function createRelayWorkers(options: RelayWorkerOptions): Promise<R
   const { connection, namespace, settings } = options;
   const activities = createActivities(options.activityDeps);
   // Campaigns start their broadcasts through the same connection the worker polls with.
-  const campaignActivities = createCampaignActivities({
+  const startDeps = {
     client: new Client({ connection, namespace, dataConverter: options.dataConverter }),
     defaultRegion: options.activityDeps.defaultRegion,
-  });
+  };
+  const campaignActivities = createCampaignActivities(startDeps);
+  // Schedules fire scheduledBroadcastWorkflow on the workflow queue; it starts each occurrence's broadcast from here.
+  const scheduleActivities = createScheduleActivities(startDeps);
   const shutdownGraceTime = settings.WORKER_SHUTDOWN_GRACE_MS;
   // Bundling at start (development): once for both workflow workers, not once each.
   const workflowSource: WorkflowSource =
@@ -90,7 +94,7 @@ export async function createRelayWorkers(options: RelayWorkerOptions): Promise<R
       taskQueue: settings.TEMPORAL_TASK_QUEUE,
       ...workflowSource,
       // Campaign activities here too: campaigns started on this queue by an older client keep working.
-      activities: { ...activities, ...campaignActivities },
+      activities: { ...activities, ...campaignActivities, ...scheduleActivities },
       maxCachedWorkflows: settings.WORKER_MAX_CACHED_WORKFLOWS,
       // Eager dispatch would bypass the provider queue's server-side rate limit (temporalio/temporal#6800).
       maxEagerActivityReservationsPerWorkflowTask: 0,

@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+import YAML from 'yaml';
+
 import { formatProblems, MAX_CAMPAIGN_FILE_BYTES, parseCampaign, readCampaignFile } from '../src/campaign/file';
 
 const now = new Date('2026-11-22T12:00:00Z');
@@ -136,5 +138,92 @@ describe('campaign files', () => {
     expect(parseCampaign('x.yaml', 'campaign: x\n', options).problems).toEqual([
       { line: 1, field: 'broadcasts', rule: 'required: a list of entries' },
     ]);
+  });
+
+  describe('schedules section', () => {
+    const file = (...schedules: string[]) =>
+      [
+        'campaign: weekly',
+        'defaults: { source: rtmp://studio-b/live/main, leadTimeSeconds: 60, start: +1h, end: +2h }',
+        'broadcasts:',
+        '  - { key: once, dst: rtmp://ingest/once }',
+        'schedules:',
+        ...schedules,
+      ].join('\n');
+
+    it('reads a schedule with the defaults (a window in the defaults is for the broadcasts only)', () => {
+      const plan = parseCampaign(
+        's.yaml',
+        file('  - { key: friday, days: FRI, at: "20:00", tz: Europe/Berlin, duration: 2h, dst: rtmp://ingest/show }'),
+        options
+      );
+      expect(plan.problems).toEqual([]);
+      expect(plan.entries.map((e) => e.key)).toEqual(['once']);
+      expect(plan.schedules).toEqual([
+        {
+          key: 'friday',
+          line: 6,
+          definition: expect.objectContaining({
+            scheduleId: 'friday',
+            calendar: { days: ['FRIDAY'], times: ['20:00'], timeZone: 'Europe/Berlin' },
+            durationSeconds: 7200,
+            fireLeadSeconds: 120,
+            template: expect.objectContaining({
+              relay: expect.objectContaining({
+                SourceUrls: ['rtmp://studio-b/live/main'],
+                DstUrl: 'rtmp://ingest/show',
+              }),
+            }),
+          }),
+        },
+      ]);
+      expect(plan.schedules[0]!.definition.template.relay).not.toHaveProperty('StartTime');
+    });
+
+    it('reports each schedule problem on its line with the field the user wrote', () => {
+      const plan = parseCampaign(
+        's.yaml',
+        file(
+          '  - key: bad', // line 6
+          '    days: FRI',
+          '    at: ["20:00", "21:00"]', // line 8
+          '    tz: Mars/Olympus', // line 9
+          '    duration: 2h', // line 10
+          '    dst: http://ingest/show', // line 11
+          '    catchUp: never', // line 12
+          '    colour: red', // line 13
+          '  - { key: bad, days: daily, at: "06:00", tz: UTC, duration: 1h, dst: rtmp://ingest/b }' // line 14
+        ),
+        options
+      );
+      expect(plan.problems.map((p) => `${p.line} ${p.field}: ${p.rule}`)).toEqual([
+        expect.stringMatching(/^9 tz: "Mars\/Olympus" must be an IANA time zone/),
+        '11 dst: must be an rtmp:// URL',
+        expect.stringMatching(/^12 catchUp: must be one of skip, backfill/),
+        expect.stringMatching(/^13 colour: unknown field/),
+        '14 key: duplicate of the schedule on line 6',
+      ]);
+      expect(plan.schedules).toEqual([]);
+      const overlap = parseCampaign(
+        'o.yaml',
+        file('  - { key: o, days: FRI, at: ["20:00", "21:00"], tz: UTC, duration: 2h, dst: rtmp://ingest/o }'),
+        options
+      );
+      expect(overlap.problems).toEqual([
+        expect.objectContaining({
+          line: 6,
+          field: 'duration',
+          rule: expect.stringContaining('overlap on one destination'),
+        }),
+      ]);
+    });
+
+    it('is enough on its own: a file of schedules needs no broadcasts list', () => {
+      const text =
+        'schedules:\n  - { key: d, days: daily, at: "06:00", tz: UTC, duration: 1h, source: rtmp://s/a, dst: rtmp://i/a }';
+      const plan = parseCampaign('d.json', JSON.stringify(YAML.parse(text)), options);
+      expect(plan.problems).toEqual([]);
+      expect(plan.schedules.map((s) => s.key)).toEqual(['d']);
+    });
   });
 });

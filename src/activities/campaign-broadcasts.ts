@@ -72,8 +72,7 @@ export function campaignBroadcastStartOptions(
 export function createCampaignActivities(deps: CampaignStartDeps) {
   async function startOne(input: StartBatchInput, entry: CampaignEntryInput): Promise<StartOutcome> {
     const options = campaignBroadcastStartOptions(input, entry, deps.defaultRegion);
-    const { workflowId } = options;
-    try {
+    return startOnce(options.workflowId, async () => {
       if (input.hold) {
         // Atomic: the broadcast exists only already held, so a pause can never race its start.
         await deps.client.workflow.signalWithStart(workflowTypeFor(entry.request), {
@@ -84,12 +83,7 @@ export function createCampaignActivities(deps: CampaignStartDeps) {
       } else {
         await deps.client.workflow.start(workflowTypeFor(entry.request), options);
       }
-      return { workflowId, outcome: 'started' };
-    } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) return { workflowId, outcome: 'existing' };
-      if (isRejectedRequest(err)) return { workflowId, outcome: 'failed', reason: (err as Error).message };
-      throw err; // transient (connection, server busy): the activity is retried, finished starts answer `existing`
-    }
+    });
   }
 
   /** Signals or cancels one broadcast; one that has already finished needs nothing. */
@@ -210,6 +204,22 @@ async function mapConcurrently<T, R>(items: T[], concurrency: number, fn: (item:
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, lane));
   return results;
+}
+
+/**
+ * Runs `start` (a broadcast's start) once: a broadcast that already exists is `existing`, one the server refuses for
+ * good is `failed`; anything transient (connection, server busy) is thrown, so the activity is retried and a start
+ * that went through answers `existing`.
+ */
+export async function startOnce(workflowId: string, start: () => Promise<unknown>): Promise<StartOutcome> {
+  try {
+    await start();
+    return { workflowId, outcome: 'started' };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return { workflowId, outcome: 'existing' };
+    if (isRejectedRequest(err)) return { workflowId, outcome: 'failed', reason: (err as Error).message };
+    throw err;
+  }
 }
 
 /** The server refused this one request for good (bad argument, ID too long, …): retrying cannot help. */

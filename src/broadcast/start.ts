@@ -28,12 +28,17 @@ export class BroadcastAlreadyExistsError extends Error {
   override readonly name = 'BroadcastAlreadyExistsError';
 }
 
+/** Where a request sends its stream, without the query (ingest URLs may carry an auth token there). */
+export function destinationOf(request: Pick<BroadcastRequest, 'relay' | 'legacy' | 'flavour'>): string {
+  const target =
+    request.relay?.DstUrl.replace(/\?.*$/, '') ?? `${request.legacy?.DomainName}/${request.legacy?.AppName}`;
+  return `${request.flavour ?? 'pull-to-push'} → ${target}`;
+}
+
 /** The window and source of a request, in one line for the Web UI. */
 export function summarize(request: BroadcastRequest): string {
   const spec = request.relay ?? request.legacy;
-  const target =
-    request.relay?.DstUrl.replace(/\?.*$/, '') ?? `${request.legacy?.DomainName}/${request.legacy?.AppName}`;
-  return `${request.flavour ?? 'pull-to-push'} → ${target}, ${spec?.StartTime} → ${spec?.EndTime}`;
+  return `${destinationOf(request)}, ${spec?.StartTime} → ${spec?.EndTime}`;
 }
 
 /** Workflow options every broadcast starts with: its search attributes and the Web UI summary. */

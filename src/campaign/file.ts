@@ -8,6 +8,8 @@
  *   defaults: { leadTimeSeconds: 600 }        key,source,dst,start,end,label:stage
  *   broadcasts:                               a1,rtmp://src/a,rtmp://ingest/a,2026-…Z,2026-…Z,main
  *     - { key: a1, source: rtmp://src/a, dst: rtmp://ingest/a, start: 2026-…Z, end: 2026-…Z }
+ *   schedules:                              (YAML / JSON only: recurring broadcasts, src/schedules)
+ *     - { key: friday, days: FRI, at: "20:00", tz: Europe/Berlin, duration: 2h, source: …, dst: … }
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,6 +18,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import YAML, { LineCounter, isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
 
 import { validateBroadcastRequest } from '../broadcast/validation';
+import { validateSchedule, type ScheduleDefinition } from '../schedules/definition';
 import type { BroadcastRequest, RelaySpec } from '../shared/broadcast';
 
 export interface CampaignEntry {
@@ -39,6 +42,14 @@ export interface CampaignPlan {
   /** Entries with no problem at all: what `--skip-invalid` starts. */
   valid: CampaignEntry[];
   problems: CampaignProblem[];
+  /** Valid `schedules:` entries; each becomes the Schedule `<campaign>/<key>` (scheduleId here: the key). */
+  schedules: CampaignSchedule[];
+}
+
+export interface CampaignSchedule {
+  key: string;
+  line: number;
+  definition: ScheduleDefinition;
 }
 
 /** File field → request field, so a problem names the field the user wrote. */
@@ -59,7 +70,7 @@ const FIELD_NAMES: Record<string, string> = {
 const KEY_RULE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 /** Refused before parsing (10,000 entries take about 2 MB): split such a campaign into several files. */
 export const MAX_CAMPAIGN_FILE_BYTES = 32 * 1024 * 1024;
-const FILE_FIELDS = ['campaign', 'defaults', 'broadcasts'];
+const FILE_FIELDS = ['campaign', 'defaults', 'broadcasts', 'schedules'];
 /** What an entry (or `defaults`, minus `key`) may hold; anything else would be silently ignored, so it is a problem. */
 const ENTRY_FIELDS = [
   'key',
@@ -81,6 +92,19 @@ const ENTRY_FIELDS = [
   'labels',
 ];
 const DEFAULT_FIELDS = ENTRY_FIELDS.filter((f) => f !== 'key');
+/** A schedule entry: the calendar instead of a window, and the request fields an entry has. */
+const SCHEDULE_FIELDS = [
+  ...ENTRY_FIELDS.filter((f) => f !== 'start' && f !== 'end'),
+  'days',
+  'at',
+  'tz',
+  'duration',
+  'from',
+  'until',
+  'catchUp',
+];
+/** Schedule validation field → file field. */
+const SCHEDULE_FIELD_NAMES: Record<string, string> = { id: 'key', 'catch-up': 'catchUp' };
 const unknownField = (known: string[]) => `unknown field (known: ${known.join(', ')})`;
 const NUMERIC = new Set([
   'leadTimeSeconds',
@@ -163,7 +187,7 @@ function toRequest(fields: Raw, defaults: Raw, campaignId: string | undefined, n
 function readStructured(
   text: string,
   format: 'yaml' | 'json'
-): { header: Raw; entries: RawEntry[]; problems: CampaignProblem[] } {
+): { header: Raw; entries: RawEntry[]; schedules?: RawEntry[]; problems: CampaignProblem[] } {
   if (format === 'json') {
     // YAML would accept JSON with trailing commas: hold JSON files to JSON's own grammar.
     try {
@@ -208,27 +232,45 @@ function readStructured(
   unknownKeys(doc.contents, FILE_FIELDS, '');
   const defaultsNode = doc.contents.get('defaults', true);
   if (isMap(defaultsNode)) unknownKeys(defaultsNode, DEFAULT_FIELDS, 'defaults.');
-  const seq = doc.contents.get('broadcasts', true);
-  if (!isSeq(seq)) {
+  const contents = doc.contents;
+  const entriesOf = (section: string): RawEntry[] | undefined => {
+    const seq = contents.get(section, true);
+    if (!isSeq(seq)) return undefined;
+    return seq.items.map((item, index) => {
+      const line = lineAt(item as Node, 1);
+      const fields = (root[section] as unknown[])[index];
+      return {
+        line,
+        fields: (fields && typeof fields === 'object' && !Array.isArray(fields)
+          ? fields
+          : { __invalid: fields }) as Raw,
+        lineOf: (field: string) => (isMap(item) ? lineAt(item.get(field, true) as Node, line) : line),
+      };
+    });
+  };
+  const entries = entriesOf('broadcasts');
+  const schedules = entriesOf('schedules');
+  if (contents.has('schedules') && !schedules) {
+    problems.push({ line: lineAt(contents, 1), field: 'schedules', rule: 'must be a list of schedules' });
+  }
+  // A file of schedules alone needs no broadcasts list.
+  if (!entries && !schedules) {
     return {
       header: root,
       entries: [],
+      schedules: [],
       problems: [{ line: lineAt(doc.contents, 1), field: 'broadcasts', rule: 'required: a list of entries' }],
     };
   }
-  const entries = seq.items.map((item, index) => {
-    const line = lineAt(item as Node, 1);
-    const fields = (root.broadcasts as unknown[])[index];
-    return {
-      line,
-      fields: (fields && typeof fields === 'object' && !Array.isArray(fields) ? fields : { __invalid: fields }) as Raw,
-      lineOf: (field: string) => (isMap(item) ? lineAt(item.get(field, true) as Node, line) : line),
-    };
-  });
-  return { header: root, entries, problems };
+  return { header: root, entries: entries ?? [], schedules: schedules ?? [], problems };
 }
 
-function readCsv(text: string): { header: Raw; entries: RawEntry[]; problems: CampaignProblem[] } {
+function readCsv(text: string): {
+  header: Raw;
+  entries: RawEntry[];
+  schedules?: RawEntry[];
+  problems: CampaignProblem[];
+} {
   const defaults: Raw = {};
   const defaultProblems: CampaignProblem[] = [];
   for (const match of text.matchAll(/^#\s*defaults:\s*(.*)$/gm)) {
@@ -325,7 +367,8 @@ export function parseCampaign(fileName: string, content: string, options: ParseC
       if (problems.length > problemsBefore) withProblems.add(entry);
     }
   }
-  if (read.entries.length === 0 && problems.length === 0) {
+  const schedules = readSchedules(read.schedules ?? [], defaults, options, problems);
+  if (read.entries.length === 0 && schedules.length === 0 && problems.length === 0) {
     problems.push({ line: 1, field: 'broadcasts', rule: 'must list at least one broadcast' });
   }
   for (const { entry, problem } of overlappingDestinations(entries)) {
@@ -333,7 +376,58 @@ export function parseCampaign(fileName: string, content: string, options: ParseC
     withProblems.add(entry);
   }
   problems.sort((a, b) => a.line - b.line);
-  return { campaignId, entries, valid: entries.filter((e) => !withProblems.has(e)), problems };
+  return { campaignId, entries, valid: entries.filter((e) => !withProblems.has(e)), problems, schedules };
+}
+
+/** The `schedules:` section: each entry validated as `schedule create` validates (calendar, overlap, provider rules). */
+function readSchedules(
+  raws: RawEntry[],
+  defaults: Raw,
+  options: ParseCampaignOptions,
+  problems: CampaignProblem[]
+): CampaignSchedule[] {
+  const now = options.now ?? new Date();
+  // A window in the defaults is for the broadcasts: each occurrence of a schedule has its own.
+  const scheduleDefaults = { ...defaults, start: undefined, end: undefined };
+  const seenKeys = new Map<string, number>();
+  const schedules: CampaignSchedule[] = [];
+  for (const raw of raws) {
+    const key = String(raw.fields.key ?? '');
+    const problem = (field: string, rule: string) =>
+      problems.push({ line: raw.lineOf(field), key: key || undefined, field, rule });
+    if ('__invalid' in raw.fields) {
+      problem('schedule', 'must be a mapping of fields');
+      continue;
+    }
+    const problemsBefore = problems.length;
+    for (const field of Object.keys(raw.fields)) {
+      if (!SCHEDULE_FIELDS.includes(field)) problem(field, unknownField(SCHEDULE_FIELDS));
+    }
+    if (!KEY_RULE.test(key)) problem('key', 'required: 1-100 letters, digits, ".", "_" or "-"');
+    else if (seenKeys.has(key)) problem('key', `duplicate of the schedule on line ${seenKeys.get(key)}`);
+    else seenKeys.set(key, raw.line);
+    const f = raw.fields;
+    const { violations, definition } = validateSchedule(
+      {
+        scheduleId: key,
+        days: f.days,
+        times: f.at,
+        timeZone: f.tz,
+        duration: f.duration,
+        from: resolveTime(f.from, now),
+        until: resolveTime(f.until, now),
+        catchUp: f.catchUp,
+        template: toRequest(f, scheduleDefaults, undefined, now),
+      },
+      { defaultRegion: options.defaultRegion, now }
+    );
+    for (const violation of violations) {
+      const [field = 'schedule', ...rule] = violation.split(': ');
+      if (field !== 'id') problem(SCHEDULE_FIELD_NAMES[field] ?? FIELD_NAMES[field] ?? field, rule.join(': '));
+    }
+    if (definition && problems.length === problemsBefore) schedules.push({ key, line: raw.line, definition });
+  }
+  return schedules;
 }
 
 /**
@@ -378,7 +472,12 @@ function tooLarge(): CampaignProblem {
   };
 }
 
-const refused = (problem: CampaignProblem): CampaignPlan => ({ entries: [], valid: [], problems: [problem] });
+const refused = (problem: CampaignProblem): CampaignPlan => ({
+  entries: [],
+  valid: [],
+  problems: [problem],
+  schedules: [],
+});
 
 /** The file's text, or why it is not UTF-8 text (a UTF-16 export, a binary file). */
 function decodeText(bytes: Buffer): string | CampaignProblem {

@@ -43,8 +43,8 @@ function readRequestFile(file: string): BroadcastRequest {
   return parsed as BroadcastRequest;
 }
 
-interface StartFlags {
-  id: string;
+/** The request flags `broadcast start` and `schedule create` share (flags override `--file`). */
+export interface RequestFlags {
   file?: string;
   source?: string[];
   backupSource?: string[];
@@ -57,6 +57,10 @@ interface StartFlags {
   leadTime?: string;
   maxRestarts?: string;
   label?: string[];
+}
+
+interface StartFlags extends RequestFlags {
+  id: string;
   json?: boolean;
 }
 
@@ -64,7 +68,7 @@ interface StartFlags {
  * Flags override the file. Problems with the flags themselves (a non-integer --lead-time, a --label without `=`) are
  * returned, not thrown, so they can be reported together with the request's own violations in one message.
  */
-function requestFromFlags(flags: StartFlags): { request: BroadcastRequest; problems: string[] } {
+export function requestFromFlags(flags: RequestFlags): { request: BroadcastRequest; problems: string[] } {
   const problems: string[] = [];
   const integerFlag = (name: string, value: string | undefined): number | undefined => {
     if (value === undefined) return undefined;
@@ -134,26 +138,32 @@ function printStatus(status: BroadcastStatus, json: boolean): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-export function addBroadcastCommands(program: Command): void {
-  const broadcast = program.command('broadcast').description('one broadcast (a workflow whose ID is your key)');
-  const json = () => new Option('--json', 'machine-readable output');
-
-  broadcast
-    .command('start')
-    .description('validate and start a broadcast')
-    .requiredOption('--id <id>', 'broadcast ID (workflow ID), a business key such as "cup-final-2026"')
+/** The options of a broadcast request's fields, besides its window. */
+export function addRequestOptions(command: Command): Command {
+  return command
     .option('--file <file>', 'request as YAML or JSON (flags override it)')
     .option('--source <url...>', 'source URL(s) (SourceUrls)')
     .option('--backup-source <url...>', 'live sources to fail over to, in order, when the source fails to pull')
     .addOption(new Option('--source-type <type>', 'SourceType').choices(['live', 'vod', 'url']))
     .option('--protocol <p>', 'SourceProtocol for live sources (default rtmp)')
     .option('--dst <rtmpUrl>', 'RTMP ingest URL (DstUrl)')
-    .option('--start <iso>', 'StartTime, yyyy-MM-ddTHH:mm:ssZ, or from now: +90s, +5m, +2h, +1d')
-    .option('--end <iso>', 'EndTime, yyyy-MM-ddTHH:mm:ssZ, or from now: +90s, +5m, +2h, +1d')
     .option('--region <region>', 'Region (default ALIYUN_REGION)')
     .option('--lead-time <seconds>', 'create the task this long before StartTime (default 300)')
     .option('--max-restarts <n>', 'restarts when the relay goes offline (default 2)')
-    .option('--label <key=value...>', 'labels shown in the Web UI')
+    .option('--label <key=value...>', 'labels shown in the Web UI');
+}
+
+export function addBroadcastCommands(program: Command): void {
+  const broadcast = program.command('broadcast').description('one broadcast (a workflow whose ID is your key)');
+  const json = () => new Option('--json', 'machine-readable output');
+
+  const start = broadcast
+    .command('start')
+    .description('validate and start a broadcast')
+    .requiredOption('--id <id>', 'broadcast ID (workflow ID), a business key such as "cup-final-2026"')
+    .option('--start <iso>', 'StartTime, yyyy-MM-ddTHH:mm:ssZ, or from now: +90s, +5m, +2h, +1d')
+    .option('--end <iso>', 'EndTime, yyyy-MM-ddTHH:mm:ssZ, or from now: +90s, +5m, +2h, +1d');
+  addRequestOptions(start)
     .addOption(json())
     .action(async (flags: StartFlags) => {
       const settings = loadSettings();

@@ -6,6 +6,7 @@ import type { Client } from '@temporalio/client';
 import { formatProblems, readCampaignFile, type CampaignPlan } from '../campaign/file';
 import { CampaignFinishedError, submitCampaign, webUiLink } from '../campaign/submit';
 import { loadSettings } from '../config/settings';
+import { createBroadcastSchedules, describeCalendar } from '../schedules/client';
 import { BROADCAST_TYPES_QUERY } from '../shared/broadcast';
 import {
   campaignStatusQuery,
@@ -86,10 +87,15 @@ function planFor(file: string, flags: StartFlags, defaultRegion: string): Campai
   }
   if (idProblem || !campaignId) throw new UsageError(idProblem);
   // Only entries with no problem at all start: not a duplicate key, not the later of two overlapping windows.
-  if (plan.valid.length === 0) {
+  if (plan.valid.length === 0 && plan.schedules.length === 0) {
     throw new InvalidCampaignFileError(`${file}: no valid entries; nothing was started`);
   }
-  return { ...plan, entries: plan.valid, campaignId };
+  // A campaign's schedules are `<campaign>/<key>`: found again by campaign, like its broadcasts.
+  const schedules = plan.schedules.map((s) => ({
+    ...s,
+    definition: { ...s.definition, scheduleId: `${campaignId}/${s.key}` },
+  }));
+  return { ...plan, entries: plan.valid, campaignId, schedules };
 }
 
 export function addCampaignCommands(program: Command): void {
@@ -128,12 +134,18 @@ export function addCampaignCommands(program: Command): void {
               e.request.relay?.DstUrl ??
               `${e.request.legacy?.DomainName}/${e.request.legacy?.AppName}/${e.request.legacy?.StreamName}`,
           })),
+          schedules: plan.schedules.map(({ line, definition }) => ({
+            scheduleId: definition.scheduleId,
+            line,
+            when: describeCalendar(definition.calendar, definition.durationSeconds),
+          })),
           problems: plan.problems,
           onTime: { verdict: onTime.verdict, late: onTime.late },
         };
         if (flags.json) return printJson(out);
         process.stdout.write(`dry run: campaign ${plan.campaignId}, ${plan.entries.length} broadcasts would start\n`);
         for (const e of out.entries) process.stdout.write(`  ${e.key.padEnd(24)} ${e.start} → ${e.end}  ${e.dst}\n`);
+        for (const s of out.schedules) process.stdout.write(`  schedule ${s.scheduleId}: ${s.when}\n`);
         return;
       }
       const concurrency = flags.concurrency === undefined ? undefined : Number(flags.concurrency);
@@ -143,34 +155,48 @@ export function addCampaignCommands(program: Command): void {
       await withClient(async (connected) => {
         const { client, namespace } = connected;
         const bar =
-          flags.json || !process.stderr.isTTY
+          flags.json || !process.stderr.isTTY || plan.entries.length === 0
             ? undefined
             : new cliProgress.SingleBar(
                 { format: 'starting {bar} {value}/{total} entries', hideCursor: true },
                 cliProgress.Presets.shades_classic
               );
         bar?.start(plan.entries.length, 0);
-        const result = await submitCampaign({
+        // A file of schedules alone starts no campaign workflow.
+        const result =
+          plan.entries.length === 0
+            ? { accepted: 0, duplicates: 0 }
+            : await submitCampaign({
+                client,
+                taskQueue: settings.TEMPORAL_TASK_QUEUE,
+                campaignId: plan.campaignId,
+                entries: plan.entries,
+                maxConcurrentStarts: concurrency,
+                onProgress: (sent) => bar?.update(sent),
+              })
+                .catch((err: unknown) => {
+                  if (err instanceof CampaignFinishedError) throw err;
+                  throw new ClusterOperationError(`could not start campaign ${plan.campaignId}`, err, connected);
+                })
+                .finally(() => bar?.stop());
+        const schedules = await createBroadcastSchedules(
           client,
-          taskQueue: settings.TEMPORAL_TASK_QUEUE,
-          campaignId: plan.campaignId,
-          entries: plan.entries,
-          maxConcurrentStarts: concurrency,
-          onProgress: (sent) => bar?.update(sent),
-        })
-          .catch((err: unknown) => {
-            if (err instanceof CampaignFinishedError) throw err;
-            throw new ClusterOperationError(`could not start campaign ${plan.campaignId}`, err, connected);
-          })
-          .finally(() => bar?.stop());
+          plan.schedules.map((s) => s.definition),
+          { taskQueue: settings.TEMPORAL_TASK_QUEUE }
+        ).catch((err: unknown) => {
+          throw new ClusterOperationError(`could not create the schedules of ${plan.campaignId}`, err, connected);
+        });
         const link = (base: string) => webUiLink(base, namespace, plan.campaignId);
         if (flags.json) {
           const webUi = connected.uiBase ? link(connected.uiBase) : null;
-          return printJson({ campaignId: plan.campaignId, ...result, skipped: plan.problems.length, webUi });
+          return printJson({ campaignId: plan.campaignId, ...result, skipped: plan.problems.length, webUi, schedules });
         }
+        const scheduleCount = schedules.created.length + schedules.existing.length;
         process.stdout.write(
           `campaign ${plan.campaignId}: ${result.accepted} new, ${result.duplicates} already there` +
-            `${plan.problems.length ? `, ${plan.problems.length} invalid skipped` : ''}\n${webUiLine(connected, link)}\n`
+            `${plan.problems.length ? `, ${plan.problems.length} invalid skipped` : ''}` +
+            `${scheduleCount ? `; schedules: ${schedules.created.length} created, ${schedules.existing.length} already there` : ''}` +
+            `\n${webUiLine(connected, link)}\n`
         );
       });
     });

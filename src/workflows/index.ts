@@ -4,3 +4,5 @@ export { legacyPullWorkflow } from './broadcast/legacy';
 export { campaignWorkflow } from './campaign';
 /** The first broadcast workflow: registered so the broadcasts it started finish on its code (docs/patches.md). */
 export { broadcastWorkflow } from './v1/broadcast';
+/** The action of every broadcast Schedule: starts one occurrence's broadcast (src/schedules). */
+export { scheduledBroadcastWorkflow } from './schedule-occurrence';
