@@ -53,6 +53,13 @@ export interface RelayWorkers {
   shutdown(): void;
 }
 
+/**
+ * Long polls of each provider queue's worker. All workers poll over one connection; with the SDK's default of 10 on
+ * each of the provider queues, the workflow worker's tasks were served seconds late (chaos callback-faults lost
+ * broadcasts). A queue that dispatches at most its action's budget per second needs few.
+ */
+const PROVIDER_QUEUE_POLLERS = 2;
+
 /** Campaign workflows kept in the campaign worker's cache. */
 const CAMPAIGN_CACHE_SIZE = 50;
 
@@ -98,6 +105,7 @@ export async function createRelayWorkers(options: RelayWorkerOptions): Promise<R
         taskQueue: queue.taskQueue,
         activities: activitiesOn(queue, activities),
         maxTaskQueueActivitiesPerSecond: queueRateLimit(queue, budgets, settings),
+        maxConcurrentActivityTaskPolls: PROVIDER_QUEUE_POLLERS,
         shutdownGraceTime,
         dataConverter: options.dataConverter,
       })

@@ -51,6 +51,18 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
       .chain((ask) => fc.boolean().map((racing) => ({ kind: 'user', ask, racing }) as Action)),
   },
   { weight: 1, arbitrary: fc.constant({ kind: 'cancel' } as Action) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .record({ index: fc.nat(3), alive: fc.boolean() })
+      .map(({ index, alive }) => ({ kind: 'sourceHealth', index, alive }) as Action),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .record({ to: fc.integer({ min: -1, max: 3 }), racing: fc.boolean() })
+      .map(({ to, racing }) => ({ kind: 'user', ask: { kind: 'source', to }, racing }) as Action),
+  },
   { weight: 1, arbitrary: fc.boolean().map((held) => ({ kind: 'hold', held }) as Action) },
   {
     weight: 1,
@@ -61,9 +73,9 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
 );
 
 /** Plays the actions, then lets time run past the window so every run ends. */
-function play(actions: Action[], maxRestarts = 2): LifecycleSim {
+function play(actions: Action[], maxRestarts = 2, sources = 1): LifecycleSim {
   // Created at once (the lead time has passed), running two minutes later: most actions meet a live relay.
-  const sim = new LifecycleSim({ settings: { maxRestarts }, startInMs: 2 * MINUTE, durationMs: 90 * MINUTE });
+  const sim = new LifecycleSim({ settings: { maxRestarts }, startInMs: 2 * MINUTE, durationMs: 90 * MINUTE, sources });
   for (const action of actions) sim.play(action);
   for (let i = 0; i < 40 && !isFinal(sim.l); i++) {
     sim.advance(10 * MINUTE);
@@ -77,39 +89,52 @@ const runs = { numRuns: Number(process.env.PROPERTY_RUNS ?? 300) };
 describe('broadcast lifecycle properties', () => {
   it('holds every invariant over arbitrary interleavings', () => {
     fc.assert(
-      fc.property(fc.array(actionArb, { maxLength: 80 }), fc.integer({ min: 0, max: 3 }), (actions, maxRestarts) => {
-        const sim = play(actions, maxRestarts);
-        const { log, l } = sim;
-        if (process.env.PROPERTY_STATS) {
-          fc.pre(true);
-          const reached = l.status.transitions.map((t) => t.state).join('>');
-          process.stdout.write(
-            `${l.status.state} restarts=${l.status.restarts} stopped=${!!l.status.stoppedByUser} ${reached.includes('Running') ? 'ran' : 'never-ran'}\n`
-          );
+      fc.property(
+        fc.array(actionArb, { maxLength: 80 }),
+        fc.integer({ min: 0, max: 3 }),
+        fc.integer({ min: 1, max: 3 }),
+        (actions, maxRestarts, sources) => {
+          const sim = play(actions, maxRestarts, sources);
+          const { log, l } = sim;
+          if (process.env.PROPERTY_STATS) {
+            fc.pre(true);
+            const reached = l.status.transitions.map((t) => t.state).join('>');
+            process.stdout.write(
+              `${l.status.state} restarts=${l.status.restarts} stopped=${!!l.status.stoppedByUser} ${reached.includes('Running') ? 'ran' : 'never-ran'}\n`
+            );
+          }
+          // Never more than one live task at the provider.
+          expect(log.maxLiveTasks).toBeLessThanOrEqual(1);
+          // The restart budget is never exceeded.
+          expect(l.status.restarts).toBeLessThanOrEqual(maxRestarts);
+          expect(log.calls.filter((c) => c.kind === 'restart').length).toBeLessThanOrEqual(maxRestarts);
+          // A user's stop is never followed by a policy restart while it stands.
+          expect(log.policyRestartsWhileStopped).toBe(0);
+          // No call storm: between two waits, a handful of calls at most (a restart waits for its effect).
+          expect(log.maxCallsInOneStep).toBeLessThanOrEqual(6);
+          // Failover: never to a source known dead (unless all are: then the restart policy acts instead), never away
+          // from the user's choice without a pull failure since, never for a push-side failure, and never a switch and
+          // a restart (or two of either) for one observed failure.
+          expect(log.switchesToDead).toBe(0);
+          expect(log.choicesOverridden).toBe(0);
+          expect(log.switchesOnPushFailure).toBe(0);
+          expect(log.maxPolicyActionsPerObservation).toBeLessThanOrEqual(1);
+          expect(l.sources.switches).toBeGreaterThanOrEqual(0);
+          // Every broadcast ends, and ends once: the campaign is told its final state exactly once.
+          expect(isFinal(l)).toBe(true);
+          expect(log.finalStates).toHaveLength(1);
+          expect(log.finalStates[0]).toBe(l.status.state);
+          // A final state means no live task, or Failed saying that a task may be left.
+          if (sim.liveTasks().length > 0) {
+            expect(l.status.state).toBe('Failed');
+            expect(l.status.failure).toMatch(/a task may be left/);
+          }
+          // Every user request gets exactly one answer.
+          const answered = log.replies.map((r) => r.requestId);
+          expect(new Set(answered).size).toBe(answered.length);
+          expect(answered).toHaveLength(log.requestsAsked);
         }
-        // Never more than one live task at the provider.
-        expect(log.maxLiveTasks).toBeLessThanOrEqual(1);
-        // The restart budget is never exceeded.
-        expect(l.status.restarts).toBeLessThanOrEqual(maxRestarts);
-        expect(log.calls.filter((c) => c.kind === 'restart').length).toBeLessThanOrEqual(maxRestarts);
-        // A user's stop is never followed by a policy restart while it stands.
-        expect(log.policyRestartsWhileStopped).toBe(0);
-        // No call storm: between two waits, a handful of calls at most (a restart waits for its effect).
-        expect(log.maxCallsInOneStep).toBeLessThanOrEqual(6);
-        // Every broadcast ends, and ends once: the campaign is told its final state exactly once.
-        expect(isFinal(l)).toBe(true);
-        expect(log.finalStates).toHaveLength(1);
-        expect(log.finalStates[0]).toBe(l.status.state);
-        // A final state means no live task, or Failed saying that a task may be left.
-        if (sim.liveTasks().length > 0) {
-          expect(l.status.state).toBe('Failed');
-          expect(l.status.failure).toMatch(/a task may be left/);
-        }
-        // Every user request gets exactly one answer.
-        const answered = log.replies.map((r) => r.requestId);
-        expect(new Set(answered).size).toBe(answered.length);
-        expect(answered).toHaveLength(log.requestsAsked);
-      }),
+      ),
       runs
     );
   });

@@ -169,7 +169,8 @@ describe('campaign in the Temporal Web UI (headless Chromium)', () => {
         await rowOf(page, campaignId).getByText('campaignWorkflow', { exact: true }).waitFor();
         for (const { key } of entries) {
           const row = rowOf(page, broadcastId(key));
-          await row.getByText('relayBroadcastWorkflow', { exact: true }).waitFor();
+          const type = key === 'panel' ? 'legacyPullWorkflow' : 'relayBroadcastWorkflow'; // one type per flavour
+          await row.getByText(type, { exact: true }).waitFor();
           // A cancelled broadcast compensates and returns: its execution is Completed, its BroadcastState Cancelled.
           await row.getByText(key === 'closing' ? /^completed$/i : /^running$/i).waitFor();
         }

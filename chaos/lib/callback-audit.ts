@@ -91,6 +91,8 @@ export interface SignalAudit {
   repeats: number;
   /** States entered more than once: a repeated callback that had an effect (no restarts happen in this run). */
   repeatedStates: string[];
+  /** An exit callback reached the workflow (its end is then confirmed by one Describe). */
+  exitReceived: boolean;
 }
 
 /** What a closed broadcast received as callbacks and whether any copy changed its state twice. */
@@ -99,17 +101,19 @@ export async function signalAudit(handle: WorkflowHandle, status: BroadcastStatu
   const seen = new Set<string>();
   let received = 0;
   let repeats = 0;
+  let exitReceived = false;
   for (const event of history.events ?? []) {
     const signal = event.workflowExecutionSignaledEventAttributes;
     if (signal?.signalName !== taskEventSignal.name) continue;
     const payload = signal.input?.payloads?.[0];
     const taskEvent = payload ? defaultPayloadConverter.fromPayload<TaskEvent>(payload) : undefined;
     received++;
+    if (taskEvent?.kind === 'exit') exitReceived = true;
     const key = `${taskEvent?.taskId}|${taskEvent?.kind}|${taskEvent?.eventTime}`;
     if (seen.has(key)) repeats++;
     seen.add(key);
   }
   const states = status.transitions.map((t) => t.state);
   const repeatedStates = [...new Set(states.filter((s, i) => states.indexOf(s) !== i))];
-  return { received, repeats, repeatedStates };
+  return { received, repeats, repeatedStates, exitReceived };
 }

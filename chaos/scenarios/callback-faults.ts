@@ -49,7 +49,7 @@ export interface PhaseResult {
   repeatedSignals: number;
   /** Broadcasts on which some callback changed a state twice. */
   duplicateEffects: number;
-  /** Describe calls beyond the one that confirms each exit: reconciliations of late or lost callbacks. */
+  /** Describe calls beyond the one that confirms each exit callback: reconciliations of late or lost callbacks. */
   reconciliations: number;
   duplicates: number;
   orphans: number;
@@ -116,7 +116,7 @@ async function runPhase(chaos: ChaosEnv, phase: Phase, ctx: ChaosContext): Promi
     signalsReceived: signals.reduce((sum, s) => sum + s.received, 0),
     repeatedSignals: signals.reduce((sum, s) => sum + s.repeats, 0),
     duplicateEffects: signals.filter((s) => s.repeatedStates.length > 0).length,
-    reconciliations: describes - settled.length,
+    reconciliations: describes - signals.filter((s) => s.exitReceived).length,
     duplicates: audit.duplicates,
     orphans: audit.orphans,
     lost: audit.lost,

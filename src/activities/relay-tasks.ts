@@ -228,6 +228,20 @@ export function createRelayTaskActivities(deps: RelayTaskDeps) {
       log.info('relay task restarted', { taskId: ref.taskId });
     },
 
+    /**
+     * Puts another source on air: UpdateLivePullToPush with its SourceUrls (a live task switches at once, reference
+     * §2.1), then, for a stopped task, RestartLivePullToPush (a stopped task takes the new list on restart).
+     */
+    async switchRelaySource(input: TaskRef & { SourceUrls: string[]; restart: boolean }): Promise<void> {
+      await providerCall(() =>
+        provider.updateLivePullToPush({ Region: input.region, TaskId: input.taskId, SourceUrls: input.SourceUrls })
+      );
+      if (input.restart) {
+        await providerCall(() => provider.restartLivePullToPush({ Region: input.region, TaskId: input.taskId }));
+      }
+      log.info('relay source switched', { taskId: input.taskId, restarted: input.restart });
+    },
+
     async updateRelayTask(input: TaskRef & { StartTime?: string; EndTime?: string }): Promise<void> {
       await providerCall(() =>
         provider.updateLivePullToPush({

@@ -37,6 +37,7 @@ const ownRules = z.object({
     )
     .optional(),
   campaignId: z.string().min(1).max(128).optional(),
+  backupSources: z.array(z.string()).min(1, 'give one or more, or leave it out').max(5, 'at most 5').optional(),
 });
 
 /** The wire fields a broadcaster sets, per flavour; the relay sets TaskName and CallbackUrl itself. */
@@ -79,6 +80,25 @@ function unknownFields(prefix: string, value: object, known: readonly string[]):
     .map((key) => `${prefix}${key}: ${SET_BY_THE_RELAY.get(key) ?? `unknown field (known: ${known.join(', ')})`}`);
 }
 
+/**
+ * Backup sources are live sources of the relay's protocol, checked by the same provider rules as SourceUrls (each as
+ * the task's SourceUrls after a failover), none repeating another.
+ */
+function backupSourceViolations(relay: RelaySpec, backups: unknown, now: Date): string[] {
+  if (!Array.isArray(backups)) return [];
+  if (relay.SourceType !== 'live') return ['backupSources: only for live sources (relay.SourceType live)'];
+  const seen = [...(Array.isArray(relay.SourceUrls) ? relay.SourceUrls : [])];
+  return backups.flatMap((url, i) => {
+    const field = `backupSources[${i}]`;
+    if (typeof url !== 'string') return [];
+    if (seen.includes(url)) return [`${field}: repeats a source already listed`];
+    seen.push(url);
+    const check = validateRequest('CreateLivePullToPush', { ...relay, SourceUrls: [url] }, { now });
+    const rules = check.ok ? [] : check.violations.filter((v) => v.field.startsWith('SourceUrls'));
+    return rules.map((v) => `${field}: ${v.rule}`);
+  });
+}
+
 export interface BroadcastValidation {
   violations: string[];
   /** The request with defaults filled in (Region, lead time, restart policy), when valid. */
@@ -117,12 +137,16 @@ export function validateBroadcastRequest(input: unknown, options: ValidateBroadc
     const relay = { ...request.relay, Region: request.relay.Region ?? options.defaultRegion };
     const result = validateRequest('CreateLivePullToPush', relay, { now });
     if (!result.ok) violations.push(...describe('relay.', result.violations));
+    violations.push(...backupSourceViolations(relay, request.backupSources, now));
     normalized = { ...request, flavour, relay };
   } else {
     if (!request.legacy || typeof request.legacy !== 'object') {
       return { violations: [...violations, 'legacy: required for the legacy flavour'] };
     }
     if (request.relay) violations.push('relay: not allowed with the legacy flavour');
+    if ((request as { backupSources?: unknown }).backupSources !== undefined) {
+      violations.push('backupSources: only for pull-to-push relays');
+    }
     if (!Array.isArray(request.legacy)) violations.push(...unknownFields('legacy.', request.legacy, LEGACY_FIELDS));
     const result = validateRequest('AddLivePullStreamInfoConfig', request.legacy, { now });
     if (!result.ok) violations.push(...describe('legacy.', result.violations));

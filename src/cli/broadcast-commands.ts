@@ -11,7 +11,14 @@ import { workflowWebUiLink } from '../campaign/submit';
 import { InvalidBroadcastRequestError, validateBroadcastRequest } from '../broadcast/validation';
 import { loadSettings } from '../config/settings';
 import type { BroadcastRequest, BroadcastStatus } from '../shared/broadcast';
-import { cancelUpdate, rescheduleUpdate, restartUpdate, statusQuery, stopUpdate } from '../workflows/messages';
+import {
+  cancelUpdate,
+  rescheduleUpdate,
+  restartUpdate,
+  sourceUpdate,
+  statusQuery,
+  stopUpdate,
+} from '../workflows/messages';
 
 import { ClusterOperationError, printJson, UsageError, webUiLine, withClient } from './common';
 
@@ -40,6 +47,7 @@ interface StartFlags {
   id: string;
   file?: string;
   source?: string[];
+  backupSource?: string[];
   sourceType?: 'live' | 'vod' | 'url';
   protocol?: string;
   dst?: string;
@@ -90,9 +98,19 @@ function requestFromFlags(flags: StartFlags): { request: BroadcastRequest; probl
     ...(base.flavour === 'legacy' ? {} : { relay: relay as BroadcastRequest['relay'] }),
     leadTimeSeconds: leadTimeSeconds ?? base.leadTimeSeconds,
     restartPolicy: maxRestarts !== undefined ? { maxRestarts } : base.restartPolicy,
+    ...(flags.backupSource ? { backupSources: flags.backupSource } : {}),
     ...(Object.keys(labels).length > 0 ? { labels } : {}),
   } as BroadcastRequest;
   return { request, problems };
+}
+
+/** `primary` → 0, `backup 2` / `backup2` / `2` → 2. */
+function sourceIndex(which: string): number {
+  const text = which.trim().toLowerCase();
+  if (text === 'primary') return 0;
+  const match = /^(?:backup\s*)?(\d+)$/.exec(text);
+  if (!match) throw new UsageError(`source: expected primary or backup N, got "${which}"`);
+  return Number(match[1]);
 }
 
 function printStatus(status: BroadcastStatus, json: boolean): void {
@@ -102,6 +120,7 @@ function printStatus(status: BroadcastStatus, json: boolean): void {
     `window:    ${status.startTime} → ${status.endTime}`,
     `task:      ${status.taskId ?? '-'} (${status.taskName})`,
     `restarts:  ${status.restarts}`,
+    ...(status.source ? [`source:    ${status.source.label} on air (${status.source.why})`] : []),
     `last event: ${status.lastEvent ? `${status.lastEvent.kind} @ ${status.lastEvent.eventTime} (${status.lastEvent.source})` : '-'}`,
     'transitions:',
     ...status.transitions.map((t) => `  ${t.at}  ${t.state}${t.note ? `  ${t.note}` : ''}`),
@@ -119,6 +138,7 @@ export function addBroadcastCommands(program: Command): void {
     .requiredOption('--id <id>', 'broadcast ID (workflow ID), a business key such as "cup-final-2026"')
     .option('--file <file>', 'request as YAML or JSON (flags override it)')
     .option('--source <url...>', 'source URL(s) (SourceUrls)')
+    .option('--backup-source <url...>', 'live sources to fail over to, in order, when the source fails to pull')
     .addOption(new Option('--source-type <type>', 'SourceType').choices(['live', 'vod', 'url']))
     .option('--protocol <p>', 'SourceProtocol for live sources (default rtmp)')
     .option('--dst <rtmpUrl>', 'RTMP ingest URL (DstUrl)')
@@ -178,6 +198,15 @@ export function addBroadcastCommands(program: Command): void {
   withHandle('status', 'state, task, last event and transitions', (id) => onHandle(id, (h) => h.query(statusQuery)));
   withHandle('stop', 'stop the running relay', (id) => onHandle(id, (h) => h.executeUpdate(stopUpdate, { args: [] })));
   withHandle('restart', 'restart the relay', (id) => onHandle(id, (h) => h.executeUpdate(restartUpdate, { args: [] })));
+  broadcast
+    .command('source <id> <which>')
+    .description('put a source on air: primary, or backup N (relays with backup sources)')
+    .addOption(json())
+    .action(async (id: string, which: string, opts: { json?: boolean }) => {
+      const to = sourceIndex(which);
+      const status = await onHandle(id, (h) => h.executeUpdate(sourceUpdate, { args: [{ to }] }));
+      printStatus(status, Boolean(opts.json));
+    });
   withHandle('cancel', 'cancel; deletes the task if created', (id, opts) =>
     onHandle(id, (h) => h.executeUpdate(cancelUpdate, { args: [{ reason: opts.reason }] }))
   ).option('--reason <text>', 'shown in the history');

@@ -16,6 +16,7 @@ import {
 } from '../workflows/campaign-messages';
 
 import { ClusterOperationError, printJson, UsageError, webUiLine, withClient } from './common';
+import { planOnTime } from './on-time';
 
 export class InvalidCampaignFileError extends Error {
   override readonly name = 'InvalidCampaignFileError';
@@ -58,6 +59,7 @@ interface StartFlags {
   dryRun?: boolean;
   skipInvalid?: boolean;
   concurrency?: string;
+  leadTime?: string;
   json?: boolean;
 }
 
@@ -101,10 +103,16 @@ export function addCampaignCommands(program: Command): void {
     .option('--dry-run', 'validate and print the plan; start nothing')
     .option('--skip-invalid', 'start the valid entries and report the invalid ones')
     .option('--concurrency <n>', 'broadcast starts in flight at once (default 20)')
+    .option('--lead-time <auto>', 'auto: lead times that create every relay before its start under the create quota')
     .addOption(json())
     .action(async (file: string, flags: StartFlags) => {
       const settings = loadSettings();
-      const plan = planFor(file, flags, settings.ALIYUN_REGION);
+      const parsed = planFor(file, flags, settings.ALIYUN_REGION);
+      const onTime = planOnTime(parsed.entries, flags.leadTime, settings);
+      const plan = { ...parsed, entries: onTime.entries };
+      if (!flags.json && (flags.dryRun || onTime.late > 0 || flags.leadTime)) {
+        process.stderr.write(`${onTime.late > 0 ? 'warning: ' : ''}${onTime.verdict}\n`);
+      }
       if (plan.problems.length > 0)
         process.stderr.write(`skipping invalid entries:\n${formatProblems(file, plan.problems)}\n`);
       if (flags.dryRun) {
@@ -115,11 +123,13 @@ export function addCampaignCommands(program: Command): void {
             line: e.line,
             start: e.request.relay?.StartTime ?? e.request.legacy?.StartTime,
             end: e.request.relay?.EndTime ?? e.request.legacy?.EndTime,
+            leadTimeSeconds: e.request.leadTimeSeconds,
             dst:
               e.request.relay?.DstUrl ??
               `${e.request.legacy?.DomainName}/${e.request.legacy?.AppName}/${e.request.legacy?.StreamName}`,
           })),
           problems: plan.problems,
+          onTime: { verdict: onTime.verdict, late: onTime.late },
         };
         if (flags.json) return printJson(out);
         process.stdout.write(`dry run: campaign ${plan.campaignId}, ${plan.entries.length} broadcasts would start\n`);

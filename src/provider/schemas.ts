@@ -262,7 +262,7 @@ const legacySourceRule: CrossRule = (v, ctx) => {
       code: 'custom',
       path: ['SourceUrl'],
       message:
-        'must be one or more origins (a host such as live.example.com, or an rtmp, http(s) or srt URL) separated by ;',
+        'must be one or more origins separated by ;: hosts such as live.example.com, or rtmp, http(s) or srt URLs',
     });
   }
 };

@@ -77,6 +77,9 @@ export interface RunningSandbox {
   tasks(): SandboxTask[];
   calls(): SandboxCall[];
   failTask(taskId: string, kind: 'pull' | 'push', opts?: { recoverAfterRetries?: number }): void;
+  /** A source URL stops delivering (tasks pulling it fail on the pull side), or delivers again. */
+  failSource(url: string): void;
+  healSource(url: string): void;
   reset(): void;
 }
 
@@ -369,6 +372,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       running.reset();
       return json(200, { ok: true });
     }
+    const source = /^\/_sandbox\/sources\/(fail|heal)$/.exec(path);
+    if (req.method === 'POST' && source) {
+      return void withBody((b) => {
+        if (typeof b.url !== 'string') return json(400, { error: 'url: required, the source URL' });
+        if (source[1] === 'fail') store.failSource(b.url);
+        else store.healSource(b.url);
+        json(200, { ok: true });
+      });
+    }
     const fail = /^\/_sandbox\/tasks\/([^/]+)\/fail$/.exec(path);
     if (req.method === 'POST' && fail) {
       return void withBody((b) => {
@@ -417,6 +429,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     tasks: () => store.all(),
     calls: () => calls,
     failTask: (taskId, kind, opts) => store.fail(taskId, kind, opts?.recoverAfterRetries),
+    failSource: (url) => store.failSource(url),
+    healSource: (url) => store.healSource(url),
     reset() {
       store.reset();
       configs.clear();

@@ -6,16 +6,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+import type { LegacyPullSpec } from '../shared/broadcast';
+
 import type { SandboxTask } from './tasks';
 
-export interface LegacyConfig {
-  DomainName: string;
-  AppName: string;
-  StreamName: string;
-  SourceUrl: string;
-  StartTime: string;
-  EndTime: string;
-}
+/** A legacy pull config as AddLivePullStreamInfoConfig was given it. */
+export type LegacyConfig = LegacyPullSpec;
 
 export interface SandboxState {
   tasks: SandboxTask[];

@@ -185,7 +185,7 @@ export class TaskStore {
   /** (Re)arms the start (if not started yet) and the end of a task from its current StartTime/EndTime. */
   private schedule(task: SandboxTask): void {
     this.clearTimers(task);
-    if (task.status === 0) this.later(task, this.delay(task.StartTime), () => this.setStatus(task, 1));
+    if (task.status === 0) this.later(task, this.delay(task.StartTime), () => this.startPulling(task));
     this.later(task, this.delay(task.EndTime), () => this.exit(task, 'OverEndTime'));
   }
 
@@ -231,7 +231,35 @@ export class TaskStore {
     if (task.status === 0) return;
     this.clearRetries(task);
     if (task.status === 1 || task.status === 2) this.setStatus(task, 3, 'TriggerByUser');
-    this.setStatus(task, 1);
+    this.startPulling(task);
+  }
+
+  /** Source URLs that deliver nothing (a dead encoder): tasks pulling from one fail on the pull side. */
+  private readonly deadSources = new Set<string>();
+
+  /** A source stops delivering: every running task pulling from it fails (pull), and so does any (re)start onto it. */
+  failSource(url: string): void {
+    this.deadSources.add(url);
+    for (const task of this.tasks.values()) {
+      if (task.status === 1 && this.pullsFromDeadSource(task)) this.fail(task.TaskId, 'pull');
+    }
+  }
+
+  healSource(url: string): void {
+    this.deadSources.delete(url);
+  }
+
+  private pullsFromDeadSource(task: SandboxTask): boolean {
+    return task.SourceUrls.some((url) => this.deadSources.has(url));
+  }
+
+  /** Starts a task: Running, or, when its source is dead, the pull retries that end Offline (PullStreamFailed). */
+  private startPulling(task: SandboxTask): void {
+    if (!this.pullsFromDeadSource(task)) return this.setStatus(task, 1);
+    task.failure = { kind: 'pull' };
+    task.retries = 0;
+    this.setStatus(task, 2);
+    this.retryLoop(task);
   }
 
   private clearRetries(task: SandboxTask): void {
@@ -292,7 +320,9 @@ export class TaskStore {
       ([k, v]) => v !== undefined && !['TaskId', 'Region', 'RegionId', 'OwnerId'].includes(k)
     );
     if (task.status === 1 || task.status === 2) {
-      const blocked = changes.find(([k]) => !['CallbackUrl', 'RepeatNumber'].includes(k));
+      // SourceUrls too: the field's own text says a live source switches at once (reference §2.1), although the
+      // state rules list only CallbackUrl and RepeatNumber. Assumption: the field's text is the one that holds.
+      const blocked = changes.find(([k]) => !['CallbackUrl', 'RepeatNumber', 'SourceUrls'].includes(k));
       if (blocked) {
         throw new SandboxError('InvalidParameter', `${blocked[0]} cannot be changed while the task is running`);
       }
@@ -305,6 +335,17 @@ export class TaskStore {
     Object.assign(task, applied);
     this.schedule(task);
     this.onChange();
+    if ('SourceUrls' in applied && (task.status === 1 || task.status === 2)) this.switchedSource(task);
+  }
+
+  /** A running live task switched source: it pulls the new one at once, failing if that one is dead too. */
+  private switchedSource(task: SandboxTask): void {
+    if (this.pullsFromDeadSource(task)) {
+      if (task.status === 1) this.fail(task.TaskId, 'pull');
+    } else if (task.status === 2 && task.failure?.kind === 'pull') {
+      this.clearRetries(task);
+      this.setStatus(task, 1);
+    }
   }
 
   close(): void {

@@ -64,6 +64,11 @@ export interface RelayBroadcastRequest extends BroadcastOptions {
   /** @default 'pull-to-push' */
   flavour?: 'pull-to-push';
   relay: RelaySpec;
+  /**
+   * Live sources to fail over to, in order, when the one on air fails on the pull side (PullStreamFailed). Each is
+   * one source URL of the relay's SourceProtocol. @default none
+   */
+  backupSources?: string[];
   legacy?: undefined;
 }
 
@@ -150,6 +155,8 @@ export interface BroadcastStatus {
   stoppedByUser?: boolean;
   /** The provider's last offline or exit reason (TaskInvalidReason / TaskExitReason). */
   lastReason?: string;
+  /** The source on air, once a relay with backup sources has switched: which, of how many, and why. */
+  source?: { active: number; label: string; count: number; why: string };
   failure?: string;
 }
 

@@ -13,6 +13,8 @@ export const rescheduleUpdate = defineUpdate<BroadcastStatus, [RescheduleInput]>
 export const stopUpdate = defineUpdate<BroadcastStatus, []>('stop');
 /** Restart a running or stopped relay. */
 export const restartUpdate = defineUpdate<BroadcastStatus, []>('restart');
+/** Put a source on air: 0 the primary, then the backups in order (relays with backup sources). */
+export const sourceUpdate = defineUpdate<BroadcastStatus, [{ to: number }]>('source');
 /** Cancel the broadcast: deletes the task if one was created. */
 export const cancelUpdate = defineUpdate<BroadcastStatus, [{ reason?: string }]>('cancel');
 

@@ -24,6 +24,8 @@ interface SimTask {
   id: string;
   status: TaskEventKind;
   reason?: string;
+  /** The source it pulls from (index into the broadcast's sources). */
+  source: number;
 }
 
 export interface SimOptions {
@@ -31,6 +33,8 @@ export interface SimOptions {
   /** Relay window relative to T0. */
   startInMs?: number;
   durationMs?: number;
+  /** Sources: the primary and its backups. @default 1 */
+  sources?: number;
 }
 
 export type Action =
@@ -46,7 +50,9 @@ export type Action =
   | { kind: 'user'; ask: UserAsk; racing?: boolean }
   | { kind: 'cancel' }
   | { kind: 'hold'; held: boolean }
-  | { kind: 'failNextCall'; type: string };
+  | { kind: 'failNextCall'; type: string }
+  /** A source stops delivering (the task pulling from it goes Offline, PullStreamFailed), or delivers again. */
+  | { kind: 'sourceHealth'; index: number; alive: boolean };
 
 /** What happened, for invariants stated over the whole run. */
 export interface SimLog {
@@ -58,6 +64,14 @@ export interface SimLog {
   policyRestartsWhileStopped: number;
   maxLiveTasks: number;
   maxCallsInOneStep: number;
+  /** Policy switches to a source the lifecycle knew dead. */
+  switchesToDead: number;
+  /** Policy switches away from the user's choice with no pull failure seen since it. */
+  choicesOverridden: number;
+  /** Policy switches issued for an Offline whose reason is not source-side. */
+  switchesOnPushFailure: number;
+  /** Most policy actions (restart or switch) spent with no new provider observation between them. */
+  maxPolicyActionsPerObservation: number;
 }
 
 export class LifecycleSim {
@@ -74,7 +88,15 @@ export class LifecycleSim {
     policyRestartsWhileStopped: 0,
     maxLiveTasks: 0,
     maxCallsInOneStep: 0,
+    switchesToDead: 0,
+    choicesOverridden: 0,
+    switchesOnPushFailure: 0,
+    maxPolicyActionsPerObservation: 0,
   };
+  /** Sources the provider cannot pull from. */
+  readonly deadAtProvider = new Set<number>();
+  private userChoice: { source: number; pullFailureSince: boolean } | undefined;
+  private policyActionsSinceObservation = 0;
   private nextTaskId = 1;
   private nextRequestId = 1;
   private failNext: string | undefined;
@@ -96,6 +118,7 @@ export class LifecycleSim {
         reconcileAfterMs: 2 * MINUTE,
         reconcileRunningMs: 5 * MINUTE,
         lookupBeforeCreate: false,
+        sourceCount: options.sources ?? 1,
         ...options.settings,
       },
       this.now
@@ -118,6 +141,12 @@ export class LifecycleSim {
 
   input(input: Input): void {
     const wasFinal = isFinal(this.l);
+    if (input.type === 'event' || (input.type === 'outcome' && input.command.kind === 'describe')) {
+      this.policyActionsSinceObservation = 0;
+    }
+    if (input.type === 'event' && input.event.kind === 'offline' && input.event.reason === 'PullStreamFailed') {
+      if (this.userChoice) this.userChoice.pullFailureSince = true;
+    }
     this.log.replies.push(...apply(this.l, input, this.now));
     if (!wasFinal && isFinal(this.l)) this.log.finalStates.push(this.l.status.state);
   }
@@ -132,11 +161,40 @@ export class LifecycleSim {
       calls++;
       if (calls > 50) throw new Error(`call storm: ${JSON.stringify(this.log.calls.slice(-10))}`);
       this.log.calls.push(step.command);
-      if (step.command.kind === 'restart' && this.l.status.stoppedByUser) this.log.policyRestartsWhileStopped++;
+      this.audit(step.command);
       this.input({ type: 'outcome', command: step.command, result: this.perform(step.command) });
       this.log.maxLiveTasks = Math.max(this.log.maxLiveTasks, this.liveTasks().length);
     }
     this.log.maxCallsInOneStep = Math.max(this.log.maxCallsInOneStep, calls);
+  }
+
+  /** Checks a command against the failover invariants before it runs. */
+  private audit(command: Command): void {
+    const policy = command.kind === 'restart' || (command.kind === 'switchSource' && command.requestId === undefined);
+    if (command.kind === 'restart' && this.l.status.stoppedByUser) this.log.policyRestartsWhileStopped++;
+    if (policy) {
+      this.policyActionsSinceObservation++;
+      this.log.maxPolicyActionsPerObservation = Math.max(
+        this.log.maxPolicyActionsPerObservation,
+        this.policyActionsSinceObservation
+      );
+    }
+    if (command.kind !== 'switchSource') return;
+    if (command.requestId !== undefined) {
+      this.userChoice = { source: command.to, pullFailureSince: false };
+      return;
+    }
+    if (this.l.sources.dead.includes(command.to)) this.log.switchesToDead++;
+    if (this.l.offlineReason !== 'PullStreamFailed') this.log.switchesOnPushFailure++;
+    if (this.userChoice?.source === this.l.sources.active && !this.userChoice.pullFailureSince) {
+      this.log.choicesOverridden++;
+    }
+  }
+
+  /** A (re)started task runs if its source delivers, else fails on the pull side at once. */
+  private startPulling(task: SimTask): void {
+    if (this.deadAtProvider.has(task.source)) this.emit(task, 'offline', 'PullStreamFailed');
+    else this.emit(task, 'running');
   }
 
   /** The provider emits a callback for a status change at the current second (delivery is the test's choice). */
@@ -158,9 +216,9 @@ export class LifecycleSim {
     switch (command.kind) {
       case 'create': {
         const id = `task-${this.nextTaskId++}`;
-        const created: SimTask = { id, status: 'idle' };
+        const created: SimTask = { id, status: 'idle', source: 0 };
         this.tasks.set(id, created);
-        if (this.now >= this.startMs) this.emit(created, 'running');
+        if (this.now >= this.startMs) this.startPulling(created);
         return { ok: true, taskId: id, adopted: false };
       }
       case 'describe':
@@ -168,7 +226,17 @@ export class LifecycleSim {
         return { ok: true, snapshot: { found: true, kind: task.status, reason: task.reason } };
       case 'restart':
       case 'userRestart':
-        if (task && task.status !== 'exit' && this.now >= this.startMs) this.emit(task, 'running');
+        if (task && task.status !== 'exit' && this.now >= this.startMs) this.startPulling(task);
+        return { ok: true };
+      case 'switchSource':
+        if (!task || task.status === 'exit') return { ok: true };
+        task.source = command.to;
+        if (
+          (command.restart || task.status === 'running' || task.status === 'recovering') &&
+          this.now >= this.startMs
+        ) {
+          this.startPulling(task); // a live source switches at once; a stopped task on its restart
+        }
         return { ok: true };
       case 'stop':
         if (task && (task.status === 'running' || task.status === 'recovering'))
@@ -234,6 +302,17 @@ export class LifecycleSim {
       case 'failNextCall':
         this.failNext = action.type;
         break;
+      case 'sourceHealth': {
+        const index = action.index % Math.max(1, this.l.sources.count);
+        if (action.alive) this.deadAtProvider.delete(index);
+        else {
+          this.deadAtProvider.add(index);
+          if (task && task.source === index && (task.status === 'running' || task.status === 'recovering')) {
+            this.emit(task, 'offline', 'PullStreamFailed');
+          }
+        }
+        break;
+      }
     }
     this.run();
   }
@@ -243,7 +322,7 @@ export class LifecycleSim {
     this.now += ms;
     for (const t of this.liveTasks()) {
       if (this.now >= this.endMs) this.emit(t, 'exit', 'OverEndTime');
-      else if (this.now >= this.startMs && t.status === 'idle') this.emit(t, 'running');
+      else if (this.now >= this.startMs && t.status === 'idle') this.startPulling(t);
     }
     this.run();
   }

@@ -4,7 +4,6 @@
  * client's gate, not in the sandbox, not in the worker's task-queue limits.
  */
 import { loadSettings, parseActionBudgets } from '../../src/config/settings';
-import { LiveClient } from '../../src/provider/client';
 import { ActionQuotaGates, actionBudgets } from '../../src/provider/quota-gate';
 import { ACTIONS } from '../../src/provider/schemas';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox';
@@ -13,7 +12,7 @@ import { providerQueuePlan, providerTaskQueueFor } from '../../src/shared/provid
 import { activitiesOn, queueRateLimit } from '../../src/worker';
 
 import { officialClient } from './official-sdk';
-import { HOUR, KEY, at, freshDst, liveCreateParams } from './sandbox-helpers';
+import { KEY, liveCreateParams, liveRelay, sandboxClient } from './sandbox-helpers';
 
 describe('budgets: one per action, in one table', () => {
   it('every action gets the seed’s 10/s unless given its own', () => {
@@ -78,38 +77,17 @@ describe('against the sandbox', () => {
   });
 
   it('a Describe stuck at its limit (10 unanswered calls holding every slot) does not hold up a Create', async () => {
-    const client = new LiveClient({
-      accessKeyId: KEY.id,
-      accessKeySecret: KEY.secret,
-      region: 'cn-shanghai',
-      endpoint: sandbox.url,
-      // Longer than any test runs: the hung Describes keep their slots throughout.
-      timeoutMs: 600_000,
-      quotaPerSecond: 10,
-    });
+    // Timeout longer than any test runs: the hung Describes keep their slots throughout.
+    const client = sandboxClient(sandbox.url, { timeoutMs: 600_000, quotaPerSecond: 10 });
     try {
-      const task = await client.createLivePullToPush({
-        StartTime: at(HOUR),
-        EndTime: at(2 * HOUR),
-        SourceType: 'live',
-        SourceProtocol: 'rtmp',
-        SourceUrls: ['rtmp://src.example.com/app/s'],
-        DstUrl: freshDst(),
-      });
+      const task = await client.createLivePullToPush(liveRelay());
       sandbox.setFaults({ hangRate: 1, actions: ['DescribeLivePullToPush'] });
       let describesSettled = 0;
       const describes = Array.from({ length: 11 }, () =>
         client.describeLivePullToPush({ TaskId: task.TaskId }).finally(() => describesSettled++)
       );
       describes.forEach((d) => d.catch(() => undefined));
-      const created = await client.createLivePullToPush({
-        StartTime: at(HOUR),
-        EndTime: at(2 * HOUR),
-        SourceType: 'live',
-        SourceProtocol: 'rtmp',
-        SourceUrls: ['rtmp://src.example.com/app/s'],
-        DstUrl: freshDst(),
-      });
+      const created = await client.createLivePullToPush(liveRelay());
       expect(created.RetCode).toBe(0);
       expect(describesSettled).toBe(0);
     } finally {

@@ -11,6 +11,8 @@ import { ProviderError, ProviderValidationError } from '../../src/provider/error
 import { isoSeconds } from '../../src/provider/signing';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox';
 
+import { liveRelay } from './sandbox-helpers';
+
 const KEY = { id: 'provider-test-id', secret: 'provider-test-secret-never-shown' };
 const STS_TOKEN = 'sts-token-never-shown-either';
 const HOUR = 3600_000;
@@ -21,16 +23,7 @@ let dstCounter = 0;
 const freshDst = () => `rtmp://push.example.com/app/stream-${process.pid}-${++dstCounter}`;
 
 function liveTask(overrides: Record<string, unknown> = {}) {
-  return {
-    TaskName: 'provider test',
-    StartTime: at(HOUR),
-    EndTime: at(2 * HOUR),
-    SourceType: 'live',
-    SourceProtocol: 'rtmp',
-    SourceUrls: ['rtmp://src.example.com/app/s'],
-    DstUrl: freshDst(),
-    ...overrides,
-  };
+  return liveRelay({ TaskName: 'provider test', DstUrl: freshDst(), ...overrides });
 }
 
 /** The error a promise rejects with (fails the test if it resolves). */

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 
 import { request } from 'undici';
 
+import { LiveClient, type LiveClientOptions } from '../../src/provider/client';
 import { isoSeconds, newNonce, sha256Hex, signV1, signV3 } from '../../src/provider/signing';
 
 export const KEY = { id: 'sandbox-test-id', secret: 'sandbox-test-secret' };
@@ -13,6 +14,30 @@ export const at = (offsetMs: number) => isoSeconds(new Date(Date.now() + offsetM
 
 let dstCounter = 0;
 export const freshDst = () => `rtmp://push.example.com/app/sandbox-${process.pid}-${++dstCounter}`;
+
+/** Our LiveClient signing with KEY against a sandbox at `url`, in cn-shanghai. */
+export function sandboxClient(url: string, options: Partial<LiveClientOptions> = {}): LiveClient {
+  return new LiveClient({
+    accessKeyId: KEY.id,
+    accessKeySecret: KEY.secret,
+    region: 'cn-shanghai',
+    endpoint: url,
+    ...options,
+  });
+}
+
+/** A valid live Create as LiveClient takes it (typed: SourceUrls a list), one hour ahead, on a fresh destination. */
+export function liveRelay(overrides: Record<string, unknown> = {}) {
+  return {
+    StartTime: at(HOUR),
+    EndTime: at(2 * HOUR),
+    SourceType: 'live',
+    SourceProtocol: 'rtmp',
+    SourceUrls: ['rtmp://src.example.com/app/s'],
+    DstUrl: freshDst(),
+    ...overrides,
+  };
+}
 
 /** Wire parameters of a valid live Create (SourceUrls already a JSON array string). */
 export function liveCreateParams(overrides: Record<string, string> = {}): Record<string, string> {

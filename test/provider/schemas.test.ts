@@ -366,14 +366,17 @@ describe('AddLivePullStreamInfoConfig (legacy)', () => {
     );
   });
 
-  it.each(['ftp://a.example.com/x', ';', 'rtmp://a.example.com/x;not a url', 'live.example.com/app', 'a_b.example.com'])(
-    'rejects the SourceUrl %j',
-    (SourceUrl) => {
-      expect(rulesFor('AddLivePullStreamInfoConfig', { ...legacyAdd, SourceUrl }, 'SourceUrl')).toEqual([
-        'must be one or more origins (a host such as live.example.com, or an rtmp, http(s) or srt URL) separated by ;',
-      ]);
-    }
-  );
+  it.each([
+    'ftp://a.example.com/x',
+    ';',
+    'rtmp://a.example.com/x;not a url',
+    'live.example.com/app',
+    'a_b.example.com',
+  ])('rejects the SourceUrl %j', (SourceUrl) => {
+    expect(rulesFor('AddLivePullStreamInfoConfig', { ...legacyAdd, SourceUrl }, 'SourceUrl')).toEqual([
+      'must be one or more origins separated by ;: hosts such as live.example.com, or rtmp, http(s) or srt URLs',
+    ]);
+  });
 
   it('window at most 7 days, EndTime later than StartTime and now', () => {
     const sevenDays = { ...legacyAdd, EndTime: '2026-01-08T01:00:00Z' };

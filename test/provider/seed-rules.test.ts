@@ -4,7 +4,7 @@
  * LiveClient, and the broadcast request validation. Where a seed is silent the project is lenient.
  */
 import { validateBroadcastRequest } from '../../src/broadcast/validation';
-import { LiveClient } from '../../src/provider/client';
+import type { LiveClient } from '../../src/provider/client';
 import {
   ProviderError,
   ProviderValidationError,
@@ -14,7 +14,7 @@ import {
 import { startSandbox, type RunningSandbox } from '../../src/sandbox';
 
 import { officialClient } from './official-sdk';
-import { HOUR, KEY, at, freshDst, liveCreateParams } from './sandbox-helpers';
+import { HOUR, KEY, at, freshDst, liveCreateParams, liveRelay, sandboxClient } from './sandbox-helpers';
 
 let sandbox: RunningSandbox;
 let live: LiveClient;
@@ -22,12 +22,7 @@ let sdk: ReturnType<typeof officialClient>;
 
 beforeAll(async () => {
   sandbox = await startSandbox({ port: 0, accessKeys: { [KEY.id]: KEY.secret }, quotaPerSecond: 10_000 });
-  live = new LiveClient({
-    accessKeyId: KEY.id,
-    accessKeySecret: KEY.secret,
-    region: 'cn-shanghai',
-    endpoint: sandbox.url,
-  });
+  live = sandboxClient(sandbox.url);
   sdk = officialClient(sandbox.url, KEY);
 });
 afterEach(() => sandbox.setFaults({}));
@@ -36,15 +31,7 @@ afterAll(async () => {
   await sandbox.close();
 });
 
-const relayOf = (overrides: Record<string, unknown> = {}) => ({
-  StartTime: at(HOUR),
-  EndTime: at(2 * HOUR),
-  SourceType: 'live',
-  SourceProtocol: 'rtmp',
-  SourceUrls: ['rtmp://src.example.com/app/s'],
-  DstUrl: freshDst(),
-  ...overrides,
-});
+const relayOf = liveRelay;
 const validate = (request: unknown) => validateBroadcastRequest(request, { defaultRegion: 'cn-shanghai' });
 
 async function clientFailure(promise: Promise<unknown>): Promise<Error> {
@@ -157,7 +144,7 @@ describe('seed 003 SourceUrl: "If more than one source site exists, URL is enter
 
   it('an origin that is neither a host nor a URL is refused, naming the field and the rule', () => {
     expect(validate({ flavour: 'legacy', legacy: legacy('not a host;live.example.com') }).violations).toEqual([
-      'legacy.SourceUrl: must be one or more origins (a host such as live.example.com, or an rtmp, http(s) or srt URL) separated by ;',
+      'legacy.SourceUrl: must be one or more origins separated by ;: hosts such as live.example.com, or rtmp, http(s) or srt URLs',
     ]);
   });
 });
@@ -208,12 +195,7 @@ describe("seed 000's error codes: each produced by the sandbox and classified on
 
   it('CodeNotEnoughResource: "Exceeded configuration limits" (a sandbox with a task limit); retried', async () => {
     const limited = await startSandbox({ port: 0, accessKeys: { [KEY.id]: KEY.secret }, maxLiveTasksPerKey: 1 });
-    const limitedClient = new LiveClient({
-      accessKeyId: KEY.id,
-      accessKeySecret: KEY.secret,
-      region: 'cn-shanghai',
-      endpoint: limited.url,
-    });
+    const limitedClient = sandboxClient(limited.url);
     try {
       await limitedClient.createLivePullToPush(relayOf());
       const limitedSdk = officialClient(limited.url, KEY);

@@ -8,10 +8,10 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 
 import { createLegacyConfigActivities } from '../../src/activities/legacy-configs';
 import { createRelayTaskActivities } from '../../src/activities/relay-tasks';
-import { LiveClient } from '../../src/provider/client';
+import type { LiveClient } from '../../src/provider/client';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox';
 
-import { HOUR, KEY, at, freshDst } from './sandbox-helpers';
+import { HOUR, KEY, at, liveRelay, sandboxClient } from './sandbox-helpers';
 
 /** Neither contains "NotFound": what the service might answer instead. */
 const OTHER_SPELLINGS = [
@@ -28,12 +28,7 @@ describe.each(OTHER_SPELLINGS)('a missing task answered $code (HTTP $status)', (
 
   beforeAll(async () => {
     sandbox = await startSandbox({ port: 0, accessKeys: { [KEY.id]: KEY.secret }, quotaPerSecond: 10_000, notFound });
-    provider = new LiveClient({
-      accessKeyId: KEY.id,
-      accessKeySecret: KEY.secret,
-      region: 'cn-shanghai',
-      endpoint: sandbox.url,
-    });
+    provider = sandboxClient(sandbox.url);
     activities = createRelayTaskActivities({ provider });
   });
   afterEach(() => sandbox.setFaults({}));
@@ -43,15 +38,9 @@ describe.each(OTHER_SPELLINGS)('a missing task answered $code (HTTP $status)', (
   });
 
   async function newTask() {
-    const created = await provider.createLivePullToPush({
-      TaskName: `absence-${Math.random().toString(36).slice(2)}`,
-      StartTime: at(HOUR),
-      EndTime: at(2 * HOUR),
-      SourceType: 'live',
-      SourceProtocol: 'rtmp',
-      SourceUrls: ['rtmp://src.example.com/app/s'],
-      DstUrl: freshDst(),
-    });
+    const created = await provider.createLivePullToPush(
+      liveRelay({ TaskName: `absence-${Math.random().toString(36).slice(2)}` })
+    );
     return { taskId: created.TaskId, region: 'cn-shanghai' };
   }
 

@@ -22,7 +22,15 @@ import {
   type BroadcastStatus,
   type LegacyBroadcastRequest,
 } from '../../shared/broadcast';
-import { cancelUpdate, holdSignal, rescheduleUpdate, restartUpdate, statusQuery, stopUpdate } from '../messages';
+import {
+  cancelUpdate,
+  holdSignal,
+  rescheduleUpdate,
+  restartUpdate,
+  sourceUpdate,
+  statusQuery,
+  stopUpdate,
+} from '../messages';
 
 import { recordTransition, rescheduleProblem } from './lifecycle';
 import { describeFailure, providerCaller, type ProviderCall } from './provider-calls';
@@ -86,6 +94,9 @@ class LegacyRun {
     setHandler(holdSignal, (hold) => void ((this.held = hold), this.changes++));
     setHandler(stopUpdate, async () => this.status, { validator: cannot });
     setHandler(restartUpdate, async () => this.status, { validator: cannot });
+    setHandler(sourceUpdate, async () => this.status, {
+      validator: (_input) => refuse('a legacy pull config has no backup sources'),
+    });
     setHandler(
       rescheduleUpdate,
       async (input) => {

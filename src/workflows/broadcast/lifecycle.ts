@@ -30,6 +30,7 @@ import {
   type EventOutcome,
   type EventWatermark,
 } from './task-events';
+import { failoverTarget, initialSources, isSourceSide, sourceLabel, switchTo, type SourceState } from './sources';
 
 export interface LifecycleSettings {
   leadTimeMs: number;
@@ -38,10 +39,17 @@ export interface LifecycleSettings {
   reconcileRunningMs: number;
   /** An earlier run (reset, or the chain's previous run) may have created the task: look it up before creating. */
   lookupBeforeCreate: boolean;
+  /** Sources to pull from: the primary and its backups (live relays). @default 1 */
+  sourceCount?: number;
 }
 
 /** What a user asks of a running broadcast. */
-export type UserAsk = { kind: 'stop' } | { kind: 'restart' } | { kind: 'reschedule'; changes: RescheduleInput };
+export type UserAsk =
+  | { kind: 'stop' }
+  | { kind: 'restart' }
+  | { kind: 'reschedule'; changes: RescheduleInput }
+  /** Put source `to` on air (0 the primary, then the backups). */
+  | { kind: 'source'; to: number };
 /** A user's ask once accepted for an answer: `id` pairs it with its reply. */
 export type UserRequest = UserAsk & { id: number };
 
@@ -52,6 +60,8 @@ export type Command =
   | { kind: 'userRestart'; requestId: number }
   | { kind: 'stop'; requestId: number }
   | { kind: 'update'; requestId: number; changes: RescheduleInput }
+  /** UpdateLivePullToPush with another source's SourceUrls, then a restart if the task is stopped. */
+  | { kind: 'switchSource'; to: number; restart: boolean; requestId?: number }
   | { kind: 'delete'; why: 'compensation' | 'pastEnd' }
   /** Compensation when creation was interrupted: the task may exist without us knowing its id. */
   | { kind: 'deleteOwn' };
@@ -115,6 +125,9 @@ export interface Lifecycle {
   watermark: EventWatermark;
   /** Accepted user requests, in order, waiting for their call. */
   queue: UserRequest[];
+  sources: SourceState;
+  /** TaskInvalidReason of the Offline the relay is in (not of an earlier one). */
+  offlineReason?: string;
   ending?: Ending;
 }
 
@@ -149,6 +162,7 @@ export function createLifecycle(
     exitReported: false,
     watermark: emptyWatermark(),
     queue: [],
+    sources: initialSources(settings.sourceCount ?? 1),
   };
 }
 
@@ -225,6 +239,7 @@ function applyEvent(l: Lifecycle, event: TaskEvent, nowMs: number, replies: Repl
   l.lastObservationMs = nowMs;
   l.awaitingReaction = undefined;
   if (event.reason && (event.kind === 'offline' || event.kind === 'exit')) l.status.lastReason = event.reason;
+  if (event.kind === 'offline') l.offlineReason = event.reason;
   if (event.kind === 'exit') {
     if (event.source === 'describe') concludeExit(l, event.reason ?? l.exitReason, nowMs, replies);
     else {
@@ -280,7 +295,21 @@ export function refuseUserRequest(l: Lifecycle, request: UserAsk, nowMs: number)
       return allowed(['Running', 'Recovering', 'Offline'], 'restart');
     case 'reschedule':
       return rescheduleProblem(l, request.changes, nowMs);
+    case 'source':
+      return (
+        sourceProblem(l, request.to) ?? allowed(['Created', 'Running', 'Recovering', 'Offline'], 'switch the source of')
+      );
   }
+}
+
+function sourceProblem(l: Lifecycle, to: number): string | undefined {
+  const { count, active } = l.sources;
+  if (count < 2) return 'this broadcast has no backup sources';
+  if (!Number.isInteger(to) || to < 0 || to >= count) {
+    return `source: must be primary or backup 1${count > 2 ? ` to ${count - 1}` : ''}`;
+  }
+  if (to === active) return `${sourceLabel(to)} is already on air`;
+  return undefined;
 }
 
 const ISO_SECONDS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
@@ -370,6 +399,12 @@ function applyOutcome(l: Lifecycle, command: Command, result: CallResult, nowMs:
       noteCommand(l.watermark, 'running');
       transition(l, l.status.state, nowMs, `restart ${l.status.restarts}/${l.settings.maxRestarts} requested`);
       return;
+    case 'switchSource':
+      if (command.requestId !== undefined)
+        return applyUserOutcome(l, { ...command, requestId: command.requestId }, result, nowMs, replies);
+      if (!result.ok)
+        return end(l, 'Failed', result.failure.message, result.failure.type ?? FailureTypes.providerPermanent, replies);
+      return applySwitch(l, command, nowMs, `${sourceLabel(l.sources.active)}: ${l.offlineReason}`);
     case 'userRestart':
     case 'stop':
     case 'update':
@@ -390,7 +425,7 @@ function applyOutcome(l: Lifecycle, command: Command, result: CallResult, nowMs:
 
 function applyUserOutcome(
   l: Lifecycle,
-  command: Extract<Command, { requestId: number }>,
+  command: Extract<Command, { kind: 'userRestart' | 'stop' | 'update' | 'switchSource' }> & { requestId: number },
   result: CallResult,
   nowMs: number,
   replies: Reply[]
@@ -407,12 +442,29 @@ function applyUserOutcome(
     return;
   }
   if (command.kind === 'update') applyTimes(l, command.changes, nowMs);
+  else if (command.kind === 'switchSource') applySwitch(l, command, nowMs, 'chosen by user');
   else {
     l.awaitingReaction = { command: command.kind === 'stop' ? 'stop' : 'restart', atMs: nowMs };
     noteCommand(l.watermark, command.kind === 'stop' ? 'offline' : 'running');
     transition(l, l.status.state, nowMs, command.kind === 'stop' ? 'stopped by user' : 'restarted by user');
   }
   replies.push({ requestId: command.requestId });
+}
+
+/** Records a source switch that the provider accepted; a restart with it awaits the provider's reaction. */
+function applySwitch(
+  l: Lifecycle,
+  command: Extract<Command, { kind: 'switchSource' }>,
+  nowMs: number,
+  why: string
+): void {
+  switchTo(l.sources, command.to, command.requestId === undefined);
+  l.status.source = { active: command.to, label: sourceLabel(command.to), count: l.sources.count, why };
+  if (command.restart) {
+    l.awaitingReaction = { command: 'restart', atMs: nowMs };
+    noteCommand(l.watermark, 'running');
+  }
+  transition(l, l.status.state, nowMs, `switched to ${sourceLabel(command.to)} (${why})`);
 }
 
 /** Decisions that follow from the state and the clock alone; run after every input. */
@@ -437,7 +489,7 @@ function settle(l: Lifecycle, nowMs: number, replies: Reply[]): void {
     }
     return;
   }
-  if (policyRestartDue(l, nowMs) && l.status.restarts >= l.settings.maxRestarts) {
+  if (policyRestartDue(l, nowMs) && policyFailover(l) === undefined && l.status.restarts >= l.settings.maxRestarts) {
     const reason = l.status.lastReason ?? 'no reason given';
     end(
       l,
@@ -464,6 +516,14 @@ function finishEnding(l: Lifecycle, nowMs: number): void {
     ? `${ending.message}; compensation failed too, a task may be left: ${failure}`
     : ending.message;
   transition(l, 'Failed', nowMs, l.status.failure);
+}
+
+/**
+ * The source to fail over to: the relay went Offline for a source-side reason and another source is not known dead.
+ * Otherwise the restart policy applies (push-side failures never switch).
+ */
+function policyFailover(l: Lifecycle): number | undefined {
+  return isSourceSide(l.offlineReason) ? failoverTarget(l.sources) : undefined;
 }
 
 /** The relay is Offline on its own (not the user's stop), inside its window, and no restart is awaiting its effect. */
@@ -506,7 +566,7 @@ export function nextStep(l: Lifecycle, nowMs: number): Step {
     return { kind: 'call', command: { kind: 'deleteOwn' } };
   }
   const request = l.queue[0];
-  if (request) return { kind: 'call', command: userCommand(request) };
+  if (request) return { kind: 'call', command: userCommand(l, request) };
   const state = l.status.state;
   if (state === 'Scheduled') {
     const createAt = startMs(l) - l.settings.leadTimeMs;
@@ -518,14 +578,18 @@ export function nextStep(l: Lifecycle, nowMs: number): Step {
     return { kind: 'call', command: { kind: 'create', lookupFirst: l.settings.lookupBeforeCreate } };
   }
   if (l.exitReported) return { kind: 'call', command: { kind: 'describe', why: 'confirm exit' } };
-  if (policyRestartDue(l, nowMs)) return { kind: 'call', command: { kind: 'restart', origin: 'policy' } };
+  if (policyRestartDue(l, nowMs)) {
+    const to = policyFailover(l);
+    if (to !== undefined) return { kind: 'call', command: { kind: 'switchSource', to, restart: true } };
+    return { kind: 'call', command: { kind: 'restart', origin: 'policy' } };
+  }
   if (nowMs >= hardStopMs(l)) return { kind: 'call', command: { kind: 'delete', why: 'pastEnd' } };
   const reconcileAt = reconcileAtMs(l);
   if (nowMs >= reconcileAt) return { kind: 'call', command: { kind: 'describe', why: 'reconcile' } };
   return { kind: 'wait', untilMs: Math.min(reconcileAt, hardStopMs(l)), summary: `await callbacks (${state})` };
 }
 
-function userCommand(request: UserRequest): Command {
+function userCommand(l: Lifecycle, request: UserRequest): Command {
   switch (request.kind) {
     case 'stop':
       return { kind: 'stop', requestId: request.id };
@@ -533,5 +597,10 @@ function userCommand(request: UserRequest): Command {
       return { kind: 'userRestart', requestId: request.id };
     case 'reschedule':
       return { kind: 'update', requestId: request.id, changes: request.changes };
+    case 'source': {
+      // A live task switches at once; a stopped one takes the new source on restart, unless the user stopped it.
+      const restart = l.status.state === 'Offline' && !l.status.stoppedByUser;
+      return { kind: 'switchSource', to: request.to, restart, requestId: request.id };
+    }
   }
 }

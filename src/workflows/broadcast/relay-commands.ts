@@ -3,6 +3,7 @@ import type { BroadcastStatus, RelaySpec } from '../../shared/broadcast';
 
 import type { CallResult, Command } from './lifecycle';
 import { describeFailure, type ProviderCall } from './provider-calls';
+import { sourceLabel } from './sources';
 
 export interface RelayCommandContext {
   call: ProviderCall;
@@ -10,6 +11,8 @@ export interface RelayCommandContext {
   relay: RelaySpec & { Region: string };
   status: () => BroadcastStatus;
   maxRestarts: number;
+  /** SourceUrls of each source: the primary (the request's), then each backup. */
+  sources: string[][];
 }
 
 /** Runs one command; a provider failure (after the activity's retries) is an outcome, a cancellation is thrown. */
@@ -22,7 +25,7 @@ export async function performRelayCommand(ctx: RelayCommandContext, command: Com
 }
 
 async function perform(
-  { call, workflowId, relay, status, maxRestarts }: RelayCommandContext,
+  { call, workflowId, relay, status, maxRestarts, sources }: RelayCommandContext,
   command: Command
 ): Promise<CallResult> {
   const { taskId = '', taskName, restarts, startTime, endTime } = status();
@@ -51,6 +54,12 @@ async function perform(
     case 'update':
       await call('updateRelayTask', 'reschedule relay', { ...ref, ...command.changes });
       break;
+    case 'switchSource': {
+      const summary = `switch to ${sourceLabel(command.to)}${command.requestId === undefined ? '' : ' (user)'}`;
+      const SourceUrls = sources[command.to] ?? [];
+      await call('switchRelaySource', summary, { ...ref, SourceUrls, restart: command.restart });
+      break;
+    }
     case 'delete':
       await call(
         'deleteRelayTask',

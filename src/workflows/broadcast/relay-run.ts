@@ -10,6 +10,7 @@ import {
   holdSignal,
   rescheduleUpdate,
   restartUpdate,
+  sourceUpdate,
   statusQuery,
   stopUpdate,
   taskEventSignal,
@@ -101,6 +102,9 @@ export class RelayRun {
     });
     setHandler(rescheduleUpdate, (changes) => this.ask({ kind: 'reschedule', changes }), {
       validator: (changes) => this.refuse({ kind: 'reschedule', changes }),
+    });
+    setHandler(sourceUpdate, ({ to }) => this.ask({ kind: 'source', to }), {
+      validator: ({ to }) => this.refuse({ kind: 'source', to }),
     });
     setHandler(
       cancelUpdate,

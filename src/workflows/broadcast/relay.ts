@@ -58,6 +58,7 @@ export async function relayBroadcastWorkflow(
     relay: { ...request.relay, Region: request.relay.Region ?? '' },
     status: () => run.status,
     maxRestarts: run.lifecycle?.settings.maxRestarts ?? 0,
+    sources: [request.relay.SourceUrls, ...(request.backupSources ?? []).map((url) => [url])],
   });
   try {
     if (!run.lifecycle) {
@@ -133,6 +134,7 @@ function lifecycleFor(request: RelayBroadcastRequest, nowMs: number): Lifecycle 
       reconcileRunningMs: (request.reconcileRunningSeconds ?? DEFAULT_RECONCILE_RUNNING_SECONDS) * 1000,
       // A reset run, or a later run of the chain, may follow one that created the task.
       lookupBeforeCreate: info.runId !== info.originalExecutionRunId || info.runId !== info.firstExecutionRunId,
+      sourceCount: 1 + (request.backupSources?.length ?? 0),
     },
     nowMs
   );

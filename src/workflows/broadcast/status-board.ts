@@ -55,8 +55,9 @@ export class StatusBoard {
     this.upsertIfChanged(status);
     const note = fresh[fresh.length - 1]?.note;
     const task = status.taskId ? ` · task \`${status.taskId}\`` : '';
+    const source = status.source ? ` · ${status.source.label} on air` : '';
     setCurrentDetails(
-      `**${status.state}**${task}\n\n${status.startTime} → ${status.endTime}${note ? `\n\n${note}` : ''}`
+      `**${status.state}**${task}${source}\n\n${status.startTime} → ${status.endTime}${note ? `\n\n${note}` : ''}`
     );
     if (FINAL_STATES.includes(status.state)) this.reportToCampaign(status.state);
   }
