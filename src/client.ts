@@ -28,7 +28,9 @@ function messageFor(err: unknown): string {
     const cause = err.cause as { message?: string; type?: string } | undefined;
     return `update rejected: ${cause?.message ?? err.message}${cause?.type ? ` (${cause.type})` : ''}`;
   }
-  if (err instanceof WorkflowNotFoundError) return `not found: ${err.message}`;
+  if (err instanceof WorkflowNotFoundError) {
+    return `not found: no broadcast or campaign with id "${err.workflowId}" in this namespace`;
+  }
   if (err instanceof BroadcastAlreadyExistsError || err instanceof CampaignFinishedError) return err.message;
   return err instanceof Error ? err.message : String(err);
 }
@@ -39,8 +41,13 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.badInput;
-    process.stderr.write(`error: ${messageFor(err)}\n`);
-    return BAD_INPUT.some((type) => err instanceof type) ? EXIT.badInput : EXIT.failed;
+    const exitCode = BAD_INPUT.some((type) => err instanceof type) ? EXIT.badInput : EXIT.failed;
+    // With --json, scripts get the error as JSON too (on stderr: stdout stays what a success would print).
+    if (argv.includes('--json')) {
+      const violations = err instanceof InvalidBroadcastRequestError ? { violations: err.violations } : {};
+      process.stderr.write(`${JSON.stringify({ error: messageFor(err), exitCode, ...violations })}\n`);
+    } else process.stderr.write(`error: ${messageFor(err)}\n`);
+    return exitCode;
   }
 }
 

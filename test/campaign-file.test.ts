@@ -91,10 +91,12 @@ describe('campaign files', () => {
       expect.objectContaining({ line: 2, field: 'labels', rule: expect.stringContaining('expected record') }),
     ]);
     const csv =
-      '# defaults: leadTime=5\nkey,source,dst,start,end,colour\na,rtmp://s/a,rtmp://i/a,2026-11-22T13:00:00Z,2026-11-22T14:00:00Z,red';
+      '# defaults: leadTime=5\nkey,source,dst,start,end,colour\na,rtmp://s/a,rtmp://i/a,2026-11-22T13:00:00Z,2026-11-22T14:00:00Z,red\n' +
+      'b,rtmp://s/b,rtmp://i/b,2026-11-22T13:00:00Z,2026-11-22T14:00:00Z,blue';
+    // An unknown column is reported once, on the header line, not on every row.
     expect(parseCampaign('c.csv', csv, options).problems.map((p) => `${p.line} ${p.field}`)).toEqual([
       '1 defaults.leadTime',
-      '3 colour',
+      '2 colour',
     ]);
     for (const [name, empty] of [
       ['e.yaml', 'broadcasts: []'],

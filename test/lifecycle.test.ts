@@ -3,7 +3,7 @@
  * written (each failed then), and the event-ordering rules one by one.
  */
 import { FailureTypes, type TaskEvent } from '../src/shared/broadcast';
-import { acceptEvent, emptyWatermark, noteCommand } from '../src/workflows/broadcast/task-events';
+import { acceptEvent, emptyWatermark, noteCommand, noteDescribe } from '../src/workflows/broadcast/task-events';
 
 import { LifecycleSim } from './helpers/lifecycle-sim';
 
@@ -26,6 +26,13 @@ const deliverAll = (sim: LifecycleSim) => {
 };
 
 describe('event ordering (task-events)', () => {
+  it('drops callbacks stamped before the newest Describe', () => {
+    const w = emptyWatermark();
+    noteDescribe(w, 20);
+    expect(acceptEvent(w, at('offline', 19), 't1')).toBe('stale');
+    expect(acceptEvent(w, at('offline', 20), 't1')).toBe('applied');
+  });
+
   it('applies newer events, drops older ones and repeats of a kind within a second', () => {
     const w = emptyWatermark();
     expect(acceptEvent(w, at('running', 10), 't1')).toBe('applied');
@@ -122,5 +129,20 @@ describe('lifecycle regressions (shrunk counterexamples)', () => {
         type: 'InvalidBroadcastUpdate',
       },
     });
+  });
+
+  it('a late callback from before a Describe does not undo what the Describe said (no second switch)', () => {
+    const sim = new LifecycleSim({ sources: 3, startInMs: 2 * MINUTE, durationMs: 90 * MINUTE });
+    sim.play({ kind: 'sourceHealth', index: 2, alive: false });
+    sim.play({ kind: 'user', ask: { kind: 'source', to: 2 } }); // onto a dead source, before the start
+    sim.advance(2 * MINUTE); // StartTime: the pull fails at once; its callback is late
+    sim.advance(3 * MINUTE); // the reconcile's Describe sees the failure first
+    expect(sim.log.calls.filter((c) => c.kind === 'switchSource')).toEqual([
+      { kind: 'switchSource', to: 2, restart: false, requestId: 1 },
+      { kind: 'switchSource', to: 0, restart: true },
+    ]);
+    deliverAll(sim); // the old Offline of source 2 arrives now: stale, so no switch to backup 1
+    expect(sim.log.calls.filter((c) => c.kind === 'switchSource')).toHaveLength(2);
+    expect(sim.l.status).toMatchObject({ state: 'Running', source: { active: 0, label: 'primary' } });
   });
 });

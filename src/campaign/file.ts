@@ -252,11 +252,23 @@ function readCsv(text: string): { header: Raw; entries: RawEntry[]; problems: Ca
       problems: [{ line, field: 'file', rule: `not valid CSV: ${(err as Error).message}` }],
     };
   }
+  // An unknown column is one problem, on the header line, not one per row.
+  const headerLine = text.split('\n').findIndex((l) => l.trim() !== '' && !l.trimStart().startsWith('#')) + 1;
+  const unknownColumns = Object.keys(rows[0]?.record ?? {}).filter(
+    (column) => !column.startsWith('label:') && !ENTRY_FIELDS.includes(column)
+  );
+  for (const column of unknownColumns) {
+    defaultProblems.push({
+      line: headerLine,
+      field: column,
+      rule: unknownField(ENTRY_FIELDS),
+    });
+  }
   const entries = rows.map(({ record, info }) => {
     const fields: Raw = {};
     const labels: Record<string, string> = {};
     for (const [column, value] of Object.entries(record)) {
-      if (value === '') continue;
+      if (value === '' || unknownColumns.includes(column)) continue;
       if (column.startsWith('label:')) labels[column.slice(6)] = value;
       else fields[column] = value;
     }

@@ -75,16 +75,22 @@ function requestFromFlags(flags: StartFlags): { request: BroadcastRequest; probl
   // Unvalidated until validateBroadcastRequest: whatever the file and flags hold.
   const base = (flags.file ? readRequestFile(flags.file) : {}) as BroadcastRequest;
   const relay = { ...(base.relay ?? {}) } as Partial<NonNullable<BroadcastRequest['relay']>>;
+  const now = new Date();
+  // Relative times (+3m) in a file, as in flags and campaign files.
+  for (const field of ['StartTime', 'EndTime'] as const) {
+    if (relay[field] !== undefined) relay[field] = resolveTime(relay[field], now) as string;
+    if (base.legacy?.[field] !== undefined) base.legacy[field] = resolveTime(base.legacy[field], now) as string;
+  }
   if (flags.source) relay.SourceUrls = flags.source;
   if (flags.sourceType) relay.SourceType = flags.sourceType;
   if (flags.protocol) relay.SourceProtocol = flags.protocol;
   if (flags.dst) relay.DstUrl = flags.dst;
-  const now = new Date();
   if (flags.start) relay.StartTime = resolveTime(flags.start, now) as string;
   if (flags.end) relay.EndTime = resolveTime(flags.end, now) as string;
   if (flags.region) relay.Region = flags.region;
   if (relay.SourceUrls && !relay.SourceType) relay.SourceType = 'live';
-  if (relay.SourceType === 'live' && !relay.SourceProtocol) relay.SourceProtocol = 'rtmp';
+  // The documented default of --protocol, for a source given by flag; a file's live source must name its protocol.
+  if (flags.source && relay.SourceType === 'live' && !relay.SourceProtocol) relay.SourceProtocol = 'rtmp';
   const labels = { ...(base.labels ?? {}) };
   for (const pair of flags.label ?? []) {
     const [key, ...rest] = pair.split('=');
@@ -121,7 +127,7 @@ function printStatus(status: BroadcastStatus, json: boolean): void {
     `task:      ${status.taskId ?? '-'} (${status.taskName})`,
     `restarts:  ${status.restarts}`,
     ...(status.source ? [`source:    ${status.source.label} on air (${status.source.why})`] : []),
-    `last event: ${status.lastEvent ? `${status.lastEvent.kind} @ ${status.lastEvent.eventTime} (${status.lastEvent.source})` : '-'}`,
+    `last event: ${status.lastEvent ? `${status.lastEvent.kind} @ ${new Date(status.lastEvent.eventTime * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')} (${status.lastEvent.source})` : '-'}`,
     'transitions:',
     ...status.transitions.map((t) => `  ${t.at}  ${t.state}${t.note ? `  ${t.note}` : ''}`),
   ];
@@ -152,9 +158,9 @@ export function addBroadcastCommands(program: Command): void {
     .action(async (flags: StartFlags) => {
       const settings = loadSettings();
       const { request, problems } = requestFromFlags(flags);
-      if (problems.length > 0) {
-        // Every problem in one message: the flags' own and the request's (nothing starts).
-        const { violations } = validateBroadcastRequest(request, { defaultRegion: settings.ALIYUN_REGION });
+      // Every problem in one message, the flags' own and the request's, before connecting (nothing starts).
+      const { violations } = validateBroadcastRequest(request, { defaultRegion: settings.ALIYUN_REGION });
+      if (problems.length + violations.length > 0) {
         throw new InvalidBroadcastRequestError([...problems, ...violations]);
       }
       await withClient(async (connected) => {

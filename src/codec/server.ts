@@ -67,7 +67,11 @@ export function payloadsFromJson(body: string): Payload[] {
   } catch {
     throw new HttpError(400, 'body is not JSON');
   }
-  const list = (parsed as { payloads?: unknown } | null)?.payloads;
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new HttpError(400, 'body must be a JSON object with a payloads array');
+  }
+  // Proto3 JSON leaves out empty repeated fields: the Temporal CLI sends `{}` for no payloads.
+  const list = (parsed as { payloads?: unknown }).payloads ?? [];
   if (!Array.isArray(list)) throw new HttpError(400, 'payloads must be an array');
   return list.map((item: unknown, i) => {
     if (typeof item !== 'object' || item === null) throw new HttpError(400, `payloads[${i}] must be an object`);

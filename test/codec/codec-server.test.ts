@@ -36,6 +36,14 @@ describe('codec server', () => {
     expect(JSON.parse(decoded.text)).toEqual({ payloads: [original] });
   });
 
+  // The Temporal CLI (`temporal workflow query --codec-endpoint …`) sends proto3 JSON, which leaves out an empty list.
+  it('answers an empty body object ({}) as no payloads, as the Temporal CLI sends it', async () => {
+    for (const path of ['/encode', '/decode']) {
+      expect(await call(path, '{}')).toEqual({ status: 200, text: JSON.stringify({ payloads: [] }) });
+    }
+    expect((await call('/encode', '[]')).text).toMatch(/JSON object with a payloads array/);
+  });
+
   it('answers 404, 405, 400 naming the field, and 413, never crashing', async () => {
     expect((await call('/elsewhere', '{}')).status).toBe(404);
     expect((await call('/decode', '', 'GET')).status).toBe(405);

@@ -144,8 +144,15 @@ export class LifecycleSim {
     if (input.type === 'event' || (input.type === 'outcome' && input.command.kind === 'describe')) {
       this.policyActionsSinceObservation = 0;
     }
-    if (input.type === 'event' && input.event.kind === 'offline' && input.event.reason === 'PullStreamFailed') {
-      if (this.userChoice) this.userChoice.pullFailureSince = true;
+    const seen =
+      input.type === 'event'
+        ? input.event
+        : input.type === 'outcome' && input.result.ok
+          ? { kind: input.result.snapshot?.kind, reason: input.result.snapshot?.reason }
+          : undefined;
+    // A pull failure observed, by callback or Describe.
+    if (seen?.kind === 'offline' && seen.reason === 'PullStreamFailed' && this.userChoice) {
+      this.userChoice.pullFailureSince = true;
     }
     this.log.replies.push(...apply(this.l, input, this.now));
     if (!wasFinal && isFinal(this.l)) this.log.finalStates.push(this.l.status.state);

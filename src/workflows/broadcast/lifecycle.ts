@@ -27,6 +27,7 @@ import {
   emptyWatermark,
   forgetExit,
   noteCommand,
+  noteDescribe,
   type EventOutcome,
   type EventWatermark,
 } from './task-events';
@@ -380,6 +381,7 @@ function applyOutcome(l: Lifecycle, command: Command, result: CallResult, nowMs:
       const snapshot = result.snapshot ?? { found: false };
       const kind = snapshot.found ? snapshot.kind : 'exit';
       const taskId = l.status.taskId ?? '';
+      noteDescribe(l.watermark, Math.floor(nowMs / 1000));
       if (kind) {
         applyEvent(
           l,
@@ -526,7 +528,10 @@ function policyFailover(l: Lifecycle): number | undefined {
   return isSourceSide(l.offlineReason) ? failoverTarget(l.sources) : undefined;
 }
 
-/** The relay is Offline on its own (not the user's stop), inside its window, and no restart is awaiting its effect. */
+/**
+ * Restart on Offline (an assumption beyond the provider's documents, README "What the seeds do not say"): a relay
+ * Offline on its own, inside its window, is restarted with RestartLivePullToPush while the budget lasts.
+ * The relay is Offline on its own (not the user's stop), inside its window, and no restart is awaiting its effect. */
 function policyRestartDue(l: Lifecycle, nowMs: number): boolean {
   return (
     l.status.state === 'Offline' &&

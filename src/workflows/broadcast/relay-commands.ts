@@ -29,7 +29,7 @@ async function perform(
   command: Command
 ): Promise<CallResult> {
   const { taskId = '', taskName, restarts, startTime, endTime } = status();
-  const ref = { taskId, region: relay.Region };
+  const ref = { taskId, region: relay.Region, taskName };
   switch (command.kind) {
     case 'create': {
       const created = await call('ensureRelayTask', 'create pull-to-push task', {

@@ -21,6 +21,11 @@ export interface EventWatermark {
    * that tie whatever its stage.
    */
   awaiting?: TaskEventKind;
+  /**
+   * Workflow time (Unix seconds) of the newest Describe: a callback from before it is older news than what Describe
+   * said. Assumption: the provider's clock and ours agree to within a second.
+   */
+  describedAt?: number;
 }
 
 export function emptyWatermark(): EventWatermark {
@@ -30,6 +35,11 @@ export function emptyWatermark(): EventWatermark {
 /** Records that we changed the task: its reaction, `expected`, may tie with the last callback and must win. */
 export function noteCommand(watermark: EventWatermark, expected: TaskEventKind): void {
   watermark.awaiting = expected;
+}
+
+/** Records a Describe answer: callbacks stamped before it no longer change the state. */
+export function noteDescribe(watermark: EventWatermark, atSeconds: number): void {
+  watermark.describedAt = Math.max(watermark.describedAt ?? Number.MIN_SAFE_INTEGER, atSeconds);
 }
 
 /** Describe found the task after an exit was reported: that report was wrong and must not win later ties. */
@@ -45,7 +55,9 @@ export function forgetExit(watermark: EventWatermark): void {
 export function acceptEvent(watermark: EventWatermark, event: TaskEvent, taskId: string | undefined): EventOutcome {
   if (!taskId || event.taskId !== taskId) return 'foreign';
   if (event.source === 'describe') return 'applied';
-  if (event.eventTime < watermark.time) return 'stale';
+  if (event.eventTime < watermark.time || event.eventTime < (watermark.describedAt ?? Number.MIN_SAFE_INTEGER)) {
+    return 'stale';
+  }
   if (event.eventTime > watermark.time) {
     watermark.time = event.eventTime;
     watermark.kindsAtTime = [event.kind];
