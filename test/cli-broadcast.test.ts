@@ -65,7 +65,10 @@ describe('client script: broadcast commands (real process, dev server, sandbox, 
       '--label',
       'event=cli-test',
     ]);
-    expect(started.stdout).toBe(`started broadcast ${id}\n`);
+    // Connected to TEMPORAL_ADDRESS without TEMPORAL_UI_URL: no Web UI link is made up.
+    expect(started.stdout).toBe(
+      `started broadcast ${id}\nWeb UI: none known for ${target.address} (set TEMPORAL_UI_URL to your cluster's Web UI)\n`
+    );
 
     const human = await runCliOk(target, ['broadcast', 'status', id]);
     expect(human.stdout).toMatch(/^state: +(Scheduled|Creating|Created|Running|Completed)$/m);
@@ -116,7 +119,7 @@ describe('client script: broadcast commands (real process, dev server, sandbox, 
       '--end',
       newEnd,
     ]);
-    expect(json).toEqual({ workflowId: id, runId: expect.any(String) });
+    expect(json).toEqual({ workflowId: id, runId: expect.any(String), webUi: null });
 
     const created = await waitFor('the task to be created', async () => {
       const s = await handleOf(id).query('status');
