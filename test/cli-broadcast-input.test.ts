@@ -6,26 +6,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { main } from '../src/client';
+import { runInProcess as run } from './helpers/cli-in-process';
 
 function requestFile(lines: string[]): string {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bc-input-')), 'broadcast.yaml');
   fs.writeFileSync(file, `${lines.join('\n')}\n`);
   return file;
-}
-
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const spies = [
-    jest.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true)),
-    jest.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true)),
-  ];
-  try {
-    return { code: await main(argv), out: out.join(''), err: err.join('') };
-  } finally {
-    for (const spy of spies) spy.mockRestore();
-  }
 }
 
 // A bad DstUrl keeps every case at validation: what matters is which other fields are (not) reported.

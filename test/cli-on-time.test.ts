@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { main } from '../src/client';
+import { runInProcess as run } from './helpers/cli-in-process';
 
 function burstFile(n: number, leadTimeSeconds: number): string {
   // Absolute times, whole minutes: every entry starts in the same second.
@@ -21,21 +21,6 @@ function burstFile(n: number, leadTimeSeconds: number): string {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'on-time-')), 'burst.yaml');
   fs.writeFileSync(file, `${lines.join('\n')}\n`);
   return file;
-}
-
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const spies = [
-    jest.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true)),
-    jest.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true)),
-  ];
-  try {
-    const code = await main(argv);
-    return { code, out: out.join(''), err: err.join('') };
-  } finally {
-    for (const spy of spies) spy.mockRestore();
-  }
 }
 
 describe('campaign start: relays created before their start', () => {

@@ -7,6 +7,8 @@
  * the create quota in that window (other campaigns already scheduled in the namespace are not counted yet).
  */
 
+import { isoSeconds } from '../provider/signing';
+
 export interface PlannedBroadcast {
   key: string;
   startMs: number;
@@ -31,8 +33,6 @@ export interface CreatePlanOptions {
   /** Each create should complete at least this long before its StartTime. @default 10 */
   marginSeconds?: number;
 }
-
-const isoSeconds = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** When each create completes: asked at start − lead, served in order of asking, one every 1/rate seconds. */
 function completions(items: readonly { askMs: number }[], rate: number): number[] {
@@ -89,7 +89,7 @@ export function onTimeVerdict(broadcasts: readonly PlannedBroadcast[], options: 
   return {
     total: broadcasts.length,
     late: late.filter(Boolean).length,
-    ...(worst && worst[1].late > 0 ? { worstStart: { at: isoSeconds(worst[0]), ...worst[1] } } : {}),
+    ...(worst && worst[1].late > 0 ? { worstStart: { at: isoSeconds(new Date(worst[0])), ...worst[1] } } : {}),
     uniformLeadSeconds: low,
   };
 }

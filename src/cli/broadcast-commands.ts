@@ -10,6 +10,7 @@ import { resolveTime } from '../campaign/file';
 import { workflowWebUiLink } from '../campaign/submit';
 import { InvalidBroadcastRequestError, validateBroadcastRequest } from '../broadcast/validation';
 import { loadSettings } from '../config/settings';
+import { isoSeconds } from '../provider/signing';
 import type { BroadcastRequest, BroadcastStatus } from '../shared/broadcast';
 import {
   cancelUpdate,
@@ -131,7 +132,7 @@ function printStatus(status: BroadcastStatus, json: boolean): void {
     `task:      ${status.taskId ?? '-'} (${status.taskName})`,
     `restarts:  ${status.restarts}`,
     ...(status.source ? [`source:    ${status.source.label} on air (${status.source.why})`] : []),
-    `last event: ${status.lastEvent ? `${status.lastEvent.kind} @ ${new Date(status.lastEvent.eventTime * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')} (${status.lastEvent.source})` : '-'}`,
+    `last event: ${status.lastEvent ? `${status.lastEvent.kind} @ ${isoSeconds(new Date(status.lastEvent.eventTime * 1000))} (${status.lastEvent.source})` : '-'}`,
     'transitions:',
     ...status.transitions.map((t) => `  ${t.at}  ${t.state}${t.note ? `  ${t.note}` : ''}`),
   ];

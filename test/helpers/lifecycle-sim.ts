@@ -15,6 +15,7 @@ import {
   type Reply,
   type UserAsk,
 } from '../../src/workflows/broadcast/lifecycle';
+import { isoSeconds } from '../../src/provider/signing';
 import type { TaskEvent, TaskEventKind } from '../../src/shared/broadcast';
 
 export const T0 = Date.parse('2026-06-01T20:00:00Z');
@@ -109,8 +110,8 @@ export class LifecycleSim {
       {
         taskName: 'relay:sim',
         flavour: 'pull-to-push',
-        startTime: new Date(start).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-        endTime: new Date(end).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        startTime: isoSeconds(new Date(start)),
+        endTime: isoSeconds(new Date(end)),
       },
       {
         leadTimeMs: 5 * MINUTE,

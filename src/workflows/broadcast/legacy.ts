@@ -32,7 +32,7 @@ import {
   stopUpdate,
 } from '../messages';
 
-import { recordTransition, rescheduleProblem } from './lifecycle';
+import { recordTransition, rescheduleProblem, scheduledStatus } from './lifecycle';
 import { describeFailure, providerCaller, type ProviderCall } from './provider-calls';
 import { StatusBoard } from './status-board';
 import { DecisionClock, assertRequestObject, validatedRequest } from './validate';
@@ -51,16 +51,12 @@ class LegacyRun {
 
   constructor(request: LegacyBroadcastRequest) {
     this.board = new StatusBoard(request.campaignId);
-    this.status = {
-      state: 'Scheduled',
+    this.status = scheduledStatus({
       flavour: 'legacy',
       taskName: taskNameFor(workflowInfo().workflowId),
       startTime: request.legacy?.StartTime ?? '',
       endTime: request.legacy?.EndTime ?? '',
-      restarts: 0,
-      transitions: [],
-      transitionCount: 0,
-    };
+    });
   }
 
   note(state: BroadcastState, text?: string): void {

@@ -138,25 +138,19 @@ export function isFinal(l: Lifecycle): boolean {
   return FINAL.includes(l.status.state);
 }
 
-export function createLifecycle(
-  spec: { taskName: string; flavour: BroadcastStatus['flavour']; startTime: string; endTime: string },
-  settings: LifecycleSettings,
-  nowMs: number
-): Lifecycle {
+type StatusSpec = { taskName: string; flavour: BroadcastStatus['flavour']; startTime: string; endTime: string };
+
+/** A broadcast's status before anything has happened to it. */
+export function scheduledStatus(spec: StatusSpec): BroadcastStatus {
+  return { state: 'Scheduled', ...spec, restarts: 0, transitions: [], transitionCount: 0 };
+}
+
+export function createLifecycle(spec: StatusSpec, settings: LifecycleSettings, nowMs: number): Lifecycle {
+  const status = scheduledStatus(spec);
+  recordTransition(status, 'Scheduled', nowMs, `lead time ${settings.leadTimeMs / 1000}s`);
   return {
     settings,
-    status: {
-      state: 'Scheduled',
-      flavour: spec.flavour,
-      taskName: spec.taskName,
-      startTime: spec.startTime,
-      endTime: spec.endTime,
-      restarts: 0,
-      transitions: [
-        { state: 'Scheduled', at: new Date(nowMs).toISOString(), note: `lead time ${settings.leadTimeMs / 1000}s` },
-      ],
-      transitionCount: 1,
-    },
+    status,
     held: false,
     heldNoted: false,
     lastObservationMs: nowMs,

@@ -23,7 +23,7 @@ import {
   type RelayBroadcastRequest,
 } from '../../shared/broadcast';
 
-import { createLifecycle, nextStep, type Lifecycle, type Step } from './lifecycle';
+import { createLifecycle, nextStep, scheduledStatus, type Lifecycle, type Step } from './lifecycle';
 import { providerCaller } from './provider-calls';
 import { performRelayCommand, type RelayCommandContext } from './relay-commands';
 import { RelayRun, type CarriedRelay } from './relay-run';
@@ -142,15 +142,12 @@ function lifecycleFor(request: RelayBroadcastRequest, nowMs: number): Lifecycle 
 
 /** What a status query answers before the request has been validated. */
 function provisionalStatus(request: RelayBroadcastRequest): BroadcastStatus {
-  return {
-    state: 'Scheduled',
+  return scheduledStatus({
     flavour: 'pull-to-push',
     taskName: taskNameFor(workflowInfo().workflowId),
     startTime: request.relay?.StartTime ?? '',
     endTime: request.relay?.EndTime ?? '',
-    restarts: 0,
-    transitions: [],
-  };
+  });
 }
 
 function historyIsLong(): boolean {
