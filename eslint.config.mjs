@@ -33,6 +33,7 @@ const ioModules = [
   'campaign',
   'broadcast',
   'codec',
+  'provider-quota',
 ];
 
 export default tseslint.config(

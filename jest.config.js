@@ -1,8 +1,9 @@
 /**
  * Suites too slow for `npm test` (minutes of wall time each); `npm run test:all`, which CI runs, includes them.
  * - relay-long-run: 30 days of a relay with a callback every minute (43,200 signals).
+ * - provider-quota-fleet: bursts of 150 creates on 1, 2 and 3 worker processes, and one with the owner SIGKILLed.
  */
-const ALL_TIERS_ONLY = ['<rootDir>/test/relay-long-run.test.ts'];
+const ALL_TIERS_ONLY = ['<rootDir>/test/relay-long-run.test.ts', '<rootDir>/test/provider-quota-fleet.test.ts'];
 
 /** @type {import('jest').Config} */
 module.exports = {

@@ -19,10 +19,11 @@ import {
   sdkLogger,
 } from './observability/logging';
 import { createRelayMetrics, prometheusTelemetry } from './observability/metrics';
-import { LiveClient } from './provider/client';
+import { liveClientFromSettings } from './provider/from-settings';
+import { ProviderQuotaLease } from './provider-quota/lease';
 import { DEMO_ACCESS_KEY, parseAccessKeys, startSandbox } from './sandbox';
 import { campaignTaskQueue } from './shared/broadcast';
-import { providerQueuePlan } from './shared/provider-queues';
+import { providerQueuePlan, quotaOwnerTaskQueue } from './shared/provider-queues';
 import { describeBinaries, ensureTemporalBinaries } from './temporal/binaries';
 import { DevServerError, startDevServer } from './temporal/dev-server';
 import { chooseWorkflowSource } from './temporal/workflow-bundle';
@@ -182,17 +183,14 @@ export async function runMain(options: MainOptions = {}): Promise<void> {
     } else {
       say(`Provider: ${endpoint ?? `Alibaba Cloud (${settings.ALIYUN_REGION})`} as ${settings.ALIYUN_ACCESS_KEY_ID}`);
     }
-    const provider = new LiveClient({
+    // Only the worker of the fleet that owns the provider quota sends provider calls (src/provider-quota).
+    const quotaLease = new ProviderQuotaLease();
+    const provider = liveClientFromSettings(settings, {
       accessKeyId: credentials.id ?? '',
       accessKeySecret: credentials.secret ?? '',
-      securityToken: settings.ALIYUN_SECURITY_TOKEN,
-      region: settings.ALIYUN_REGION,
       endpoint,
-      signatureVersion: settings.ALIYUN_SIGNATURE_VERSION,
-      timeoutMs: settings.ALIYUN_TIMEOUT_MS,
       onCall: metrics.onProviderCall,
-      quotaPerSecond: settings.PROVIDER_RATE_LIMIT_PER_SECOND,
-      quotaPerAction: settings.PROVIDER_RATE_LIMITS,
+      callGuard: quotaLease,
     });
     stops.push(() => provider.close());
 
@@ -225,6 +223,7 @@ export async function runMain(options: MainOptions = {}): Promise<void> {
       settings,
       activityDeps: { provider, callbackBaseUrl, callbackSecret, defaultRegion: settings.ALIYUN_REGION },
       dataConverter: encryption.dataConverter,
+      quotaLease,
       workflowSource: chooseWorkflowSource({
         production: settings.NODE_ENV === 'production',
         bundleAtStart: settings.WORKFLOW_BUNDLE_AT_START,
@@ -237,7 +236,8 @@ export async function runMain(options: MainOptions = {}): Promise<void> {
     else {
       const queue = settings.TEMPORAL_TASK_QUEUE;
       const providerQueues = providerQueuePlan(queue).map((q) => q.taskQueue);
-      say(`Worker running on task queues ${[queue, ...providerQueues].join(', ')} and ${campaignTaskQueue(queue)}`);
+      say(`Worker running on task queues ${queue}, ${campaignTaskQueue(queue)} and ${quotaOwnerTaskQueue(queue)}`);
+      say(`Provider calls on ${providerQueues.join(', ')} while this worker owns the provider quota (one per fleet)`);
       say('Ctrl-C drains the worker and stops everything started here.');
     }
     // Resolves once every worker has drained after a stop signal.

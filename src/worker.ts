@@ -1,7 +1,7 @@
 /**
- * The relay worker: workflows on TEMPORAL_TASK_QUEUE, provider calls on the provider queues (`<queue>-provider` and
- * one per action with a budget of its own, src/shared/provider-queues.ts), each with a fleet-wide rate limit at its
- * action's quota. Run alone (`node lib/worker.js`, as in docker-compose) it connects to the
+ * The relay worker: workflows on TEMPORAL_TASK_QUEUE, campaigns on `<queue>-campaigns`, and — in the one worker of
+ * the fleet that owns the provider quota (src/provider-quota) — provider calls on the provider queues
+ * (`<queue>-provider` and one per action with a budget of its own, src/shared/provider-queues.ts). Run alone (`node lib/worker.js`, as in docker-compose) it connects to the
  * configured Temporal cluster; `npm start` (src/main.ts) embeds it next to a dev server, sandbox and callbacks.
  */
 import { Client } from '@temporalio/client';
@@ -21,8 +21,12 @@ import type { Settings } from './config/settings';
 import { metricsPortTakenMessage } from './observability/metrics';
 import { actionBudgets, type ActionBudgets } from './provider/quota-gate';
 import { campaignTaskQueue } from './shared/broadcast';
-import { providerQueuePlan, type ProviderQueue } from './shared/provider-queues';
+import { providerQueuePlan, quotaOwnerTaskQueue, type ProviderQueue } from './shared/provider-queues';
 import type { WorkflowSource } from './temporal/workflow-bundle';
+import type { ProviderQuotaLease } from './provider-quota/lease';
+import { createQuotaOwnerActivities } from './provider-quota/owner';
+import { keepQuotaOwnerWorkflow } from './provider-quota/election';
+import { HEARTBEAT_THROTTLE_MS } from './shared/quota-owner-timings';
 
 export interface RelayWorkerOptions {
   connection: NativeConnection;
@@ -35,12 +39,20 @@ export interface RelayWorkerOptions {
    * client campaign activities start broadcasts with. They run in the worker's main thread, outside the sandbox.
    */
   dataConverter?: DataConverter;
+  /**
+   * This process's view of owning the provider quota: pass the same lease to the provider client (LiveClient
+   * `callGuard`), so that only the elected owner's calls are sent.
+   */
+  quotaLease: ProviderQuotaLease;
 }
 
 export interface RelayWorkers {
   workflowWorker: Worker;
-  /** One per provider task queue (providerQueuePlan): the shared `<queue>-provider` first. */
-  providerWorkers: Worker[];
+  /**
+   * Polls the owner queue. While this process runs the owner activity it also polls every provider queue
+   * (providerQueuePlan), with workers created for the term and stopped when it steps down.
+   */
+  quotaOwnerWorker: Worker;
   /**
    * Campaign workflows and their start/control activities (`<queue>-campaigns`). Created after the broadcasts'
    * workers, which start polling without waiting for it (see createRelayWorkers).
@@ -66,12 +78,11 @@ const CAMPAIGN_CACHE_SIZE = 50;
 
 export async function createRelayWorkers(options: RelayWorkerOptions): Promise<RelayWorkers> {
   const { connection, namespace, settings } = options;
+  const workflowTaskQueue = settings.TEMPORAL_TASK_QUEUE;
   const activities = createActivities(options.activityDeps);
   // Campaigns start their broadcasts through the same connection the worker polls with.
-  const startDeps = {
-    client: new Client({ connection, namespace, dataConverter: options.dataConverter }),
-    defaultRegion: options.activityDeps.defaultRegion,
-  };
+  const client = new Client({ connection, namespace, dataConverter: options.dataConverter });
+  const startDeps = { client, defaultRegion: options.activityDeps.defaultRegion };
   const campaignActivities = createCampaignActivities(startDeps);
   // Schedules fire scheduledBroadcastWorkflow on the workflow queue; it starts each occurrence's broadcast from here.
   const scheduleActivities = createScheduleActivities(startDeps);
@@ -87,42 +98,85 @@ export async function createRelayWorkers(options: RelayWorkerOptions): Promise<R
         }
       : options.workflowSource;
   const budgets = actionBudgets(settings.PROVIDER_RATE_LIMIT_PER_SECOND, settings.PROVIDER_RATE_LIMITS);
-  const [workflowWorker, ...providerWorkers] = await Promise.all([
+
+  let stopRequested = false;
+  let failure: unknown;
+  const created: Worker[] = [];
+  const shutdown = () => {
+    stopRequested = true;
+    for (const worker of created) {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+    }
+  };
+  const failWith = (err: unknown) => {
+    failure ??= err;
+    shutdown();
+  };
+
+  /** The owner's term: a worker per provider queue, each limited server-side to its action's budget. */
+  const startProviderWorkers = async (): Promise<() => Promise<void>> => {
+    const workers = await Promise.all(
+      providerQueuePlan(workflowTaskQueue).map((queue) =>
+        Worker.create({
+          connection,
+          namespace,
+          taskQueue: queue.taskQueue,
+          activities: activitiesOn(queue, activities),
+          maxTaskQueueActivitiesPerSecond: queueRateLimit(queue, budgets, settings),
+          maxConcurrentActivityTaskPolls: PROVIDER_QUEUE_POLLERS,
+          shutdownGraceTime,
+          dataConverter: options.dataConverter,
+        })
+      )
+    );
+    let stopping = false;
+    const runs = workers.map((worker) =>
+      worker.run().catch((err: unknown) => {
+        if (!stopping) failWith(err);
+      })
+    );
+    return async () => {
+      stopping = true;
+      for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+      await Promise.all(runs);
+    };
+  };
+
+  const [workflowWorker, quotaOwnerWorker] = await Promise.all([
     Worker.create({
       connection,
       namespace,
-      taskQueue: settings.TEMPORAL_TASK_QUEUE,
+      taskQueue: workflowTaskQueue,
       ...workflowSource,
-      // Campaign activities here too: campaigns started on this queue by an older client keep working.
-      activities: { ...activities, ...campaignActivities, ...scheduleActivities },
+      // Provider activities run only on the provider queues, in the quota owner. Campaign activities here too:
+      // campaigns started on this queue by an older client keep working.
+      activities: { validateBroadcast: activities.validateBroadcast, ...campaignActivities, ...scheduleActivities },
       maxCachedWorkflows: settings.WORKER_MAX_CACHED_WORKFLOWS,
       // Eager dispatch would bypass the provider queue's server-side rate limit (temporalio/temporal#6800).
       maxEagerActivityReservationsPerWorkflowTask: 0,
       shutdownGraceTime,
       dataConverter: options.dataConverter,
     }),
-    // Each provider queue's server-side limit is its action's budget, fleet-wide (see src/shared/provider-queues.ts).
-    ...providerQueuePlan(settings.TEMPORAL_TASK_QUEUE).map((queue) =>
-      Worker.create({
-        connection,
-        namespace,
-        taskQueue: queue.taskQueue,
-        activities: activitiesOn(queue, activities),
-        maxTaskQueueActivitiesPerSecond: queueRateLimit(queue, budgets, settings),
-        maxConcurrentActivityTaskPolls: PROVIDER_QUEUE_POLLERS,
-        shutdownGraceTime,
-        dataConverter: options.dataConverter,
-      })
-    ),
+    Worker.create({
+      connection,
+      namespace,
+      taskQueue: quotaOwnerTaskQueue(workflowTaskQueue),
+      activities: createQuotaOwnerActivities({ client, lease: options.quotaLease, startProviderWorkers }),
+      maxConcurrentActivityTaskExecutions: 1,
+      maxConcurrentActivityTaskPolls: 1,
+      // The owner's heartbeats must reach the server often: their absence is how a dead owner is detected.
+      maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE_MS,
+      shutdownGraceTime,
+      dataConverter: options.dataConverter,
+    }),
   ]);
+  created.push(workflowWorker, quotaOwnerWorker);
   // Each workflow worker loads the bundle into its own V8 context (~150 ms of CPU). The campaign worker loads it after
-  // the broadcasts' worker, not beside it: on a restart the broadcasts' timers and callbacks are what is waiting, and
-  // two loads at once on two cores delayed their first poll by a quarter (bench cold-start, same run: 472 → 377 ms
-  // median). Campaigns wait those milliseconds instead.
+  // the broadcasts' worker, not beside it: on a restart the broadcasts' timers and callbacks are what is waiting.
   const campaignWorker = Worker.create({
     connection,
     namespace,
-    taskQueue: campaignTaskQueue(settings.TEMPORAL_TASK_QUEUE),
+    taskQueue: campaignTaskQueue(workflowTaskQueue),
     ...workflowSource,
     activities: campaignActivities,
     // A few campaigns at a time, each a long-lived workflow: a small cache keeps them all.
@@ -132,14 +186,6 @@ export async function createRelayWorkers(options: RelayWorkerOptions): Promise<R
   });
   // Surfaced by run(); without this a failed creation before run() is called would be an unhandled rejection.
   campaignWorker.catch(() => undefined);
-  const created = [workflowWorker, ...providerWorkers];
-  let stopRequested = false;
-  const shutdown = () => {
-    stopRequested = true;
-    for (const worker of created) {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-    }
-  };
   const runCampaignWorker = async () => {
     const worker = await campaignWorker;
     created.push(worker);
@@ -150,19 +196,24 @@ export async function createRelayWorkers(options: RelayWorkerOptions): Promise<R
   };
   return {
     workflowWorker,
-    providerWorkers,
+    quotaOwnerWorker,
     campaignWorker,
     run: async () => {
-      const runs = [workflowWorker.run(), ...providerWorkers.map((w) => w.run()), runCampaignWorker()];
+      const runs = [workflowWorker.run(), quotaOwnerWorker.run(), runCampaignWorker()];
+      // The owner workflow exists once this worker polls (its first task needs a workflow worker).
+      const stopEnsuring = await keepQuotaOwnerWorkflow(client, workflowTaskQueue, (err) =>
+        Runtime.instance().logger.warn('could not ensure the provider quota owner workflow', {
+          error: err instanceof Error ? err.message : String(err),
+        })
+      ).catch((err: unknown) => {
+        failWith(err);
+        return () => undefined;
+      });
       // One worker failing (or the campaign worker failing to be created) stops the others, then run() rejects.
-      const stopOthersOnFailure = (run: Promise<void>) =>
-        run.catch((err: unknown) => {
-          shutdown();
-          throw err;
-        });
-      const results = await Promise.allSettled(runs.map(stopOthersOnFailure));
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
+      const results = await Promise.allSettled(runs.map((run) => run.catch((err: unknown) => failWith(err))));
+      stopEnsuring();
+      void results;
+      if (failure !== undefined) throw failure;
     },
     shutdown,
   };

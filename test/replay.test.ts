@@ -31,6 +31,7 @@ describe('replay of recorded histories', () => {
         ].flatMap((name) => [name, `v1-${name}`]),
         'campaign-pause-resume-cancel',
         'schedule-trigger',
+        'quota-owner-terms',
       ])
     );
   });

@@ -11,6 +11,7 @@ import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { loadSettings } from '../../src/config/settings';
 import { LiveClient } from '../../src/provider/client';
 import { chooseWorkflowSource } from '../../src/temporal/workflow-bundle';
+import { ProviderQuotaLease } from '../../src/provider-quota/lease';
 import { createRelayWorkers } from '../../src/worker';
 
 async function main(): Promise<void> {
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
     namespace,
     settings,
     activityDeps: { provider, defaultRegion: settings.ALIYUN_REGION },
+    quotaLease: new ProviderQuotaLease(),
     workflowSource,
   });
   const createdAt = Date.now();

@@ -8,7 +8,8 @@
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 
 import { loadConfiguration } from '../../src/config/load';
-import { LiveClient } from '../../src/provider/client';
+import { liveClientFromSettings } from '../../src/provider/from-settings';
+import { ProviderQuotaLease } from '../../src/provider-quota/lease';
 import { connectWorker, createRelayWorkers } from '../../src/worker';
 
 export const READY_LINE = 'chaos-worker-ready';
@@ -19,19 +20,15 @@ async function main(): Promise<void> {
   const { settings, temporal } = loadConfiguration(process.env, { embedded: false });
   // SIGTERM/SIGINT drain the workers (the SDK's default); SIGKILL is the fault under test.
   Runtime.install({ logger: new DefaultLogger(settings.LOG_LEVEL as LogLevel) });
-  const provider = new LiveClient({
-    accessKeyId: settings.ALIYUN_ACCESS_KEY_ID ?? '',
-    accessKeySecret: settings.ALIYUN_ACCESS_KEY_SECRET ?? '',
-    region: settings.ALIYUN_REGION,
-    endpoint: settings.ALIYUN_ENDPOINT,
-    signatureVersion: settings.ALIYUN_SIGNATURE_VERSION,
-    timeoutMs: settings.ALIYUN_TIMEOUT_MS,
-  });
+  const quotaLease = new ProviderQuotaLease();
+  // The product's client as configured, quota gate included: only the quota owner's calls are sent.
+  const provider = liveClientFromSettings(settings, { callGuard: quotaLease });
   const connection = await connectWorker(temporal.address ?? '', temporal.connectionOptions);
   const workers = await createRelayWorkers({
     connection,
     namespace: temporal.namespace,
     settings,
+    quotaLease,
     activityDeps: {
       provider,
       callbackBaseUrl: settings.CALLBACK_PUBLIC_URL,

@@ -9,6 +9,8 @@ import { inspect } from 'node:util';
 
 import { Pool } from 'undici';
 
+import type { CallGuard } from '../provider-quota/lease';
+
 import { API_VERSION, endpointFor, parseEndpoint, type ParsedEndpoint } from './endpoints';
 import { CLIENT_ERROR_CODES, ProviderError, ProviderValidationError } from './errors';
 import { ActionQuotaGates, actionBudgets, type ActionBudgets } from './quota-gate';
@@ -69,6 +71,12 @@ export interface LiveClientOptions {
   quotaPerSecond?: number;
   /** Budgets of single actions, over `quotaPerSecond` (which must be set for a gate to exist). @default none */
   quotaPerAction?: Partial<ActionBudgets>;
+  /**
+   * Awaited after a call's quota slot is taken, right before it is signed: a rejection refuses the call (the slot is
+   * released). The worker passes its provider quota lease (src/provider-quota), so a call that waited in the gate
+   * while this process stopped owning the quota is never sent. @default every call allowed
+   */
+  callGuard?: CallGuard;
 }
 
 /** Enum-typed fields accept any string (checked at run time, all at once) and Region defaults from the options. */
@@ -137,6 +145,7 @@ export class LiveClient {
   readonly #onCall: ((event: CallEvent) => void) | undefined;
   readonly #pool: Pool;
   readonly #quotaGates: ActionQuotaGates | undefined;
+  readonly #callGuard: CallGuard | undefined;
 
   constructor(options: LiveClientOptions) {
     this.#accessKeyId = options.accessKeyId;
@@ -150,6 +159,7 @@ export class LiveClient {
     this.#onCall = options.onCall;
     const budgets = options.quotaPerSecond ? actionBudgets(options.quotaPerSecond, options.quotaPerAction) : undefined;
     this.#quotaGates = budgets ? new ActionQuotaGates(budgets) : undefined;
+    this.#callGuard = options.callGuard;
     const inFlightCeiling = budgets ? Object.values(budgets).reduce((sum, n) => sum + Math.ceil(n), 0) : 10;
     const timeout = options.timeoutMs ?? 10_000;
     this.#pool = new Pool(this.#endpoint.origin, {
@@ -251,6 +261,12 @@ export class LiveClient {
     const queuedAt = performance.now();
     const releaseSlot = await this.#quotaGates?.acquire(action);
     const quotaWaitMs = Math.round(performance.now() - queuedAt);
+    try {
+      await this.#callGuard?.admit();
+    } catch (err) {
+      releaseSlot?.();
+      throw err;
+    }
     const signed = this.sign(action, toWireParams(action, valid.value));
     const started = performance.now();
     let httpStatus: number | undefined;

@@ -49,3 +49,16 @@ export function providerQueuePlan(workflowTaskQueue: string): ProviderQueue[] {
     })),
   ];
 }
+
+/**
+ * The provider quota's owner (src/provider-quota): one workflow per workflow task queue keeps one activity running on
+ * this queue, which every worker polls; the worker running it is the only one that polls the provider queues.
+ */
+export function quotaOwnerTaskQueue(workflowTaskQueue: string): string {
+  return `${workflowTaskQueue}-provider-owner`;
+}
+
+/** Business key of the owner workflow: one per workflow task queue (and so per fleet sharing an access key). */
+export function quotaOwnerWorkflowId(workflowTaskQueue: string): string {
+  return `provider-quota-owner/${workflowTaskQueue}`;
+}

@@ -6,3 +6,5 @@ export { campaignWorkflow } from './campaign';
 export { broadcastWorkflow } from './v1/broadcast';
 /** The action of every broadcast Schedule: starts one occurrence's broadcast (src/schedules). */
 export { scheduledBroadcastWorkflow } from './schedule-occurrence';
+/** Elects the one worker of a fleet that makes provider calls (src/provider-quota). */
+export { providerQuotaOwnerWorkflow } from './provider-quota-owner';

@@ -7,6 +7,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
 import { loadSettings, type Settings } from '../../src/config/settings';
 import { LiveClient, type CallEvent } from '../../src/provider/client';
+import { ProviderQuotaLease } from '../../src/provider-quota/lease';
 import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../src/sandbox';
 import { WORKFLOWS_PATH } from '../../src/temporal/workflow-bundle';
 import { createRelayWorkers, type RelayWorkers } from '../../src/worker';
@@ -75,6 +76,7 @@ export async function startRelayStack(env: TestWorkflowEnvironment, options: Rel
     accessKeys: { [TEST_KEY.id]: TEST_KEY.secret },
     ...options.sandbox,
   });
+  const quotaLease = new ProviderQuotaLease();
   const provider = new LiveClient({
     accessKeyId: TEST_KEY.id,
     accessKeySecret: TEST_KEY.secret,
@@ -83,6 +85,7 @@ export async function startRelayStack(env: TestWorkflowEnvironment, options: Rel
     timeoutMs: 2_000,
     quotaPerSecond: options.providerRateLimit ?? 10,
     onCall: options.onProviderCall,
+    callGuard: quotaLease,
   });
   const settings = loadSettings({
     TEMPORAL_TASK_QUEUE: options.taskQueue,
@@ -95,6 +98,7 @@ export async function startRelayStack(env: TestWorkflowEnvironment, options: Rel
       connection: env.nativeConnection,
       namespace: env.namespace ?? 'default',
       settings,
+      quotaLease,
       activityDeps: {
         provider,
         callbackBaseUrl: options.callbackBaseUrl,
