@@ -210,9 +210,8 @@ export async function createRelayWorkers(options: RelayWorkerOptions): Promise<R
         return () => undefined;
       });
       // One worker failing (or the campaign worker failing to be created) stops the others, then run() rejects.
-      const results = await Promise.allSettled(runs.map((run) => run.catch((err: unknown) => failWith(err))));
+      await Promise.all(runs.map((run) => run.catch((err: unknown) => failWith(err))));
       stopEnsuring();
-      void results;
       if (failure !== undefined) throw failure;
     },
     shutdown,
