@@ -15,6 +15,7 @@ import { Client, Connection, WorkflowNotFoundError, type ConnectionOptions } fro
 import type { DataConverter, Logger } from '@temporalio/common';
 
 import { BodyAborted, BodyTooLarge, readTextBody } from '../http/body';
+import { listenOn } from '../http/listen';
 import { getLogger } from '../observability/logging';
 import { taskEventSignal } from '../workflows/messages';
 
@@ -42,6 +43,8 @@ export interface CallbackServiceOptions {
   port?: number;
   /** @default '127.0.0.1' */
   host?: string;
+  /** The variable or flag that sets `port`, named when the port is taken. @default 'CALLBACK_PORT' */
+  portSetting?: string;
   secret: string;
   /** An existing client, or the connection to open one. */
   client?: Client;
@@ -213,9 +216,14 @@ export async function startCallbackService(options: CallbackServiceOptions): Pro
   server.requestTimeout = 10_000;
   server.headersTimeout = 5_000;
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 8490, options.host ?? '127.0.0.1', () => resolve());
+  await listenOn(server, {
+    what: 'the callback service',
+    port: options.port ?? 8490,
+    host: options.host ?? '127.0.0.1',
+    setting: options.portSetting ?? 'CALLBACK_PORT',
+  }).catch(async (err: unknown) => {
+    await ownConnection?.close();
+    throw err;
   });
   const { port } = server.address() as AddressInfo;
   return {
