@@ -10,6 +10,7 @@ import { InvalidBroadcastRequestError } from './broadcast/validation';
 import { CampaignFinishedError } from './campaign/submit';
 import { addBroadcastCommands } from './cli/broadcast-commands';
 import { addCampaignCommands, InvalidCampaignFileError } from './cli/campaign-commands';
+import { addListCommand } from './cli/list-command';
 import { addScheduleCommands } from './cli/schedule-commands';
 import { EXIT, UsageError } from './cli/common';
 import { ConfigError } from './config/settings';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   addBroadcastCommands(program);
   addCampaignCommands(program);
   addScheduleCommands(program);
+  addListCommand(program);
   return program;
 }
 

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
+import { campaignBroadcastsQuery } from '../src/campaign/submit';
 import type { campaignWorkflow } from '../src/workflows/campaign';
 import type { CampaignStatus } from '../src/workflows/campaign-messages';
 
@@ -207,7 +208,7 @@ describe('client script: campaign commands (real process, dev server, sandbox, c
     const again = await runCliOk({ ...target, env: { TEMPORAL_UI_URL: `${ui}/` } }, ['campaign', 'start', file]);
     expect(again.stdout).toContain(`campaign ${id}: 0 new, 4 already there`);
     expect(again.stdout).toContain(
-      `\nWeb UI: ${ui}/namespaces/default/workflows?query=${encodeURIComponent(`CampaignId="${id}"`)}\n`
+      `\nWeb UI: ${ui}/namespaces/default/workflows?query=${encodeURIComponent(campaignBroadcastsQuery(id))}\n`
     );
 
     const status = await runCliJson<StatusOutput>(target, ['campaign', 'status', id]);

@@ -15,7 +15,9 @@ import { Client, Connection, WorkflowNotFoundError, type ConnectionOptions } fro
 import type { DataConverter, Logger } from '@temporalio/common';
 
 import { BodyAborted, BodyTooLarge, readTextBody } from '../http/body';
+import { listenOn } from '../http/listen';
 import { getLogger } from '../observability/logging';
+import { RateLimitedLog } from '../observability/rate-limited-log';
 import { taskEventSignal } from '../workflows/messages';
 
 import { CallbackParseError, parseCallback } from './parse';
@@ -42,6 +44,8 @@ export interface CallbackServiceOptions {
   port?: number;
   /** @default '127.0.0.1' */
   host?: string;
+  /** The variable or flag that sets `port`, named when the port is taken. @default 'CALLBACK_PORT' */
+  portSetting?: string;
   secret: string;
   /** An existing client, or the connection to open one. */
   client?: Client;
@@ -55,6 +59,11 @@ export interface CallbackServiceOptions {
   onOutcome?: (outcome: CallbackOutcome) => void;
   /** Where each request's outcome is logged (never its token or query). @default getLogger('callbacks') */
   logger?: Logger;
+  /**
+   * Rejected callbacks logged per window; the rest are counted into one `callback rejections not logged` record per
+   * window, so a flood of hostile requests cannot flood the log. @default { limit: 50, windowMs: 60_000 }
+   */
+  rejectionLog?: { limit: number; windowMs: number };
 }
 
 export interface RunningCallbackService {
@@ -64,6 +73,8 @@ export interface RunningCallbackService {
   counts: Record<CallbackOutcome, number>;
   close(): Promise<void>;
 }
+
+const DEFAULT_REJECTION_LOG = { limit: 50, windowMs: 60_000 };
 
 const STATUS: Record<CallbackOutcome, number> = {
   delivered: 200,
@@ -140,6 +151,18 @@ export async function startCallbackService(options: CallbackServiceOptions): Pro
   const counts = Object.fromEntries(Object.keys(STATUS).map((k) => [k, 0])) as Record<CallbackOutcome, number>;
 
   const log = options.logger ?? getLogger('callbacks');
+  const rejections = new RateLimitedLog({
+    ...(options.rejectionLog ?? DEFAULT_REJECTION_LOG),
+    // Outcomes as one string: the redactor masks any field whose name holds "token" (as `bad-token` does).
+    summarize: (held, notLogged, windowMs) =>
+      log.warn('callback rejections not logged', {
+        notLogged,
+        byOutcome: Object.entries(held)
+          .map(([outcome, n]) => `${outcome}=${n}`)
+          .join(' '),
+        windowSeconds: windowMs / 1000,
+      }),
+  });
 
   async function handle(req: http.IncomingMessage): Promise<Handled> {
     const route = parsePath(req.url ?? '');
@@ -188,7 +211,9 @@ export async function startCallbackService(options: CallbackServiceOptions): Pro
         const workflowId = parsePath(req.url ?? '')?.workflowId.slice(0, 256);
         const fields = { outcome, status: STATUS[outcome], workflowId, taskId, event: kind, reason };
         if (outcome === 'delivered') log.info('callback delivered', fields);
-        else log.log(outcome === 'not-found' ? 'DEBUG' : 'WARN', 'callback rejected', fields);
+        else if (rejections.admit(outcome)) {
+          log.log(outcome === 'not-found' ? 'DEBUG' : 'WARN', 'callback rejected', fields);
+        }
         if (res.headersSent || res.destroyed) return;
         const status = STATUS[outcome];
         res.writeHead(status, {
@@ -213,10 +238,17 @@ export async function startCallbackService(options: CallbackServiceOptions): Pro
   server.requestTimeout = 10_000;
   server.headersTimeout = 5_000;
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 8490, options.host ?? '127.0.0.1', () => resolve());
+  await listenOn(server, {
+    what: 'the callback service',
+    port: options.port ?? 8490,
+    host: options.host ?? '127.0.0.1',
+    setting: options.portSetting ?? 'CALLBACK_PORT',
+  }).catch(async (err: unknown) => {
+    await ownConnection?.close();
+    throw err;
   });
+  // A flood that stops still gets its summary, without waiting for the next rejection.
+  const rollTimer = setInterval(() => rejections.roll(), Math.min(rejections.windowMs, 10_000)).unref();
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,
@@ -226,6 +258,8 @@ export async function startCallbackService(options: CallbackServiceOptions): Pro
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
+      clearInterval(rollTimer);
+      rejections.flush();
       await ownConnection?.close();
     },
   };

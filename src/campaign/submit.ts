@@ -4,7 +4,7 @@
  */
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 
-import { campaignTaskQueue } from '../shared/broadcast';
+import { BROADCAST_TYPES_QUERY, campaignTaskQueue } from '../shared/broadcast';
 import { CampaignIdKey } from '../shared/search-attributes';
 import { addEntriesUpdate, type AddEntriesResult } from '../workflows/campaign-messages';
 import type { CampaignOptions } from '../workflows/campaign';
@@ -75,8 +75,13 @@ export function workflowWebUiLink(uiBaseUrl: string, namespace: string, workflow
   return `${uiBaseUrl.replace(/\/+$/, '')}/namespaces/${ns}/workflows/${encodeURIComponent(workflowId)}`;
 }
 
-/** A Web UI link listing the campaign's broadcasts. */
+/** The visibility query of a campaign's broadcasts (the campaign workflow, which has the same CampaignId, left out). */
+export function campaignBroadcastsQuery(campaignId: string): string {
+  return `CampaignId = "${campaignId.replace(/["\\]/g, '')}" AND ${BROADCAST_TYPES_QUERY}`;
+}
+
+/** A Web UI link listing the campaign's broadcasts, and only those. */
 export function webUiLink(uiBaseUrl: string, namespace: string, campaignId: string): string {
-  const query = encodeURIComponent(`CampaignId="${campaignId}"`);
+  const query = encodeURIComponent(campaignBroadcastsQuery(campaignId));
   return `${uiBaseUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows?query=${query}`;
 }

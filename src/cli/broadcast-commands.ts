@@ -124,10 +124,27 @@ function sourceIndex(which: string): number {
   return Number(match[1]);
 }
 
+/**
+ * The state, and what a user's stop means for it: the update returns once the provider has taken the stop, but the
+ * state changes only when the provider's Offline callback (or the next Describe) reports it.
+ */
+export function stateLine(status: BroadcastStatus): string {
+  const failure = status.failure ? ` (${status.failure})` : '';
+  const next = !status.stoppedByUser
+    ? undefined
+    : status.state === 'Offline'
+      ? 'stopped by user; `broadcast restart` resumes it'
+      : status.state === 'Running' || status.state === 'Recovering'
+        ? 'stop sent to the provider; Offline once it reports the relay stopped. ' +
+          'The restart policy leaves it stopped; `broadcast restart` resumes it'
+        : undefined;
+  return `state:     ${status.state}${failure}${next ? ` (${next})` : ''}`;
+}
+
 function printStatus(status: BroadcastStatus, json: boolean): void {
   if (json) return printJson(status);
   const lines = [
-    `state:     ${status.state}${status.failure ? ` (${status.failure})` : ''}`,
+    stateLine(status),
     `window:    ${status.startTime} → ${status.endTime}`,
     `task:      ${status.taskId ?? '-'} (${status.taskName})`,
     `restarts:  ${status.restarts}`,

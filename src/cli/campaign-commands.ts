@@ -1,4 +1,4 @@
-/** `client campaign …` and `client list`: event campaigns from a file, with progress and control. */
+/** `client campaign …`: event campaigns from a file, with progress and control. */
 import cliProgress from 'cli-progress';
 import { Option, type Command } from 'commander';
 import type { Client } from '@temporalio/client';
@@ -7,7 +7,6 @@ import { formatProblems, readCampaignFile, type CampaignPlan } from '../campaign
 import { CampaignFinishedError, submitCampaign, webUiLink } from '../campaign/submit';
 import { loadSettings } from '../config/settings';
 import { createBroadcastSchedules, describeCalendar } from '../schedules/client';
-import { BROADCAST_TYPES_QUERY } from '../shared/broadcast';
 import {
   campaignStatusQuery,
   cancelCampaignUpdate,
@@ -241,33 +240,4 @@ export function addCampaignCommands(program: Command): void {
         else process.stdout.write(`${formatCampaignTable(status)}\n`);
       });
   }
-
-  program
-    .command('list')
-    .description("campaigns (or one campaign's broadcasts) from Temporal visibility")
-    .option('--campaign <campaignId>', 'list the broadcasts of this campaign')
-    .option('--limit <n>', 'at most this many rows', '50')
-    .addOption(json())
-    .action(async (flags: { campaign?: string; limit: string; json?: boolean }) => {
-      const limit = Number(flags.limit);
-      if (!/^\d+$/.test(flags.limit) || limit < 1) throw new UsageError('--limit: a positive integer');
-      const query = flags.campaign
-        ? `CampaignId = "${flags.campaign.replace(/"/g, '')}" AND ${BROADCAST_TYPES_QUERY}`
-        : 'WorkflowType = "campaignWorkflow"';
-      const rows: { id: string; status: string; state?: string; start?: string }[] = [];
-      await withClient(async ({ client }) => {
-        for await (const wf of client.workflow.list({ query, pageSize: 100 })) {
-          const state = wf.typedSearchAttributes.getAll().find((p) => p.key.name === 'BroadcastState')?.value;
-          rows.push({
-            id: wf.workflowId,
-            status: wf.status.name,
-            ...(state ? { state: String(state) } : {}),
-            start: wf.startTime.toISOString(),
-          });
-          if (rows.length >= limit) break;
-        }
-      });
-      if (flags.json) return printJson(rows);
-      for (const r of rows) process.stdout.write(`${r.id.padEnd(40)} ${r.status.padEnd(12)} ${r.state ?? ''}\n`);
-    });
 }

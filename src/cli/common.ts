@@ -1,7 +1,7 @@
 /** Pieces shared by the client script's commands. */
 import { Client, Connection } from '@temporalio/client';
 
-import { resolvePayloadEncryption } from '../codec/setup';
+import { clientPayloadEncryption } from '../codec/client-encryption';
 import { loadSettings } from '../config/settings';
 import { loadTemporalConnectConfig } from '../temporal/connection';
 
@@ -73,7 +73,7 @@ export async function connect(): Promise<Connected> {
   const temporal = loadTemporalConnectConfig();
   const settings = loadSettings();
   // Payloads are encrypted with PAYLOAD_ENCRYPTION_KEYS; against the `npm start` dev server, with its development key.
-  const encryption = resolvePayloadEncryption(settings, temporal.address ? 'none' : 'read');
+  const encryption = clientPayloadEncryption(settings, temporal.address);
   const address = temporal.address ?? `127.0.0.1:${settings.DEV_SERVER_PORT}`;
   const connection = await Connection.connect({ ...temporal.connectionOptions, address });
   return {

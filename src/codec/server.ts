@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 
 import { BodyTooLarge, readTextBody } from '../http/body';
+import { listenOn } from '../http/listen';
 
 export interface CodecServerOptions {
   codec: PayloadCodec;
@@ -24,6 +25,8 @@ export interface CodecServerOptions {
   port?: number;
   /** @default '127.0.0.1' */
   host?: string;
+  /** The variable or flag that sets `port`, named when the port is taken. @default 'CODEC_SERVER_PORT' */
+  portSetting?: string;
   /** Largest request body, in bytes. @default 4 MiB (Temporal's gRPC message limit) */
   maxBodyBytes?: number;
 }
@@ -173,9 +176,11 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Run
   server.headersTimeout = 10_000;
 
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 8491, host, () => resolve());
+  await listenOn(server, {
+    what: 'the codec server',
+    port: options.port ?? 8491,
+    host,
+    setting: options.portSetting ?? 'CODEC_SERVER_PORT',
   });
   const { port } = server.address() as AddressInfo;
   return {

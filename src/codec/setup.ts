@@ -30,7 +30,8 @@ export interface PayloadEncryption {
 /** What to do about the development key when no keys are configured. */
 export type DevKeyMode = 'create' | 'read' | 'none';
 
-const DEV_KEY_FILE = 'payload-encryption-keys';
+/** The development key's file name, in devDataDir. */
+export const DEV_KEY_FILE = 'payload-encryption-keys';
 const DEV_TOKEN_FILE = 'codec-server-token';
 
 /** The folder of the embedded dev server's database (`.data/` by default): development keys live with the data. */
@@ -39,7 +40,7 @@ export function devDataDir(settings: Pick<Settings, 'DEV_SERVER_DB_FILE'>): stri
 }
 
 /** A path as printed: relative to the working directory when inside it. */
-function shown(file: string): string {
+export function shown(file: string): string {
   const relative = path.relative(process.cwd(), file);
   return relative && !relative.startsWith('..') ? relative : file;
 }

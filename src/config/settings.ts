@@ -131,10 +131,11 @@ const settingsSchema = z.object({
   /** Log level of worker and services. @default 'INFO' */
   LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   /**
-   * Log lines on stdout: 'json' (one object per line with workflowId, runId, taskId… for a log collector) or 'text'
-   * (for a terminal; the `[relay]` start-up lines as they always were). Secrets are masked in both. @default 'json'
+   * Log lines on stdout: 'json' (one object per line with workflowId, runId, taskId… for a log collector), 'text'
+   * (for a terminal; the `[relay]` start-up lines as they always were), or 'auto': text when stdout is a terminal,
+   * json when it is piped or collected (containers, supervisors, `| jq`). Secrets are masked in all. @default 'auto'
    */
-  LOG_FORMAT: z.enum(['json', 'text']).default('json'),
+  LOG_FORMAT: z.enum(['auto', 'json', 'text']).default('auto'),
   NODE_ENV: z.string().default('development'),
 });
 

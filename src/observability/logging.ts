@@ -14,16 +14,20 @@ import { DefaultLogger, makeTelemetryFilterString, type LogEntry, type Telemetry
 import { Redactor } from './redaction';
 
 export type LogFormat = 'json' | 'text';
+/** What LOG_FORMAT may say: a format, or `auto` — text on a terminal, JSON when piped or collected. */
+export type LogFormatSetting = LogFormat | 'auto';
 export type LogFields = Record<string, unknown>;
 
 /** Where lines go: process.stdout, a file stream, a LogCollector — anything with `write(string)`. */
 export interface LogDestination {
   write(chunk: string): unknown;
+  /** True for a terminal (process.stdout on a TTY): `auto` then writes text. */
+  isTTY?: boolean;
 }
 
 export interface LoggingOptions {
-  /** @default 'json' */
-  format?: LogFormat;
+  /** `auto` is resolved against the destination when configured. @default 'json' */
+  format?: LogFormatSetting;
   /** Records below this level are dropped. @default 'INFO' */
   level?: LogLevel;
   /** @default process.stdout */
@@ -55,10 +59,16 @@ const state: LoggingState = {
  * are never forgotten: whatever registered one, every later record is masked.
  */
 export function configureLogging(options: LoggingOptions): void {
-  state.format = options.format ?? state.format;
-  state.level = options.level ?? state.level;
   state.destination = options.destination ?? state.destination;
+  state.format = resolveLogFormat(options.format ?? state.format, state.destination);
+  state.level = options.level ?? state.level;
   state.redactor.addSecrets(options.secrets ?? []);
+}
+
+/** `auto`: text for a person at a terminal, JSON (one record per line) for a pipe, a file or a collector. */
+export function resolveLogFormat(format: LogFormatSetting, destination: LogDestination): LogFormat {
+  if (format !== 'auto') return format;
+  return destination.isTTY === true ? 'text' : 'json';
 }
 
 /** Adds values to mask, e.g. a key pair chosen after start-up or an encryption key once it is loaded. */

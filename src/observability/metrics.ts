@@ -7,6 +7,7 @@ import type { MetricMeter } from '@temporalio/common';
 import { Runtime, type TelemetryOptions } from '@temporalio/worker';
 
 import { loadSettings } from '../config/settings';
+import { portInUseMessage } from '../http/listen';
 import type { CallEvent } from '../provider/client';
 
 /** Metric names, one place: dashboards and the metrics test refer to them. */
@@ -24,6 +25,10 @@ export function prometheusTelemetry(host: string, port: number): TelemetryOption
   return { metrics: { prometheus: { bindAddress: `${host}:${port}` } } };
 }
 
+const METRICS_PORT_ADVICE =
+  'Another worker on this host? Give each worker process its own METRICS_PORT, or METRICS_PORT=0 to turn its ' +
+  'metrics endpoint off.';
+
 /**
  * The runtime refuses a taken metrics port with "Failed to start prometheus metrics exporter: Address already in use",
  * naming neither the port nor the setting; a second worker on one host hits it first. Returns the message that says
@@ -32,17 +37,15 @@ export function prometheusTelemetry(host: string, port: number): TelemetryOption
 export function metricsPortTakenMessage(err: unknown, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const message = err instanceof Error ? err.message : String(err);
   if (!/prometheus metrics exporter/i.test(message) || !/address already in use/i.test(message)) return undefined;
-  let where = 'the METRICS_HOST:METRICS_PORT address';
+  let settings;
   try {
-    const { METRICS_HOST, METRICS_PORT } = loadSettings(env);
-    where = `port ${METRICS_PORT} on ${METRICS_HOST} (METRICS_PORT=${METRICS_PORT})`;
+    settings = loadSettings(env);
   } catch {
     // Settings were valid when the runtime was configured; keep the general wording if they no longer load.
+    return `the metrics endpoint cannot listen: METRICS_HOST:METRICS_PORT is already in use. ${METRICS_PORT_ADVICE}`;
   }
-  return (
-    `cannot serve metrics: ${where} is already in use, e.g. by another worker on this host. ` +
-    'Give each worker process its own METRICS_PORT, or METRICS_PORT=0 to turn its metrics endpoint off.'
-  );
+  const { METRICS_PORT: port, METRICS_HOST: host } = settings;
+  return portInUseMessage({ what: 'the metrics endpoint', port, host, setting: 'METRICS_PORT' }, METRICS_PORT_ADVICE);
 }
 
 export interface RelayMetrics {

@@ -9,6 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { BodyTooLarge, readBody } from '../http/body';
+import { listenOn } from '../http/listen';
 import { API_VERSION } from '../provider/endpoints';
 import { actionBudgets, type ActionBudgets } from '../provider/quota-gate';
 import { ACTIONS, fromWireParams, type ActionName } from '../provider/schemas';
@@ -30,6 +31,8 @@ export interface SandboxOptions {
   port?: number;
   /** @default '127.0.0.1' */
   host?: string;
+  /** The variable or flag that sets `port`, named when the port is taken. @default 'SANDBOX_PORT' */
+  portSetting?: string;
   /** @default SANDBOX_ACCESS_KEYS (`id:secret,id2:secret2`), else the demo pair */
   accessKeys?: Record<string, string>;
   /** Divides a task's schedule durations (creation→start, start→end, RetryInterval). @default 1 */
@@ -406,9 +409,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     }
   });
   server.on('clientError', (_err, socket) => socket.destroy());
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 8480, host, () => resolve());
+  await listenOn(server, {
+    what: 'the provider sandbox',
+    port: options.port ?? 8480,
+    host,
+    setting: options.portSetting ?? 'SANDBOX_PORT',
   });
   const { port } = server.address() as AddressInfo;
 

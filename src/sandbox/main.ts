@@ -35,6 +35,7 @@ async function run(): Promise<void> {
   const sandbox = await startSandbox({
     port,
     host: values.host,
+    portSetting: '--port',
     timeScale,
     accessKeys: configured,
     runningEventSpelling: runningEvent,
