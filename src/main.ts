@@ -18,7 +18,7 @@ import {
   registerSecrets,
   sdkLogger,
 } from './observability/logging';
-import { createRelayMetrics, prometheusTelemetry } from './observability/metrics';
+import { createRelayMetrics, metricsPortTakenMessage, prometheusTelemetry } from './observability/metrics';
 import { liveClientFromSettings } from './provider/from-settings';
 import { ProviderQuotaLease } from './provider-quota/lease';
 import { DEMO_ACCESS_KEY, parseAccessKeys, startSandbox } from './sandbox';
@@ -255,7 +255,7 @@ export async function runMain(options: MainOptions = {}): Promise<void> {
 
 if (require.main === module) {
   runMain().catch((err) => {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`${metricsPortTakenMessage(err) ?? (err instanceof Error ? err.message : String(err))}\n`);
     process.exit(1);
   });
 }

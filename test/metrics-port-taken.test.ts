@@ -1,6 +1,6 @@
 /**
  * A second worker on one host whose METRICS_PORT is taken: the stand-alone worker (`node lib/worker.js`, here its
- * source through ts-node) exits 1 saying which port and which variable, not only the runtime's "Address already in
+ * source through ts-node) and `npm start` exit 1 saying which port and which variable, not only the runtime's "Address already in
  * use". No Temporal server is needed: the metrics endpoint starts before the worker connects.
  */
 import { execFile } from 'node:child_process';
@@ -11,7 +11,10 @@ jest.setTimeout(60_000);
 
 const ROOT = path.join(__dirname, '..');
 
-it('names the port and METRICS_PORT when the metrics port is taken', async () => {
+it.each([
+  ['the stand-alone worker (node lib/worker.js)', 'src/worker.ts'],
+  ['npm start', 'src/main.ts'],
+])('%s names the port and METRICS_PORT when the metrics port is taken', async (_name, entry) => {
   const taken = net.createServer();
   await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
   const port = (taken.address() as net.AddressInfo).port;
@@ -19,7 +22,7 @@ it('names the port and METRICS_PORT when the metrics port is taken', async () =>
     const result = await new Promise<{ code: number; stderr: string }>((resolve) => {
       execFile(
         process.execPath,
-        ['-r', 'ts-node/register/transpile-only', 'src/worker.ts'],
+        ['-r', 'ts-node/register/transpile-only', entry],
         {
           cwd: ROOT,
           timeout: 50_000,
