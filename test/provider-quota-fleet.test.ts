@@ -81,7 +81,8 @@ async function runBurst(workerCount: number, killOwner: boolean): Promise<BurstR
       startAtMs: startAtMs + createBudgetMs,
       durationMs: 5_000,
       leadTimeSeconds: Math.round((createBudgetMs + 15_000) / 1000),
-      reconcileAfterSeconds: 600,
+      // An exit callback lost under load is found by reconciliation, well before the deadline below.
+      reconcileAfterSeconds: 60,
       idPrefix: `quota-${label}`,
       log,
     });

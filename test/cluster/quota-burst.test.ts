@@ -54,7 +54,9 @@ const CREATE_BUDGET_MS = (BURST / 10) * 1000 + 30_000;
       startAtMs: startAtMs + CREATE_BUDGET_MS,
       durationMs: 20_000,
       leadTimeSeconds: Math.round((CREATE_BUDGET_MS + 20_000) / 1000),
-      reconcileAfterSeconds: 600,
+      // 1,000 relays end in the same second; an exit callback the sandbox gave up on (4 attempts) is found by
+      // reconciliation, which must come well before the deadline below.
+      reconcileAfterSeconds: 120,
       idPrefix: `quota-${WORKERS}w-${Date.now().toString(36)}`,
       log,
     });
