@@ -1,8 +1,38 @@
 /**
- * Suites too slow for `npm test` (minutes of wall time each); `npm run test:all`, which CI runs, includes them.
- * - relay-long-run: 30 days of a relay with a callback every minute (43,200 signals).
+ * Two tiers (docs/testing.md). `npm test` is the fast tier: unit, property and stub-activity workflow tests, plus a
+ * few real-stack smoke suites (broadcast-e2e; metrics: `npm start` spawned; cli-start-failure: the client spawned).
+ * `npm run test:all` (TEST_TIER=all, what CI runs) adds the suites below, so nothing stops being checked.
  */
-const ALL_TIERS_ONLY = ['<rootDir>/test/relay-long-run.test.ts'];
+const ALL_TIERS_ONLY = {
+  // Load-like: many broadcasts or weeks of workflow time.
+  load: [
+    'campaign-workflow', // a 1,000-entry campaign over several runs
+    'relay-long-run', // 30 days of a relay with a callback every minute (43,200 signals)
+  ],
+  // The fault suite at small size: workers killed, the server restarted, faults injected, hostile input.
+  chaos: [
+    'chaos-callback-faults',
+    'chaos-hostile-callbacks',
+    'chaos-hostile-requests',
+    'chaos-provider-faults',
+    'chaos-server-restarted',
+    'chaos-worker-killed',
+  ],
+  // Real stack (dev server, sandbox, callback service, spawned processes, a browser) beyond the smoke suites.
+  stack: [
+    'cli-broadcast',
+    'cli-campaign',
+    'encryption-e2e',
+    'failover-e2e',
+    'metrics-port-taken',
+    'provider/sandbox-cli',
+    'web-ui',
+  ],
+};
+
+const allTierOnlyPaths = Object.values(ALL_TIERS_ONLY)
+  .flat()
+  .map((name) => `<rootDir>/test/${name}\\.test\\.ts$`);
 
 /** @type {import('jest').Config} */
 module.exports = {
@@ -13,11 +43,11 @@ module.exports = {
   testPathIgnorePatterns: [
     '/node_modules/',
     '<rootDir>/test/cluster/',
-    ...(process.env.TEST_TIER === 'all' ? [] : ALL_TIERS_ONLY),
+    ...(process.env.TEST_TIER === 'all' ? [] : allTierOnlyPaths),
   ],
   modulePathIgnorePatterns: ['<rootDir>/lib'],
   globalSetup: '<rootDir>/test/global-setup.ts',
-  // Real servers start in most suites; two cores run two suites at a time.
+  // Real servers start in many suites; two cores run two suites at a time.
   maxWorkers: 2,
   testTimeout: 60_000,
   clearMocks: true,
