@@ -8,6 +8,7 @@ const ALL_TIERS_ONLY = {
   load: [
     'campaign-workflow', // a 1,000-entry campaign over several runs
     'relay-long-run', // 30 days of a relay with a callback every minute (43,200 signals)
+    'provider-quota-fleet', // bursts of 150 creates on 1, 2 and 3 worker processes, and one with the owner SIGKILLed
   ],
   // The fault suite at small size: workers killed, the server restarted, faults injected, hostile input.
   chaos: [
