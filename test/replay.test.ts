@@ -1,6 +1,6 @@
 /**
  * Replays the committed histories of the main broadcast paths against today's workflow code: any change that
- * would break running broadcasts fails here. Record new ones with `RECORD_HISTORIES=1 npm test`. The `v1-*`
+ * would break running broadcasts fails here. Record new ones with `RECORD_HISTORIES=1 npm run test:all`. The `v1-*`
  * histories were recorded by the first broadcast workflow (`broadcastWorkflow`): they prove broadcasts it started
  * still finish on its code. Never re-record them.
  */

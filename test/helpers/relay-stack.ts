@@ -111,6 +111,14 @@ export async function startRelayStack(env: TestWorkflowEnvironment, options: Rel
       dataConverter,
     });
   const workers = await newWorkers();
+  // Created workers hold their workflow threads until they have run and stopped: close() runs and stops the ones a test
+  // never ran, or they keep the jest worker process alive after its last suite.
+  let workersRan = false;
+  const runWorkers = workers.run.bind(workers);
+  workers.run = () => {
+    workersRan = true;
+    return runWorkers();
+  };
   return {
     sandbox,
     provider,
@@ -128,6 +136,11 @@ export async function startRelayStack(env: TestWorkflowEnvironment, options: Rel
       }
     },
     async close(extraLogs = []) {
+      if (!workersRan) {
+        const running = workers.run();
+        workers.shutdown();
+        await running;
+      }
       await provider.close();
       await sandbox.close();
       sdkLog.stop();
