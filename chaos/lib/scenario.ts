@@ -1,6 +1,6 @@
 /**
  * What every fault scenario provides. `npm run chaos` (chaos/run.ts) runs each at full size and writes the figures into
- * RELIABILITY.md; test/chaos-*.test.ts run the same code at small size under `npm test` and assert zero duplicates,
+ * RELIABILITY.md; test/chaos-*.test.ts run the same code at small size under `npm run test:all` and assert zero duplicates,
  * orphans and lost broadcasts.
  */
 export type ChaosSize = 'small' | 'full';

@@ -126,7 +126,8 @@ async function viaWorkflow(client: Client, taskQueue: string, c: RequestCase, id
       () => 'completed',
       (err: unknown) => err
     ),
-    new Promise<string>((resolve) => setTimeout(() => resolve('still running after 60 s'), 60_000)),
+    // Unref'd: a workflow that failed at once must not leave this timer holding the process for a minute.
+    new Promise<string>((resolve) => setTimeout(() => resolve('still running after 60 s'), 60_000).unref()),
   ]);
   if (typeof outcome === 'string') {
     await handle.terminate('hostile-requests: did not fail').catch(() => undefined);

@@ -41,7 +41,7 @@ export function createLegacyConfigActivities(provider: LiveClient) {
 
   /**
    * A delete refused because the config is gone: a not-found code, or any other permanent refusal after which
-   * DescribeLivePullStreamConfig no longer shows it (the real not-found code is unconfirmed; see the README table).
+   * DescribeLivePullStreamConfig no longer shows it (the real not-found code is unconfirmed; see docs/assumptions.md).
    */
   async function isGone(err: unknown, spec: LegacyPullSpec): Promise<boolean> {
     if (isNotFound(err)) return true;

@@ -36,7 +36,7 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-/** Every variable the project reads, with its default. Keep README's configuration table in step with this. */
+/** Every variable the project reads, with its default. Keep docs/configuration.md in step with this. */
 const settingsSchema = z.object({
   /**
    * Task queue of the broadcast and campaign workflows. Provider calls run on `<this>-provider`, rate limited for the

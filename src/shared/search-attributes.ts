@@ -1,6 +1,6 @@
 /**
  * Custom search attributes shown and filterable in the Web UI. Registered automatically by the embedded dev server;
- * in production register them once (README, "Search attributes").
+ * in production register them once (docs/cluster.md, "Search attributes").
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 

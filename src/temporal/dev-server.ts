@@ -18,9 +18,8 @@ import type { TemporalBinaries } from './binaries';
  * Dynamic config every dev server of ours runs with (`npm start`, tests, benchmarks), as `--dynamic-config-value`
  * arguments. One partition per task queue: the provider queue's server-side rate limit is split between a task
  * queue's partitions, so once a burst's backlog has drained from some partitions their share of the limit goes
- * unused and the tail of the burst is created slower than the quota (bench quota: 9.41/s with the dev server's default
- * partitions, 9.93/s with one; the 10 s counts sagged to 81 and 29 at the end). Production clusters: see README
- * ("Provider quota").
+ * unused and the tail of the burst is created slower than the quota (BENCHMARKS.md, quota). Production clusters: see
+ * docs/cluster.md ("Provider quota").
  */
 export const DEV_SERVER_DYNAMIC_CONFIG: Readonly<Record<string, string>> = {
   'matching.numTaskqueueReadPartitions': '1',
