@@ -5,9 +5,9 @@
  *
  * Model (docs/on-time.md): a broadcast asks for its create at StartTime − lead time; the provider create queue serves
  * at most `createsPerSecond`, and among the creates waiting, the earliest StartTime first (the create activity's
- * Temporal priority, src/shared/create-priority.ts; exact here, by bands at run time). A broadcast already scheduled
- * whose create is still to come is assumed to ask no later than it must to be created `marginSeconds` before its
- * start (what `auto` gives it): its own lead time is not in visibility.
+ * Temporal priority, src/shared/create-priority.ts; exact here, by bands at run time). Assumption: a broadcast already
+ * scheduled whose create is still to come asks as late as it can while still created `marginSeconds` before its
+ * start (its own lead time is not in visibility; one that asks earlier is out of the way sooner).
  */
 
 import { isoSeconds } from '../provider/signing';
@@ -244,9 +244,13 @@ export function autoLeadTimes(
   const nowMs = options.nowMs ?? Number.NEGATIVE_INFINITY;
   const marginMs = (options.marginSeconds ?? 10) * 1000;
   const existing = existingJobs(options, marginMs);
-  const wanted = ownJobs(broadcasts, () => Number.POSITIVE_INFINITY).map((j, i) => ({
-    ...j,
-    deadlineMs: j.startMs - Math.max((broadcasts[i] as PlannedBroadcast).leadSeconds * 1000, marginMs),
+  // To plan: free to ask whenever the plan says, each by its own lead time (at least the margin) before its start.
+  const wanted = broadcasts.map((b) => ({
+    startMs: b.startMs,
+    askMs: Number.NEGATIVE_INFINITY,
+    deadlineMs: b.startMs - Math.max(b.leadSeconds * 1000, marginMs),
+    existing: false,
+    key: b.key,
   }));
   const slots = latestSlots([...existing, ...wanted], options.createsPerSecond);
   const leadSeconds = new Map<string, number>();

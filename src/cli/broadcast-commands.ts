@@ -202,7 +202,8 @@ export function addBroadcastCommands(program: Command): void {
           workflowId: handle.workflowId,
           runId: handle.firstExecutionRunId,
           webUi: connected.uiBase ? link(connected.uiBase) : null,
-          ...(onTime ? { onTime } : {}),
+          // Only when it would be late: a warning, as on stderr.
+          ...(onTime && onTime.late > 0 ? { onTime } : {}),
         };
         if (flags.json) printJson(out);
         else process.stdout.write(`started broadcast ${out.workflowId}\n${webUiLine(connected, link)}\n`);
