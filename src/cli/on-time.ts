@@ -98,6 +98,9 @@ export async function scheduledContext(
   }
 }
 
+/** A verdict line with what limited the count of broadcasts already scheduled, if anything did. */
+const noted = (line: string, scheduled: ScheduledContext) => (scheduled.note ? `${line} (${scheduled.note})` : line);
+
 /** The read for a set of requests: broadcasts of `taskQueue` starting no later than the last of them, not theirs. */
 export function scheduledReader(taskQueue: string, requests: { id: string; request: BroadcastRequest }[]) {
   const starts = requests.filter((r) => spendsCreateQuota(r.request)).map((r) => planned(r.id, r.request).startMs);
@@ -119,7 +122,7 @@ export function planOnTime(
   const rate = createsPerSecond(settings);
   const options = { createsPerSecond: rate, nowMs: Date.now(), existing: scheduled.existing };
   const relays = entries.filter((e) => spendsCreateQuota(e.request));
-  const withNote = (line: string) => (scheduled.note ? `${line} (${scheduled.note})` : line);
+  const withNote = (line: string) => noted(line, scheduled);
   const base = { mode, existing: scheduled.existing.length };
   if (mode === 'fixed') {
     const verdict = onTimeVerdict(
@@ -160,7 +163,7 @@ export function singleVerdict(
   });
   const line = describeVerdict(verdict, rate, false);
   return {
-    verdict: scheduled.note ? `${line} (${scheduled.note})` : line,
+    verdict: noted(line, scheduled),
     late: verdict.late,
     existing: verdict.existing,
   };
