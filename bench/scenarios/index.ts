@@ -5,11 +5,13 @@ import { callbacksScenario } from './callbacks';
 import { campaignStartScenario } from './campaign-start';
 import { coldStartScenario } from './cold-start';
 import { memoryScenario } from './memory';
+import { onTimeScenario } from './on-time';
 import { quotaScenario } from './quota';
 import { timersScenario } from './timers';
 
 export const SCENARIOS: BenchScenario[] = [
   quotaScenario,
+  onTimeScenario,
   campaignStartScenario,
   callbacksScenario,
   memoryScenario,

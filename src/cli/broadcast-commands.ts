@@ -22,6 +22,7 @@ import {
 } from '../workflows/messages';
 
 import { ClusterOperationError, printJson, UsageError, webUiLine, withClient } from './common';
+import { scheduledContext, scheduledReader, singleVerdict } from './on-time';
 
 function readRequestFile(file: string): BroadcastRequest {
   let text: string;
@@ -192,6 +193,16 @@ export function addBroadcastCommands(program: Command): void {
         throw new InvalidBroadcastRequestError([...problems, ...violations]);
       }
       await withClient(async (connected) => {
+        // On time under the create quota beside the broadcasts already scheduled: a warning, never a refusal.
+        const onTime = singleVerdict(
+          flags.id,
+          request,
+          settings,
+          await scheduledContext(() =>
+            scheduledReader(settings.TEMPORAL_TASK_QUEUE, [{ id: flags.id, request }])(connected.client)
+          )
+        );
+        if (onTime && onTime.late > 0 && !flags.json) process.stderr.write(`warning: ${onTime.verdict}\n`);
         const handle = await startBroadcast({
           client: connected.client,
           taskQueue: settings.TEMPORAL_TASK_QUEUE,
@@ -208,6 +219,8 @@ export function addBroadcastCommands(program: Command): void {
           workflowId: handle.workflowId,
           runId: handle.firstExecutionRunId,
           webUi: connected.uiBase ? link(connected.uiBase) : null,
+          // Only when it would be late: a warning, as on stderr.
+          ...(onTime && onTime.late > 0 ? { onTime } : {}),
         };
         if (flags.json) printJson(out);
         else process.stdout.write(`started broadcast ${out.workflowId}\n${webUiLine(connected, link)}\n`);

@@ -8,6 +8,7 @@ import { CampaignFinishedError, submitCampaign, webUiLink } from '../campaign/su
 import { loadSettings } from '../config/settings';
 import { createBroadcastSchedules, describeCalendar } from '../schedules/client';
 import {
+  campaignBroadcastId,
   campaignStatusQuery,
   cancelCampaignUpdate,
   pauseUpdate,
@@ -16,7 +17,14 @@ import {
 } from '../workflows/campaign-messages';
 
 import { ClusterOperationError, printJson, UsageError, webUiLine, withClient } from './common';
-import { planOnTime } from './on-time';
+import {
+  DRY_RUN_READ_TIMEOUT_MS,
+  leadTimeMode,
+  planOnTime,
+  scheduledContext,
+  scheduledReader,
+  type ScheduledContext,
+} from './on-time';
 
 export class InvalidCampaignFileError extends Error {
   override readonly name = 'InvalidCampaignFileError';
@@ -108,19 +116,34 @@ export function addCampaignCommands(program: Command): void {
     .option('--dry-run', 'validate and print the plan; start nothing')
     .option('--skip-invalid', 'start the valid entries and report the invalid ones')
     .option('--concurrency <n>', 'broadcast starts in flight at once (default 20)')
-    .option('--lead-time <auto>', 'auto: lead times that create every relay before its start under the create quota')
+    .option(
+      '--lead-time <mode>',
+      'auto (default): lengthen lead times where the create quota needs it, counting broadcasts already scheduled; ' +
+        "fixed: the file's lead times as they are"
+    )
     .addOption(json())
     .action(async (file: string, flags: StartFlags) => {
       const settings = loadSettings();
+      const mode = leadTimeMode(flags.leadTime);
       const parsed = planFor(file, flags, settings.ALIYUN_REGION);
-      const onTime = planOnTime(parsed.entries, flags.leadTime, settings);
-      const plan = { ...parsed, entries: onTime.entries };
-      if (!flags.json && (flags.dryRun || onTime.late > 0 || flags.leadTime)) {
-        process.stderr.write(`${onTime.late > 0 ? 'warning: ' : ''}${onTime.verdict}\n`);
-      }
-      if (plan.problems.length > 0)
-        process.stderr.write(`skipping invalid entries:\n${formatProblems(file, plan.problems)}\n`);
+      // On time under the create quota, counting the broadcasts already scheduled (a dry run reads them if it can).
+      const readScheduled = scheduledReader(
+        settings.TEMPORAL_TASK_QUEUE,
+        parsed.entries.map((e) => ({ id: campaignBroadcastId(parsed.campaignId, e.key), request: e.request }))
+      );
+      const planWith = (scheduled: ScheduledContext) => {
+        const onTime = planOnTime(parsed.entries, mode, settings, scheduled);
+        if (!flags.json && (flags.dryRun || onTime.late > 0)) {
+          process.stderr.write(`${onTime.late > 0 ? 'warning: ' : ''}${onTime.verdict}\n`);
+        }
+        if (parsed.problems.length > 0)
+          process.stderr.write(`skipping invalid entries:\n${formatProblems(file, parsed.problems)}\n`);
+        return { plan: { ...parsed, entries: onTime.entries }, onTime };
+      };
       if (flags.dryRun) {
+        const { plan, onTime } = planWith(
+          await scheduledContext(() => withClient(({ client }) => readScheduled(client)), DRY_RUN_READ_TIMEOUT_MS)
+        );
         const out = {
           campaignId: plan.campaignId,
           entries: plan.entries.map((e) => ({
@@ -139,7 +162,7 @@ export function addCampaignCommands(program: Command): void {
             when: describeCalendar(definition.calendar, definition.durationSeconds),
           })),
           problems: plan.problems,
-          onTime: { verdict: onTime.verdict, late: onTime.late },
+          onTime: { verdict: onTime.verdict, late: onTime.late, leadTimes: onTime.mode, existing: onTime.existing },
         };
         if (flags.json) return printJson(out);
         process.stdout.write(`dry run: campaign ${plan.campaignId}, ${plan.entries.length} broadcasts would start\n`);
@@ -153,6 +176,7 @@ export function addCampaignCommands(program: Command): void {
       }
       await withClient(async (connected) => {
         const { client, namespace } = connected;
+        const { plan } = planWith(await scheduledContext(() => readScheduled(client)));
         const bar =
           flags.json || !process.stderr.isTTY || plan.entries.length === 0
             ? undefined
