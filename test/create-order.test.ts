@@ -8,6 +8,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
 import { startBroadcast } from '../src/broadcast/start';
+import { ensureQuotaOwnerWorkflow } from '../src/provider-quota/election';
 import { bundleRelayWorkflows } from '../src/temporal/workflow-bundle';
 import { cancelUpdate, statusQuery } from '../src/workflows/messages';
 
@@ -71,8 +72,10 @@ describe('create queue order at run time (dev server, relay workers, sandbox)', 
       await waitUntil('the later group to ask for its creates', () => creating(later));
       await waitUntil('the sooner group to ask for its creates', () => creating(sooner));
 
-      // Now the provider workers poll: the create queue holds both groups, the later one asked first.
-      providerRuns.push(...workers.providerWorkers.map((w) => w.run()));
+      // Now a quota owner is elected and its provider workers poll: the create queue holds both groups, the later one
+      // asked first.
+      providerRuns.push(workers.quotaOwnerWorker.run());
+      await ensureQuotaOwnerWorkflow(env.client, stack.taskQueue);
       await waitUntil('every create at the sandbox', () => sandbox.tasks().length === 2 * GROUP);
       const startOf = (startTime: string) => (Date.parse(startTime) - now < 600_000 ? 'sooner' : 'later');
       const order = sandbox.tasks().map((t) => startOf(t.StartTime));

@@ -2,11 +2,14 @@
  * The pieces of the fleet-wide provider quota that decide alone: the lease a worker checks before each call, the
  * reading of the server's record that keeps it, and the provider client refusing to send without it.
  */
+import type { Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import { MockActivityEnvironment } from '@temporalio/testing';
 
 import { LiveClient } from '../src/provider/client';
 import { ProviderQuotaLease, QuotaLeaseNotHeld } from '../src/provider-quota/lease';
-import { ownerRecord } from '../src/provider-quota/owner';
+import { createQuotaOwnerActivities, ownerRecord, QUOTA_OWNER_STEPPED_DOWN } from '../src/provider-quota/owner';
 import {
   CONFIRM_EVERY_MS,
   HEARTBEAT_THROTTLE_MS,
@@ -140,4 +143,70 @@ describe('LiveClient with a call guard', () => {
       await client.close();
     }
   });
+});
+
+describe('holdProviderQuota (mock activity environment)', () => {
+  const RUN_ID = '00000000-0000-0000-0000-000000000000';
+  /** A client whose describe answers with the owner's record: this attempt running, or `superseded`. */
+  function fakeClient(record: () => 'current' | 'superseded'): Client {
+    const describeWorkflowExecution = async () => ({
+      workflowExecutionInfo: { execution: { runId: RUN_ID } },
+      pendingActivities: [
+        {
+          activityId: 'test',
+          attempt: record() === 'current' ? 1 : 2,
+          state: temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED,
+        },
+      ],
+    });
+    return {
+      withDeadline: (_deadline: number, fn: () => Promise<unknown>) => fn(),
+      workflowService: { describeWorkflowExecution },
+    } as unknown as Client;
+  }
+
+  async function hold(record: () => 'current' | 'superseded', stopAfterMs?: number) {
+    const lease = new ProviderQuotaLease();
+    const events: string[] = [];
+    const activities = createQuotaOwnerActivities({
+      client: fakeClient(record),
+      lease,
+      startProviderWorkers: async () => {
+        events.push(`started (lease ${lease.valid ? 'valid' : 'not valid'})`);
+        return async () => {
+          events.push(`stopped (lease ${lease.held ? 'held' : 'released'})`);
+        };
+      },
+    });
+    const env = new MockActivityEnvironment({ heartbeatTimeoutMs: 10_000 });
+    if (stopAfterMs !== undefined) setTimeout(() => env.cancel('WORKER_SHUTDOWN'), stopAfterMs);
+    const outcome = await env.run(activities.holdProviderQuota, { workflowTaskQueue: 'q' }).then(
+      () => 'completed',
+      (err: unknown) => err
+    );
+    return { outcome, events, lease };
+  }
+
+  it('on shutdown: stops its provider workers after releasing the lease, and fails so another worker is elected', async () => {
+    const { outcome, events, lease } = await hold(() => 'current', 2_500);
+    expect(events).toEqual(['started (lease valid)', 'stopped (lease released)']);
+    expect(lease.held).toBe(false);
+    expect(outcome).toBeInstanceOf(ApplicationFailure);
+    expect((outcome as ApplicationFailure).type).toBe(QUOTA_OWNER_STEPPED_DOWN);
+    expect((outcome as ApplicationFailure).message).toContain('cancelled');
+  }, 20_000);
+
+  it('when the server names another attempt: steps down and fails', async () => {
+    let calls = 0;
+    const { outcome, events } = await hold(() => (++calls <= 2 ? 'current' : 'superseded'));
+    expect(events).toEqual(['started (lease valid)', 'stopped (lease released)']);
+    expect((outcome as ApplicationFailure).type).toBe(QUOTA_OWNER_STEPPED_DOWN);
+    expect((outcome as ApplicationFailure).message).toContain('superseded');
+  }, 20_000);
+
+  it('does not start polling when another attempt already runs', async () => {
+    const { outcome, events } = await hold(() => 'superseded');
+    expect(events).toEqual([]);
+    expect((outcome as ApplicationFailure).message).toContain('superseded');
+  }, 20_000);
 });

@@ -107,9 +107,12 @@ export function createQuotaOwnerActivities(deps: QuotaOwnerDeps) {
       } finally {
         deps.lease.release();
         await stopProviderWorkers?.();
-        // A shutdown is routine; any other end of a term before its time means the election moved (worth a look).
-        const report = outcome === 'cancelled' || outcome === 'term ended' ? log.info : log.warn;
-        if (stopProviderWorkers) report(`this worker no longer owns the provider quota: ${outcome}`);
+        if (stopProviderWorkers) {
+          const message = `this worker no longer owns the provider quota: ${outcome}`;
+          // A shutdown or a term's end is routine; being superseded means the election moved (worth a look).
+          if (outcome === 'superseded') log.warn(message);
+          else log.info(message);
+        }
       }
       if (outcome !== 'term ended') {
         // An ApplicationFailure, not the CancelledFailure: the workflow did not ask for this, so it must retry.
