@@ -1,8 +1,9 @@
 /**
  * Suites too slow for `npm test` (minutes of wall time each); `npm run test:all`, which CI runs, includes them.
  * - relay-long-run: 30 days of a relay with a callback every minute (43,200 signals).
+ * - campaign-size: campaigns of 10,000 and 100,000 entries (110,000 reports).
  */
-const ALL_TIERS_ONLY = ['<rootDir>/test/relay-long-run.test.ts'];
+const ALL_TIERS_ONLY = ['<rootDir>/test/relay-long-run.test.ts', '<rootDir>/test/campaign-size.test.ts'];
 
 /** @type {import('jest').Config} */
 module.exports = {
