@@ -228,7 +228,9 @@ export async function boundedCampaignRun(input: CampaignInput): Promise<Campaign
       pendingKeys.clear();
       await controlAll('cancel');
     }
-    await condition(allDone);
+    // Waits for the broadcasts' last reports, but never holds up a continue-as-new (100,000 reports would outgrow
+    // one run's history): then it answers `cancelling`, and `campaign status` shows the rest.
+    await condition(() => allDone() || continuing);
     return status();
   });
 
