@@ -7,6 +7,7 @@ const ALL_TIERS_ONLY = {
   // Load-like: many broadcasts or weeks of workflow time.
   load: [
     'campaign-workflow', // a 1,000-entry campaign over several runs
+    'campaign-size', // 10,000 then 100,000 entries through the campaign workflow (stub activities)
     'relay-long-run', // 30 days of a relay with a callback every minute (43,200 signals)
     'provider-quota-fleet', // bursts of 150 creates on 1, 2 and 3 worker processes, and one with the owner SIGKILLed
   ],

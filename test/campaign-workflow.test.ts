@@ -1,6 +1,6 @@
 /**
- * Campaigns in time-skipping mode, with real broadcast children making signed calls to the sandbox: a 1,000-entry
- * campaign across several continue-as-new runs, pause/resume/cancel, and idempotent resubmission.
+ * Campaigns with real broadcasts making signed calls to the sandbox: a 1,000-entry campaign across several
+ * continue-as-new runs (time-skipping), then pause/resume/cancel, removal and idempotent resubmission (dev server).
  */
 import { randomUUID } from 'node:crypto';
 
@@ -28,7 +28,7 @@ import { relayRequest } from './helpers/broadcasts';
 import { historyOf } from './helpers/histories';
 import { startRelayStack, type RelayStack } from './helpers/relay-stack';
 import { countCalls, liveTasks } from './helpers/sandbox-audit';
-import { createTimeSkippingEnv } from './helpers/temporal';
+import { createDevEnv, createTimeSkippingEnv } from './helpers/temporal';
 
 const HOUR = 3600_000;
 
@@ -97,15 +97,43 @@ describe('campaign workflow (time-skipping)', () => {
       );
     });
   }, 300_000);
+});
+
+/**
+ * Pause, resume, cancel and removal reach the broadcasts through visibility (the campaign keeps counts, not their
+ * IDs), which the time-skipping server lacks: these run on a dev server, in real time, with lead times of seconds.
+ */
+describe('campaign workflow (dev server)', () => {
+  let env: TestWorkflowEnvironment;
+  let stack: RelayStack;
+  let bundle: { code: string };
+
+  beforeAll(async () => {
+    env = await createDevEnv();
+    bundle = await bundleRelayWorkflows();
+  });
+  afterAll(() => env?.teardown());
+  beforeEach(async () => {
+    stack = await startRelayStack(env, {
+      taskQueue: `camp-${randomUUID()}`,
+      workflowBundle: bundle,
+      providerRateLimit: 1_000,
+      sandbox: { quotaPerSecond: 100_000 },
+    });
+  });
+  afterEach(() => stack?.close());
+
+  const handleOf = (id: string) => env.client.workflow.getHandle<typeof campaignWorkflow>(id);
 
   it('pauses task creation, resumes it, and cancels every broadcast leaving no task', async () => {
     await stack.run(async () => {
-      const t0 = await env.currentTimeMs();
+      const t0 = Date.now();
       const campaignId = `pause-${randomUUID().slice(0, 8)}`;
+      // Tasks due 20 s from now (a minute's window starting in 60 s, 40 s lead time): long enough to pause first.
       const entries = Array.from({ length: 5 }, (_, i) => ({
         key: `e${i}`,
         line: i + 1,
-        request: relayRequest(t0, 2 * HOUR, HOUR),
+        request: relayRequest(t0, 60_000, HOUR, { leadTimeSeconds: 40 }),
       }));
       await submitCampaign({ client: env.client, taskQueue: stack.taskQueue, campaignId, entries });
       const handle = handleOf(campaignId);
@@ -113,7 +141,7 @@ describe('campaign workflow (time-skipping)', () => {
       await waitFor(status, (s) => s.counts.Started === 5, 'all started');
       const paused = await handle.executeUpdate(pauseUpdate, { args: [] });
       expect(paused.phase).toBe('paused');
-      await env.sleep(2 * HOUR - 60_000); // past every lead time
+      await new Promise((r) => setTimeout(r, Math.max(0, t0 + 25_000 - Date.now()))); // past every lead time
       expect(countCalls(stack.sandbox, 'CreateLivePullToPush')).toBe(0);
       await handle.executeUpdate(resumeUpdate, { args: [] });
       const broadcastStates = async () =>
@@ -125,9 +153,10 @@ describe('campaign workflow (time-skipping)', () => {
       const cancelled = await handle.executeUpdate(cancelCampaignUpdate, { args: [] });
       expect(cancelled).toMatchObject({ phase: 'cancelled', counts: { Cancelled: 5 } });
       expect(liveTasks(stack.sandbox)).toHaveLength(0);
-      await historyOf(handle, 'campaign-pause-resume-cancel'); // carries the campaign-batch-pool patch marker
+      // campaign-pause-resume-cancel.json was recorded before the campaign-bounded-state patch: never overwrite it.
+      await historyOf(handle, 'campaign-bounded-pause-resume-cancel');
     });
-  });
+  }, 120_000);
 
   it('removes entries through an update: a started broadcast is cancelled, the others run on', async () => {
     await stack.run(async () => {

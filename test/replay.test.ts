@@ -30,6 +30,7 @@ describe('replay of recorded histories', () => {
           'ts-cancel-compensation-refused',
         ].flatMap((name) => [name, `v1-${name}`]),
         'campaign-pause-resume-cancel',
+        'campaign-bounded-pause-resume-cancel',
         'schedule-trigger',
         'quota-owner-terms',
       ])

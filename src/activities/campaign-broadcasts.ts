@@ -10,10 +10,10 @@ import {
   WorkflowNotFoundError,
   type Client,
 } from '@temporalio/client';
-import { heartbeat } from '@temporalio/activity';
+import { heartbeat, log, sleep } from '@temporalio/activity';
 
 import { broadcastStartOptions } from '../broadcast/start';
-import { workflowTypeFor } from '../shared/broadcast';
+import { BROADCAST_TYPES_QUERY, workflowTypeFor } from '../shared/broadcast';
 import { campaignBroadcastId, type CampaignEntryInput } from '../workflows/campaign-messages';
 import { holdSignal } from '../workflows/messages';
 
@@ -38,6 +38,12 @@ export interface StartBatchInput {
   maxInFlight?: number;
   /** The campaign is paused: each broadcast starts held (no task creation until released). */
   hold: boolean;
+  /**
+   * When the campaign took these entries (epoch ms, the campaign's workflow time). Given, a broadcast that already
+   * exists is `started` when it started at or after this moment (an earlier attempt of this batch started it) and
+   * `existing` when it is older (a resubmitted entry). Absent (campaigns before the ledger): every one is `existing`.
+   */
+  since?: number;
 }
 
 export interface ControlInput {
@@ -45,6 +51,18 @@ export interface ControlInput {
   /** `hold`/`release`: the campaign's pause; `cancel`: every broadcast compensates (deletes its task). */
   action: 'hold' | 'release' | 'cancel';
   concurrency: number;
+}
+
+/** Pause, resume or cancel every running broadcast of a campaign, found through visibility. */
+export interface CampaignControlInput {
+  campaignId: string;
+  action: ControlInput['action'];
+  concurrency: number;
+  /**
+   * Broadcasts the campaign has started so far: visibility is eventually consistent, so the activity waits (a
+   * bounded time) until it lists at least this many, so that none just started is missed.
+   */
+  startedAtLeast: number;
 }
 
 export interface StartOutcome {
@@ -69,10 +87,20 @@ export function campaignBroadcastStartOptions(
   };
 }
 
+/** How long a control waits for visibility to list every broadcast started so far. */
+const VISIBILITY_CATCH_UP_MS = 60_000;
+/** Running broadcasts signalled per visibility page. */
+const CONTROL_PAGE_SIZE = 1000;
+
+/** Visibility query of a campaign's broadcasts (every broadcast type; the campaign workflow itself excluded). */
+export function campaignBroadcastsQuery(campaignId: string): string {
+  return `CampaignId = "${campaignId.replace(/["\\]/g, '')}" AND ${BROADCAST_TYPES_QUERY}`;
+}
+
 export function createCampaignActivities(deps: CampaignStartDeps) {
   async function startOne(input: StartBatchInput, entry: CampaignEntryInput): Promise<StartOutcome> {
     const options = campaignBroadcastStartOptions(input, entry, deps.defaultRegion);
-    return startOnce(options.workflowId, async () => {
+    const outcome = await startOnce(options.workflowId, async () => {
       if (input.hold) {
         // Atomic: the broadcast exists only already held, so a pause can never race its start.
         await deps.client.workflow.signalWithStart(workflowTypeFor(entry.request), {
@@ -84,6 +112,15 @@ export function createCampaignActivities(deps: CampaignStartDeps) {
         await deps.client.workflow.start(workflowTypeFor(entry.request), options);
       }
     });
+    if (outcome.outcome !== 'existing' || input.since === undefined) return outcome;
+    const { startTime } = await deps.client.workflow.getHandle(options.workflowId).describe();
+    return startTime.getTime() >= input.since ? { ...outcome, outcome: 'started' } : outcome;
+  }
+
+  /** The visibility count of a campaign's broadcasts (closed runs that continued as new not counted twice). */
+  async function visibleCount(campaignId: string): Promise<number> {
+    const query = `${campaignBroadcastsQuery(campaignId)} AND ExecutionStatus != "ContinuedAsNew"`;
+    return (await deps.client.workflow.count(query)).count;
   }
 
   /** Signals or cancels one broadcast; one that has already finished needs nothing. */
@@ -127,6 +164,53 @@ export function createCampaignActivities(deps: CampaignStartDeps) {
     async controlBroadcasts(input: ControlInput): Promise<number> {
       const reached = await mapConcurrently(input.workflowIds, input.concurrency, (id) => controlOne(id, input.action));
       return reached.filter(Boolean).length;
+    },
+    /**
+     * Pause, resume or cancel every running broadcast of a campaign, listed through visibility (the campaign does not
+     * keep their IDs). Waits until visibility lists as many as the campaign started, then signals each page of
+     * running ones. Returns how many were reached. Idempotent, so a retry is harmless.
+     */
+    async controlCampaignBroadcasts(input: CampaignControlInput): Promise<number> {
+      const deadline = Date.now() + VISIBILITY_CATCH_UP_MS;
+      for (let visible = await visibleCount(input.campaignId); visible < input.startedAtLeast;) {
+        if (Date.now() > deadline) {
+          log.warn('visibility lists fewer broadcasts than the campaign started; controlling those listed', {
+            visible,
+            started: input.startedAtLeast,
+          });
+          break;
+        }
+        heartbeat();
+        await sleep(500);
+        visible = await visibleCount(input.campaignId);
+      }
+      const query = `${campaignBroadcastsQuery(input.campaignId)} AND ExecutionStatus = "Running"`;
+      let reached = 0;
+      let page: string[] = [];
+      const flush = async () => {
+        const done = await mapConcurrently(page, input.concurrency, (id) => controlOne(id, input.action));
+        reached += done.filter(Boolean).length;
+        page = [];
+      };
+      for await (const wf of deps.client.workflow.list({ query, pageSize: CONTROL_PAGE_SIZE })) {
+        page.push(wf.workflowId);
+        if (page.length >= CONTROL_PAGE_SIZE) await flush();
+      }
+      await flush();
+      return reached;
+    },
+    /** Which of these broadcasts exist already (a resubmitted file): they are not started again. */
+    async findExistingBroadcasts(input: { workflowIds: string[]; concurrency: number }): Promise<string[]> {
+      const found = await mapConcurrently(input.workflowIds, input.concurrency, async (id) => {
+        try {
+          await deps.client.workflow.getHandle(id).describe();
+          return true;
+        } catch (err) {
+          if (err instanceof WorkflowNotFoundError) return false;
+          throw err;
+        }
+      });
+      return input.workflowIds.filter((_, i) => found[i]);
     },
   };
 }

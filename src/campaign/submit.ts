@@ -29,6 +29,14 @@ export class CampaignFinishedError extends Error {
 
 export async function submitCampaign(options: SubmitCampaignOptions): Promise<AddEntriesResult> {
   const { client, campaignId, entries } = options;
+  // Joining a running campaign (a resubmitted file): it asks the server which entries it has started already.
+  const joining = await client.workflow
+    .getHandle(campaignId)
+    .describe()
+    .then(
+      (d) => d.status.name === 'RUNNING',
+      () => false
+    );
   const handle = await client.workflow
     .start('campaignWorkflow', {
       taskQueue: campaignTaskQueue(options.taskQueue),
@@ -60,7 +68,13 @@ export async function submitCampaign(options: SubmitCampaignOptions): Promise<Ad
     const chunk = entries.slice(i, i + ENTRIES_PER_UPDATE);
     const last = i + ENTRIES_PER_UPDATE >= entries.length;
     const result = await handle.executeUpdate(addEntriesUpdate, {
-      args: [{ entries: chunk.map((e) => ({ key: e.key, request: e.request })), last }],
+      args: [
+        {
+          entries: chunk.map((e) => ({ key: e.key, request: e.request })),
+          last,
+          ...(joining ? { checkExisting: true } : {}),
+        },
+      ],
     });
     total.accepted += result.accepted;
     total.duplicates += result.duplicates;

@@ -12,6 +12,11 @@ export interface AddEntriesInput {
   entries: CampaignEntryInput[];
   /** The client has sent everything: the campaign completes once every broadcast has finished. */
   last?: boolean;
+  /**
+   * The campaign existed before this submission (a resubmitted file): ask the server which of these broadcasts exist
+   * already, so they count as duplicates. A first submission need not pay for that.
+   */
+  checkExisting?: boolean;
 }
 
 export interface AddEntriesResult {
