@@ -112,12 +112,13 @@ export async function startRelayStack(env: TestWorkflowEnvironment, options: Rel
     });
   const workers = await newWorkers();
   // Created workers hold their workflow threads until they have run and stopped: close() runs and stops the ones a test
-  // never ran, or they keep the jest worker process alive after its last suite.
-  let workersRan = false;
-  const runWorkers = workers.run.bind(workers);
-  workers.run = () => {
-    workersRan = true;
-    return runWorkers();
+  // never ran (all of them, or those a test did not run one by one), or they keep the jest worker alive after its suite.
+  const runUnranWorkers = async () => {
+    const all = [workers.workflowWorker, workers.quotaOwnerWorker, await workers.campaignWorker];
+    const unran = all.filter((w) => w.getState() === 'INITIALIZED');
+    const runs = unran.map((w) => w.run());
+    for (const w of unran) w.shutdown();
+    await Promise.all(runs);
   };
   return {
     sandbox,
@@ -136,11 +137,7 @@ export async function startRelayStack(env: TestWorkflowEnvironment, options: Rel
       }
     },
     async close(extraLogs = []) {
-      if (!workersRan) {
-        const running = workers.run();
-        workers.shutdown();
-        await running;
-      }
+      await runUnranWorkers();
       await provider.close();
       await sandbox.close();
       sdkLog.stop();
