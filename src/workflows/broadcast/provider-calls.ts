@@ -1,24 +1,19 @@
 /**
  * Provider activities as the broadcast workflows call them: on the provider task queue (whose rate limit is the
  * fleet-wide quota), with retries for transient errors and none for permanent ones, and a summary on each event so
- * the Web UI says what every call was for. Creates carry a task priority: the earliest StartTime first.
+ * the Web UI says what every call was for.
  */
 import {
   ActivityFailure,
   ApplicationFailure,
   isCancellation,
-  patched,
   proxyActivities,
   type ActivityOptions,
 } from '@temporalio/workflow';
 
 import type { Activities } from '../../activities';
 import { FailureTypes, providerTaskQueue } from '../../shared/broadcast';
-import { createPriorityKey } from '../../shared/create-priority';
 import { providerTaskQueueFor } from '../../shared/provider-queues';
-
-/** Creates carry a priority from their StartTime (docs/patches.md); histories from before it schedule them without. */
-export const CREATE_PRIORITY_PATCH = 'create-priority-by-start';
 
 function providerOptions(workflowTaskQueue: string): ActivityOptions {
   return {
@@ -56,25 +51,11 @@ export function providerCaller(workflowTaskQueue: string): ProviderCall {
   const activities = proxyActivities<Activities>(options);
   return (name, summary, ...args) => {
     const fn = activities[name] as unknown as { executeWithOptions(o: ActivityOptions, a: unknown[]): Promise<never> };
-    const priority =
-      name === 'ensureRelayTask' ? createPriority(args[0] as Parameters<Activities['ensureRelayTask']>[0]) : undefined;
     return fn.executeWithOptions(
-      {
-        ...options,
-        taskQueue: providerTaskQueueFor(workflowTaskQueue, name),
-        summary,
-        ...(priority ? { priority } : {}),
-      },
+      { ...options, taskQueue: providerTaskQueueFor(workflowTaskQueue, name), summary },
       args
     );
   };
-}
-
-/** The create queue serves the earliest StartTime first (src/shared/create-priority.ts). */
-function createPriority(input: Parameters<Activities['ensureRelayTask']>[0]): ActivityOptions['priority'] {
-  if (!patched(CREATE_PRIORITY_PATCH)) return undefined;
-  // Workflow time (deterministic): how soon the relay starts as the create is asked for.
-  return { priorityKey: createPriorityKey(Date.parse(input.relay.StartTime), Date.now()) };
 }
 
 /** The failure a call ended with, as the user should read it: the activity's own message and type, not the wrapper. */
