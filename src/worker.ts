@@ -44,15 +44,22 @@ export interface RelayWorkerOptions {
    * `callGuard`), so that only the elected owner's calls are sent.
    */
   quotaLease: ProviderQuotaLease;
+  /**
+   * `elect` (production): the fleet elects the one worker that calls the provider (src/provider-quota). `sole`: this
+   * process calls the provider from the start, with no election — only for a single worker process on a queue no
+   * other worker polls, such as tests on the time-skipping server, whose clock an ever-running owner activity would
+   * hold still. The lease must then never lapse (maxUnconfirmedMs: Infinity). @default 'elect'
+   */
+  quotaOwnership?: 'elect' | 'sole';
 }
 
 export interface RelayWorkers {
   workflowWorker: Worker;
   /**
    * Polls the owner queue. While this process runs the owner activity it also polls every provider queue
-   * (providerQueuePlan), with workers created for the term and stopped when it steps down.
+   * (providerQueuePlan), with workers created for the term and stopped when it steps down. None with `sole`.
    */
-  quotaOwnerWorker: Worker;
+  quotaOwnerWorker: Worker | undefined;
   /**
    * Campaign workflows and their start/control activities (`<queue>-campaigns`). Created after the broadcasts'
    * workers, which start polling without waiting for it (see createRelayWorkers).
@@ -102,11 +109,14 @@ export async function createRelayWorkers(options: RelayWorkerOptions): Promise<R
   let stopRequested = false;
   let failure: unknown;
   const created: Worker[] = [];
+  /** With `sole` ownership: resolves the run's provider-worker part, which then stops them. */
+  const stoppedSole: (() => void)[] = [];
   const shutdown = () => {
     stopRequested = true;
     for (const worker of created) {
       if (worker.getState() === 'RUNNING') worker.shutdown();
     }
+    for (const stop of stoppedSole.splice(0)) stop();
   };
   const failWith = (err: unknown) => {
     failure ??= err;
@@ -142,6 +152,7 @@ export async function createRelayWorkers(options: RelayWorkerOptions): Promise<R
     };
   };
 
+  const elect = (options.quotaOwnership ?? 'elect') === 'elect';
   const [workflowWorker, quotaOwnerWorker] = await Promise.all([
     Worker.create({
       connection,
@@ -157,22 +168,35 @@ export async function createRelayWorkers(options: RelayWorkerOptions): Promise<R
       shutdownGraceTime,
       dataConverter: options.dataConverter,
     }),
-    Worker.create({
-      connection,
-      namespace,
-      taskQueue: quotaOwnerTaskQueue(workflowTaskQueue),
-      activities: createQuotaOwnerActivities({ client, lease: options.quotaLease, startProviderWorkers }),
-      maxConcurrentActivityTaskExecutions: 1,
-      maxConcurrentActivityTaskPolls: 1,
-      // The owner's heartbeats must reach the server often: their absence is how a dead owner is detected.
-      maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE_MS,
-      shutdownGraceTime,
-      dataConverter: options.dataConverter,
-    }),
+    elect
+      ? Worker.create({
+          connection,
+          namespace,
+          taskQueue: quotaOwnerTaskQueue(workflowTaskQueue),
+          activities: createQuotaOwnerActivities({ client, lease: options.quotaLease, startProviderWorkers }),
+          maxConcurrentActivityTaskExecutions: 1,
+          maxConcurrentActivityTaskPolls: 1,
+          // The owner's heartbeats must reach the server often: their absence is how a dead owner is detected.
+          maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE_MS,
+          shutdownGraceTime,
+          dataConverter: options.dataConverter,
+        })
+      : undefined,
   ]);
-  created.push(workflowWorker, quotaOwnerWorker);
+  created.push(workflowWorker, ...(quotaOwnerWorker ? [quotaOwnerWorker] : []));
   // Each workflow worker loads the bundle into its own V8 context (~150 ms of CPU). The campaign worker loads it after
   // the broadcasts' worker, not beside it: on a restart the broadcasts' timers and callbacks are what is waiting.
+  /** `sole` ownership: the provider workers poll from the start until shutdown(). */
+  const runAsSoleOwner = async () => {
+    options.quotaLease.take();
+    const stopProviderWorkers = await startProviderWorkers();
+    await new Promise<void>((resolve) => {
+      stoppedSole.push(resolve);
+      if (stopRequested) resolve();
+    });
+    options.quotaLease.release();
+    await stopProviderWorkers();
+  };
   const campaignWorker = Worker.create({
     connection,
     namespace,
@@ -199,16 +223,20 @@ export async function createRelayWorkers(options: RelayWorkerOptions): Promise<R
     quotaOwnerWorker,
     campaignWorker,
     run: async () => {
-      const runs = [workflowWorker.run(), quotaOwnerWorker.run(), runCampaignWorker()];
-      // The owner workflow exists once this worker polls (its first task needs a workflow worker).
-      const stopEnsuring = await keepQuotaOwnerWorkflow(client, workflowTaskQueue, (err) =>
-        Runtime.instance().logger.warn('could not ensure the provider quota owner workflow', {
-          error: err instanceof Error ? err.message : String(err),
-        })
-      ).catch((err: unknown) => {
-        failWith(err);
-        return () => undefined;
-      });
+      const runs = [workflowWorker.run(), runCampaignWorker()];
+      let stopEnsuring = () => undefined as void;
+      if (quotaOwnerWorker) {
+        runs.push(quotaOwnerWorker.run());
+        // The owner workflow exists once this worker polls (its first task needs a workflow worker).
+        stopEnsuring = await keepQuotaOwnerWorkflow(client, workflowTaskQueue, (err) =>
+          Runtime.instance().logger.warn('could not ensure the provider quota owner workflow', {
+            error: err instanceof Error ? err.message : String(err),
+          })
+        ).catch((err: unknown) => {
+          failWith(err);
+          return () => undefined;
+        });
+      } else runs.push(runAsSoleOwner());
       // One worker failing (or the campaign worker failing to be created) stops the others, then run() rejects.
       await Promise.all(runs.map((run) => run.catch((err: unknown) => failWith(err))));
       stopEnsuring();

@@ -4,6 +4,7 @@
  */
 import type { DataConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
 
 import { loadSettings, type Settings } from '../../src/config/settings';
 import { LiveClient, type CallEvent } from '../../src/provider/client';
@@ -76,7 +77,10 @@ export async function startRelayStack(env: TestWorkflowEnvironment, options: Rel
     accessKeys: { [TEST_KEY.id]: TEST_KEY.secret },
     ...options.sandbox,
   });
-  const quotaLease = new ProviderQuotaLease();
+  // On the time-skipping server an ever-running owner activity would hold its clock still: this one process calls the
+  // provider without an election there (`sole`), as the only worker of its queue.
+  const sole = env.supportsTimeSkipping;
+  const quotaLease = new ProviderQuotaLease(sole ? { maxUnconfirmedMs: Infinity } : {});
   const provider = new LiveClient({
     accessKeyId: TEST_KEY.id,
     accessKeySecret: TEST_KEY.secret,
@@ -99,6 +103,7 @@ export async function startRelayStack(env: TestWorkflowEnvironment, options: Rel
       namespace: env.namespace ?? 'default',
       settings,
       quotaLease,
+      quotaOwnership: sole ? 'sole' : 'elect',
       activityDeps: {
         provider,
         callbackBaseUrl: options.callbackBaseUrl,
@@ -115,7 +120,7 @@ export async function startRelayStack(env: TestWorkflowEnvironment, options: Rel
   // never ran (all of them, or those a test did not run one by one), or they keep the jest worker alive after its suite.
   const runUnranWorkers = async () => {
     const all = [workers.workflowWorker, workers.quotaOwnerWorker, await workers.campaignWorker];
-    const unran = all.filter((w) => w.getState() === 'INITIALIZED');
+    const unran = all.filter((w): w is Worker => w?.getState() === 'INITIALIZED');
     const runs = unran.map((w) => w.run());
     for (const w of unran) w.shutdown();
     await Promise.all(runs);
