@@ -118,6 +118,17 @@ export async function startRelayStack(env: TestWorkflowEnvironment, options: Rel
   const workers = await newWorkers();
   // Created workers hold their workflow threads until they have run and stopped: close() runs and stops the ones a test
   // never ran (all of them, or those a test did not run one by one), or they keep the jest worker alive after its suite.
+  /**
+   * A test's broadcasts are due within seconds: wait until this stack owns the provider quota (election takes a
+   * couple of seconds on a dev server) so that the election is not what the test measures.
+   */
+  const providerCallsAllowed = async () => {
+    const deadline = Date.now() + 60_000;
+    while (!quotaLease.valid) {
+      if (Date.now() > deadline) throw new Error('the relay stack was not elected provider quota owner within 60 s');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
   const runUnranWorkers = async () => {
     const all = [workers.workflowWorker, workers.quotaOwnerWorker, await workers.campaignWorker];
     const unran = all.filter((w): w is Worker => w?.getState() === 'INITIALIZED');
@@ -135,6 +146,7 @@ export async function startRelayStack(env: TestWorkflowEnvironment, options: Rel
     async run(fn) {
       const running = workers.run();
       try {
+        await providerCallsAllowed();
         return await fn();
       } finally {
         workers.shutdown();
