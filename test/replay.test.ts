@@ -33,6 +33,8 @@ describe('replay of recorded histories', () => {
         'campaign-bounded-pause-resume-cancel',
         'schedule-trigger',
         'quota-owner-terms',
+        'campaign-resubmit-before-held-keys',
+        'campaign-resubmit-held-keys',
       ])
     );
   });

@@ -2,7 +2,12 @@
  * Submitting a validated campaign plan: start (or reuse) the campaign workflow, then hand it the entries in chunks
  * through the `addEntries` update. Idempotent: a resubmitted file adds nothing the campaign already has.
  */
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
+import {
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
+  type Client,
+} from '@temporalio/client';
 
 import { BROADCAST_TYPES_QUERY, campaignTaskQueue } from '../shared/broadcast';
 import { CampaignIdKey } from '../shared/search-attributes';
@@ -35,7 +40,11 @@ export async function submitCampaign(options: SubmitCampaignOptions): Promise<Ad
     .describe()
     .then(
       (d) => d.status.name === 'RUNNING',
-      () => false
+      (err: unknown) => {
+        // Only "no such campaign" means a first submission; any other error must not pass a resubmission as new.
+        if (err instanceof WorkflowNotFoundError) return false;
+        throw err;
+      }
     );
   const handle = await client.workflow
     .start('campaignWorkflow', {

@@ -21,6 +21,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -52,6 +53,9 @@ import {
   recordStartOutcome,
   takenCount,
 } from './ledger';
+
+/** A resubmitted key held when the resubmission arrived stays a duplicate whatever happens to it meanwhile. */
+export const RESUBMIT_HELD_KEYS_PATCH = 'campaign-resubmit-held-keys';
 
 /** Start batches in flight at once; their starts share a pool of STARTS_IN_FLIGHT_BATCHES × maxConcurrentStarts. */
 const BATCHES_IN_FLIGHT = 3;
@@ -159,8 +163,13 @@ export async function boundedCampaignRun(input: CampaignInput): Promise<Campaign
       let accepted = 0;
       let duplicates = 0;
       let existing = new Set<string>();
+      // Keys this campaign holds when the resubmission arrives. One of them may be started (or removed) while the
+      // handler awaits the existence check or backpressure; it is still a duplicate, not a new entry.
+      const heldOnArrival = checkExisting
+        ? new Set(entries.filter((e) => waiting(e.key)).map((e) => e.key))
+        : undefined;
       if (checkExisting) {
-        const unknown = entries.filter((e) => !waiting(e.key)).map((e) => childId(e.key));
+        const unknown = entries.filter((e) => !heldOnArrival?.has(e.key)).map((e) => childId(e.key));
         if (unknown.length > 0) {
           existing = new Set(await findExistingBroadcasts({ workflowIds: unknown, concurrency: maxConcurrentStarts }));
         }
@@ -169,6 +178,11 @@ export async function boundedCampaignRun(input: CampaignInput): Promise<Campaign
         await condition(() => pending.length < maxPending || carried.cancelling || continuing);
         if (carried.cancelling) break;
         if (waiting(entry.key) || existing.has(childId(entry.key)) || ledger.legacy?.[childId(entry.key)]) {
+          duplicates++;
+          continue;
+        }
+        // Runs recorded before the patch accepted such a key again (its second start then found it `existing`).
+        if (heldOnArrival?.has(entry.key) && patched(RESUBMIT_HELD_KEYS_PATCH)) {
           duplicates++;
           continue;
         }
