@@ -4,9 +4,8 @@
  * broadcasts already scheduled in the namespace read from visibility by a thin adapter (./scheduled-creates.ts).
  *
  * Model (docs/on-time.md): a broadcast asks for its create at StartTime − lead time; the provider create queue serves
- * at most `createsPerSecond`, and among the creates waiting, the earliest StartTime first. At run time the queue is
- * first come, first served, which is the same order when asks come in StartTime order (as `auto` lead times make
- * them); where asks interleave otherwise, this model is optimistic (docs/on-time.md). Assumption: a broadcast already
+ * at most `createsPerSecond`, and among the creates waiting, the earliest StartTime first (the create activity's
+ * Temporal priority, src/shared/create-priority.ts; exact here, by bands at run time). Assumption: a broadcast already
  * scheduled whose create is still to come asks as late as it can while still created `marginSeconds` before its
  * start (its own lead time is not in visibility; one that asks earlier is out of the way sooner).
  */
@@ -110,7 +109,7 @@ class JobHeap {
 
 /**
  * When each create is made: one every 1/rate seconds at most, each time the earliest start among the creates that
- * have asked (none before `nowMs`): the runtime's first-come order whenever asks come in StartTime order.
+ * have asked (none before `nowMs`). The runtime's order (src/shared/create-priority.ts), exactly.
  */
 function serveTimes(jobs: readonly Job[], rate: number, nowMs: number): Map<Job, number> {
   const gapMs = 1000 / rate;

@@ -1,7 +1,7 @@
 /**
  * Provider activities as the broadcast workflows call them: on the provider task queue (whose rate limit is the
  * fleet-wide quota), with retries for transient errors and none for permanent ones, and a summary on each event so
- * the Web UI says what every call was for.
+ * the Web UI says what every call was for. Creates carry a task priority: the earliest StartTime first.
  */
 import {
   ActivityFailure,
@@ -13,6 +13,7 @@ import {
 
 import type { Activities } from '../../activities';
 import { FailureTypes, providerTaskQueue } from '../../shared/broadcast';
+import { createPriorityKey } from '../../shared/create-priority';
 import { providerTaskQueueFor } from '../../shared/provider-queues';
 
 function providerOptions(workflowTaskQueue: string): ActivityOptions {
@@ -51,11 +52,29 @@ export function providerCaller(workflowTaskQueue: string): ProviderCall {
   const activities = proxyActivities<Activities>(options);
   return (name, summary, ...args) => {
     const fn = activities[name] as unknown as { executeWithOptions(o: ActivityOptions, a: unknown[]): Promise<never> };
+    const priority =
+      name === 'ensureRelayTask' ? createPriority(args[0] as Parameters<Activities['ensureRelayTask']>[0]) : undefined;
     return fn.executeWithOptions(
-      { ...options, taskQueue: providerTaskQueueFor(workflowTaskQueue, name), summary },
+      {
+        ...options,
+        taskQueue: providerTaskQueueFor(workflowTaskQueue, name),
+        summary,
+        ...(priority ? { priority } : {}),
+      },
       args
     );
   };
+}
+
+/**
+ * The create queue serves the earliest StartTime first (src/shared/create-priority.ts). No patch: a priority is an
+ * activity option like a timeout, and replay matches a scheduled activity to its command by activity id and type
+ * only (sdk-core activity_state_machine), so histories recorded without it replay unchanged, and a running relay
+ * that has still to ask for its create simply asks with a priority.
+ */
+function createPriority(input: Parameters<Activities['ensureRelayTask']>[0]): ActivityOptions['priority'] {
+  // Workflow time (deterministic): how soon the relay starts as the create is asked for.
+  return { priorityKey: createPriorityKey(Date.parse(input.relay.StartTime), Date.now()) };
 }
 
 /** The failure a call ended with, as the user should read it: the activity's own message and type, not the wrapper. */
