@@ -6,10 +6,17 @@
 import { randomUUID } from 'node:crypto';
 
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
 
+import { createCampaignActivities, type ControlInput } from '../src/activities/campaign-broadcasts';
 import { startBroadcast } from '../src/broadcast/start';
-import { workflowTypeFor, type BroadcastRequest, type BroadcastStatus } from '../src/shared/broadcast';
+import { isoSeconds } from '../src/provider/signing';
+import {
+  BroadcastWorkflowTypes,
+  workflowTypeFor,
+  type BroadcastRequest,
+  type BroadcastStatus,
+} from '../src/shared/broadcast';
 import { bundleRelayWorkflows } from '../src/temporal/workflow-bundle';
 import type { relayBroadcastWorkflow as broadcastWorkflow } from '../src/workflows/broadcast/relay';
 import { cancelUpdate, rescheduleUpdate, statusQuery, taskEventSignal } from '../src/workflows/messages';
@@ -173,6 +180,48 @@ describe('broadcast lifecycle (time-skipping)', () => {
       await historyOf(handle, 'ts-cancel-after-creation');
     });
   });
+
+  // A campaign cancels its broadcasts with the update `broadcast cancel` sends, never Temporal's cancellation: every
+  // broadcast type (the frozen v1 one too) must accept it, or a campaign's cancel would leave that type running.
+  it.each(Object.entries(BroadcastWorkflowTypes))(
+    'a %s broadcast (%s) cancelled by its campaign ends as `broadcast cancel` ends it: COMPLETED, Cancelled',
+    async (kind, workflowType) => {
+      await stack.run(async () => {
+        const t0 = await now();
+        const request: BroadcastRequest =
+          kind === 'legacy'
+            ? {
+                flavour: 'legacy',
+                legacy: {
+                  DomainName: 'live.example.com',
+                  AppName: 'app',
+                  StreamName: `s-${randomUUID().slice(0, 8)}`,
+                  SourceUrl: 'rtmp://origin.example.com/app/feed',
+                  StartTime: isoSeconds(new Date(t0 + 60_000)),
+                  EndTime: isoSeconds(new Date(t0 + HOUR)),
+                },
+                leadTimeSeconds: 300,
+              }
+            : relayRequest(t0, 60_000, HOUR);
+        const handle = await env.client.workflow.start(workflowType, {
+          taskQueue: stack.taskQueue,
+          workflowId: `by-campaign-${randomUUID()}`,
+          args: [request],
+        });
+        await waitForStatus(handle, inState('Created'), 'creation');
+        const { controlBroadcasts } = createCampaignActivities({ client: env.client, defaultRegion: 'cn-shanghai' });
+        const reached = await new MockActivityEnvironment().run<[ControlInput], number, typeof controlBroadcasts>(
+          controlBroadcasts,
+          { workflowIds: [handle.workflowId], action: 'cancel', concurrency: 1 }
+        );
+        expect(reached).toBe(1);
+        expect(((await handle.result()) as BroadcastStatus).state).toBe('Cancelled');
+        expect((await handle.describe()).status.name).toBe('COMPLETED');
+        const deletes = kind === 'legacy' ? 'DeleteLivePullStreamInfoConfig' : 'DeleteLivePullToPush';
+        expect(countCalls(stack.sandbox, deletes)).toBe(1);
+      });
+    }
+  );
 
   it('a cancel whose compensation is refused ends Failed (CompensationFailed), naming both, not Cancelled', async () => {
     await stack.run(async () => {
