@@ -30,6 +30,20 @@ import { createTimeSkippingEnv } from './helpers/temporal';
 const HOUR = 3600_000;
 type Handle = WorkflowHandle<typeof broadcastWorkflow>;
 
+/** A valid legacy pull request for the window from `startMs` to `endMs`. */
+const legacyRequest = (startMs: number, endMs: number): BroadcastRequest => ({
+  flavour: 'legacy',
+  legacy: {
+    DomainName: 'live.example.com',
+    AppName: 'app',
+    StreamName: `s-${randomUUID().slice(0, 8)}`,
+    SourceUrl: 'rtmp://origin.example.com/app/feed',
+    StartTime: isoSeconds(new Date(startMs)),
+    EndTime: isoSeconds(new Date(endMs)),
+  },
+  leadTimeSeconds: 300,
+});
+
 describe('broadcast lifecycle (time-skipping)', () => {
   let env: TestWorkflowEnvironment;
   let stack: RelayStack;
@@ -188,21 +202,7 @@ describe('broadcast lifecycle (time-skipping)', () => {
     async (kind, workflowType) => {
       await stack.run(async () => {
         const t0 = await now();
-        const request: BroadcastRequest =
-          kind === 'legacy'
-            ? {
-                flavour: 'legacy',
-                legacy: {
-                  DomainName: 'live.example.com',
-                  AppName: 'app',
-                  StreamName: `s-${randomUUID().slice(0, 8)}`,
-                  SourceUrl: 'rtmp://origin.example.com/app/feed',
-                  StartTime: isoSeconds(new Date(t0 + 60_000)),
-                  EndTime: isoSeconds(new Date(t0 + HOUR)),
-                },
-                leadTimeSeconds: 300,
-              }
-            : relayRequest(t0, 60_000, HOUR);
+        const request = kind === 'legacy' ? legacyRequest(t0 + 60_000, t0 + HOUR) : relayRequest(t0, 60_000, HOUR);
         const handle = await env.client.workflow.start(workflowType, {
           taskQueue: stack.taskQueue,
           workflowId: `by-campaign-${randomUUID()}`,
@@ -366,19 +366,7 @@ describe('broadcast lifecycle (time-skipping)', () => {
   it('runs the legacy flavour: add the config at lead time, follow it with Describe, delete it at the end', async () => {
     await stack.run(async () => {
       const t0 = await now();
-      const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-      const handle = await start({
-        flavour: 'legacy',
-        legacy: {
-          DomainName: 'live.example.com',
-          AppName: 'app',
-          StreamName: `s-${randomUUID().slice(0, 8)}`,
-          SourceUrl: 'rtmp://origin.example.com/app/feed',
-          StartTime: iso(t0 + HOUR),
-          EndTime: iso(t0 + 3 * HOUR),
-        },
-        leadTimeSeconds: 300,
-      });
+      const handle = await start(legacyRequest(t0 + HOUR, t0 + 3 * HOUR));
       const result = await handle.result();
       expect(statesOf(result)).toEqual(['Scheduled', 'Creating', 'Created', 'Running', 'Completed']);
       expect(countCalls(stack.sandbox, 'AddLivePullStreamInfoConfig')).toBe(1);
