@@ -6,10 +6,17 @@
 import { randomUUID } from 'node:crypto';
 
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
 
+import { createCampaignActivities, type ControlInput } from '../src/activities/campaign-broadcasts';
 import { startBroadcast } from '../src/broadcast/start';
-import { workflowTypeFor, type BroadcastRequest, type BroadcastStatus } from '../src/shared/broadcast';
+import { isoSeconds } from '../src/provider/signing';
+import {
+  BroadcastWorkflowTypes,
+  workflowTypeFor,
+  type BroadcastRequest,
+  type BroadcastStatus,
+} from '../src/shared/broadcast';
 import { bundleRelayWorkflows } from '../src/temporal/workflow-bundle';
 import type { relayBroadcastWorkflow as broadcastWorkflow } from '../src/workflows/broadcast/relay';
 import { cancelUpdate, rescheduleUpdate, statusQuery, taskEventSignal } from '../src/workflows/messages';
@@ -22,6 +29,20 @@ import { createTimeSkippingEnv } from './helpers/temporal';
 
 const HOUR = 3600_000;
 type Handle = WorkflowHandle<typeof broadcastWorkflow>;
+
+/** A valid legacy pull request for the window from `startMs` to `endMs`. */
+const legacyRequest = (startMs: number, endMs: number): BroadcastRequest => ({
+  flavour: 'legacy',
+  legacy: {
+    DomainName: 'live.example.com',
+    AppName: 'app',
+    StreamName: `s-${randomUUID().slice(0, 8)}`,
+    SourceUrl: 'rtmp://origin.example.com/app/feed',
+    StartTime: isoSeconds(new Date(startMs)),
+    EndTime: isoSeconds(new Date(endMs)),
+  },
+  leadTimeSeconds: 300,
+});
 
 describe('broadcast lifecycle (time-skipping)', () => {
   let env: TestWorkflowEnvironment;
@@ -174,6 +195,34 @@ describe('broadcast lifecycle (time-skipping)', () => {
     });
   });
 
+  // A campaign cancels its broadcasts with the update `broadcast cancel` sends, never Temporal's cancellation: every
+  // broadcast type (the frozen v1 one too) must accept it, or a campaign's cancel would leave that type running.
+  it.each(Object.entries(BroadcastWorkflowTypes))(
+    'a %s broadcast (%s) cancelled by its campaign ends as `broadcast cancel` ends it: COMPLETED, Cancelled',
+    async (kind, workflowType) => {
+      await stack.run(async () => {
+        const t0 = await now();
+        const request = kind === 'legacy' ? legacyRequest(t0 + 60_000, t0 + HOUR) : relayRequest(t0, 60_000, HOUR);
+        const handle = await env.client.workflow.start(workflowType, {
+          taskQueue: stack.taskQueue,
+          workflowId: `by-campaign-${randomUUID()}`,
+          args: [request],
+        });
+        await waitForStatus(handle, inState('Created'), 'creation');
+        const { controlBroadcasts } = createCampaignActivities({ client: env.client, defaultRegion: 'cn-shanghai' });
+        const reached = await new MockActivityEnvironment().run<[ControlInput], number, typeof controlBroadcasts>(
+          controlBroadcasts,
+          { workflowIds: [handle.workflowId], action: 'cancel', concurrency: 1 }
+        );
+        expect(reached).toBe(1);
+        expect(((await handle.result()) as BroadcastStatus).state).toBe('Cancelled');
+        expect((await handle.describe()).status.name).toBe('COMPLETED');
+        const deletes = kind === 'legacy' ? 'DeleteLivePullStreamInfoConfig' : 'DeleteLivePullToPush';
+        expect(countCalls(stack.sandbox, deletes)).toBe(1);
+      });
+    }
+  );
+
   it('a cancel whose compensation is refused ends Failed (CompensationFailed), naming both, not Cancelled', async () => {
     await stack.run(async () => {
       const handle = await start(relayRequest(await now(), 60_000, HOUR));
@@ -317,19 +366,7 @@ describe('broadcast lifecycle (time-skipping)', () => {
   it('runs the legacy flavour: add the config at lead time, follow it with Describe, delete it at the end', async () => {
     await stack.run(async () => {
       const t0 = await now();
-      const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-      const handle = await start({
-        flavour: 'legacy',
-        legacy: {
-          DomainName: 'live.example.com',
-          AppName: 'app',
-          StreamName: `s-${randomUUID().slice(0, 8)}`,
-          SourceUrl: 'rtmp://origin.example.com/app/feed',
-          StartTime: iso(t0 + HOUR),
-          EndTime: iso(t0 + 3 * HOUR),
-        },
-        leadTimeSeconds: 300,
-      });
+      const handle = await start(legacyRequest(t0 + HOUR, t0 + 3 * HOUR));
       const result = await handle.result();
       expect(statesOf(result)).toEqual(['Scheduled', 'Creating', 'Created', 'Running', 'Completed']);
       expect(countCalls(stack.sandbox, 'AddLivePullStreamInfoConfig')).toBe(1);

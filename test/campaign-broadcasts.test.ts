@@ -1,15 +1,18 @@
 /**
- * The campaign's start activity against a fake client: how many starts are in flight, and in which order batches
- * that share a worker process are served.
+ * The campaign's activities against a fake client: how many starts are in flight, in which order batches that share
+ * a worker process are served, and what a pause, resume or cancel sends each broadcast.
  */
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateStage, type Client } from '@temporalio/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
 
 import {
+  CAMPAIGN_CANCEL_REASON,
   createCampaignActivities,
+  type ControlInput,
   type StartBatchInput,
   type StartOutcome,
 } from '../src/activities/campaign-broadcasts';
+import { cancelUpdate, holdSignal } from '../src/workflows/messages';
 
 import { relayRequest } from './helpers/broadcasts';
 
@@ -105,5 +108,86 @@ describe('startCampaignBroadcasts', () => {
       ),
     ]);
     expect(seen.maxInFlight).toBe(8);
+  });
+});
+
+/** A client whose handles record what they are sent; `finished` broadcasts answer as the server does for them. */
+function controlClient(finished: string[], failing: Record<string, Error> = {}) {
+  const sent: { workflowId: string; call: string; name?: string; options?: unknown; args?: unknown[] }[] = [];
+  const refuse = (workflowId: string) => {
+    if (failing[workflowId]) throw failing[workflowId];
+    if (finished.includes(workflowId)) {
+      throw new WorkflowNotFoundError('workflow execution already completed', workflowId, undefined);
+    }
+  };
+  const client = {
+    workflow: {
+      getHandle(workflowId: string) {
+        return {
+          async startUpdate(def: { name: string }, options: unknown) {
+            refuse(workflowId);
+            sent.push({ workflowId, call: 'startUpdate', name: def.name, options });
+            return { updateId: 'u', workflowId, result: () => Promise.reject(new Error('the activity must not wait')) };
+          },
+          async signal(def: { name: string }, ...args: unknown[]) {
+            refuse(workflowId);
+            sent.push({ workflowId, call: 'signal', name: def.name, args });
+          },
+          async cancel() {
+            refuse(workflowId);
+            sent.push({ workflowId, call: 'cancel' });
+          },
+        };
+      },
+    },
+  } as unknown as Client;
+  return { client, sent };
+}
+
+describe('controlBroadcasts', () => {
+  const control = (client: Client, input: ControlInput) => {
+    const { controlBroadcasts } = createCampaignActivities({ client, defaultRegion: 'cn-shanghai' });
+    return new MockActivityEnvironment().run<[ControlInput], number, typeof controlBroadcasts>(
+      controlBroadcasts,
+      input
+    );
+  };
+
+  it("cancels through the broadcast's cancel update (as `broadcast cancel` does), waiting only until accepted", async () => {
+    const { client, sent } = controlClient([]);
+    const reached = await control(client, { workflowIds: ['c/a', 'c/b'], action: 'cancel', concurrency: 2 });
+    expect(reached).toBe(2);
+    expect(sent).toEqual(
+      ['c/a', 'c/b'].map((workflowId) => ({
+        workflowId,
+        call: 'startUpdate',
+        name: cancelUpdate.name,
+        options: { args: [{ reason: CAMPAIGN_CANCEL_REASON }], waitForStage: WorkflowUpdateStage.ACCEPTED },
+      }))
+    );
+  });
+
+  it('counts a broadcast that has already finished as done, not as a failure', async () => {
+    const { client, sent } = controlClient(['c/done']);
+    const reached = await control(client, { workflowIds: ['c/done', 'c/open'], action: 'cancel', concurrency: 1 });
+    expect(reached).toBe(1);
+    expect(sent.map((s) => s.workflowId)).toEqual(['c/open']);
+  });
+
+  it('throws any other error, so the activity is retried', async () => {
+    const { client } = controlClient([], { 'c/a': new Error('14 UNAVAILABLE: connection lost') });
+    await expect(control(client, { workflowIds: ['c/a'], action: 'cancel', concurrency: 1 })).rejects.toThrow(
+      'connection lost'
+    );
+  });
+
+  it('pauses and resumes with the hold signal', async () => {
+    const { client, sent } = controlClient([]);
+    await control(client, { workflowIds: ['c/a'], action: 'hold', concurrency: 1 });
+    await control(client, { workflowIds: ['c/a'], action: 'release', concurrency: 1 });
+    expect(sent).toEqual([
+      { workflowId: 'c/a', call: 'signal', name: holdSignal.name, args: [true] },
+      { workflowId: 'c/a', call: 'signal', name: holdSignal.name, args: [false] },
+    ]);
   });
 });

@@ -25,6 +25,7 @@ import {
 import { statusQuery } from '../src/workflows/messages';
 
 import { relayRequest } from './helpers/broadcasts';
+import { runInProcess } from './helpers/cli-in-process';
 import { historyOf } from './helpers/histories';
 import { startRelayStack, type RelayStack } from './helpers/relay-stack';
 import { countCalls, liveTasks } from './helpers/sandbox-audit';
@@ -157,6 +158,48 @@ describe('campaign workflow (dev server)', () => {
       await historyOf(handle, 'campaign-bounded-pause-resume-cancel');
     });
   }, 120_000);
+
+  it('ends a broadcast cancelled through its campaign as `broadcast cancel` ends one: COMPLETED, Cancelled', async () => {
+    await stack.run(async () => {
+      const t0 = Date.now();
+      const campaignId = `same-${randomUUID().slice(0, 8)}`;
+      const entries = ['by-cli', 'by-campaign'].map((key, i) => ({
+        key,
+        line: i + 1,
+        request: relayRequest(t0, HOUR, HOUR),
+      }));
+      await submitCampaign({ client: env.client, taskQueue: stack.taskQueue, campaignId, entries });
+      const handle = handleOf(campaignId);
+      await waitFor(
+        () => handle.query(campaignStatusQuery),
+        (s) => s.counts.Started === 2,
+        'both started'
+      );
+      const saved = { ...process.env };
+      try {
+        Object.assign(process.env, { TEMPORAL_ADDRESS: env.address });
+        const cli = await runInProcess(['broadcast', 'cancel', campaignBroadcastId(campaignId, 'by-cli'), '--json']);
+        // Not `err`: the workers of this process log there too.
+        expect(cli).toMatchObject({ code: 0, out: expect.stringContaining('"state": "Cancelled"') });
+      } finally {
+        process.env = saved;
+      }
+      await handle.executeUpdate(cancelCampaignUpdate, { args: [] });
+      const ending = async (key: string) => {
+        const broadcast = env.client.workflow.getHandle(campaignBroadcastId(campaignId, key));
+        const closed = await waitFor(
+          () => broadcast.describe(),
+          (d) => d.status.name !== 'RUNNING',
+          `${key} closed`
+        );
+        return { execution: closed.status.name, state: (await broadcast.query(statusQuery)).state };
+      };
+      expect({ byCli: await ending('by-cli'), byCampaign: await ending('by-campaign') }).toEqual({
+        byCli: { execution: 'COMPLETED', state: 'Cancelled' },
+        byCampaign: { execution: 'COMPLETED', state: 'Cancelled' },
+      });
+    });
+  });
 
   it('removes entries through an update: a started broadcast is cancelled, the others run on', async () => {
     await stack.run(async () => {

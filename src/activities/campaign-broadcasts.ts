@@ -8,6 +8,7 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowIdReusePolicy,
   WorkflowNotFoundError,
+  WorkflowUpdateStage,
   type Client,
 } from '@temporalio/client';
 import { heartbeat, log, sleep } from '@temporalio/activity';
@@ -15,7 +16,7 @@ import { heartbeat, log, sleep } from '@temporalio/activity';
 import { broadcastStartOptions } from '../broadcast/start';
 import { BROADCAST_TYPES_QUERY, workflowTypeFor } from '../shared/broadcast';
 import { campaignBroadcastId, type CampaignEntryInput } from '../workflows/campaign-messages';
-import { holdSignal } from '../workflows/messages';
+import { cancelUpdate, holdSignal } from '../workflows/messages';
 
 export interface CampaignStartDeps {
   /** A client of the cluster the worker polls. */
@@ -87,6 +88,9 @@ export function campaignBroadcastStartOptions(
   };
 }
 
+/** What a broadcast cancelled by its campaign (a campaign cancel or a removed entry) shows in its transitions. */
+export const CAMPAIGN_CANCEL_REASON = 'cancelled by its campaign';
+
 /** How long a control waits for visibility to list every broadcast started so far. */
 const VISIBILITY_CATCH_UP_MS = 60_000;
 /** Running broadcasts signalled per visibility page. */
@@ -123,14 +127,27 @@ export function createCampaignActivities(deps: CampaignStartDeps) {
     return (await deps.client.workflow.count(query)).count;
   }
 
-  /** Signals or cancels one broadcast; one that has already finished needs nothing. */
+  /**
+   * Signals or cancels one broadcast; one that has already finished needs nothing. A cancel is the broadcast's
+   * `cancel` update, the one `broadcast cancel` sends, so a broadcast ends the same way whoever cancels it (execution
+   * COMPLETED, state Cancelled); Temporal's own cancellation would end it CANCELED. Every broadcast type registers the
+   * update before its first await (relay, legacy and the frozen v1 alike; test/broadcast-lifecycle.test.ts starts each
+   * type), so no type needs Temporal's cancellation instead. The call returns once the broadcast has accepted the
+   * cancel, not after its task is deleted, so a 100,000-broadcast cancel does not wait for each compensation. A
+   * refusal (the broadcast is already ending) is an outcome the call returns, not an error: nothing more to do.
+   */
   async function controlOne(workflowId: string, action: ControlInput['action']): Promise<boolean> {
     const handle = deps.client.workflow.getHandle(workflowId);
     try {
-      if (action === 'cancel') await handle.cancel();
-      else await handle.signal(holdSignal, action === 'hold');
+      if (action === 'cancel') {
+        await handle.startUpdate(cancelUpdate, {
+          args: [{ reason: CAMPAIGN_CANCEL_REASON }],
+          waitForStage: WorkflowUpdateStage.ACCEPTED,
+        });
+      } else await handle.signal(holdSignal, action === 'hold');
       return true;
     } catch (err) {
+      // Also the answer for a broadcast that has already finished (`workflow execution already completed`).
       if (err instanceof WorkflowNotFoundError) return false;
       throw err;
     }

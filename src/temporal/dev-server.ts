@@ -44,7 +44,8 @@ export interface DevServerOptions {
   startTimeoutMs?: number;
   /**
    * Codec server the Web UI sends encrypted payloads to for display (`--ui-codec-endpoint`); it may carry a token in
-   * its path, so it goes on the command line only, never into output.
+   * its path, so it never goes into output. The command line is the only way the Temporal CLI takes it (no environment
+   * variable, no config file), so `ps` shows it: docs/encryption.md says so and how to hide it.
    */
   codecEndpoint?: string;
   /** Aborts the start: the server is killed and startDevServer rejects with a DevServerError. */
