@@ -11,7 +11,7 @@ import {
   type StartOutcome,
 } from '../src/activities/campaign-broadcasts';
 
-import { relayRequest } from './helpers/broadcasts';
+import { relayRequest } from '../testkit/broadcasts';
 
 /** A client whose starts each take `ms`, recording the most in flight and the order they completed in. */
 function fakeClient(ms: number) {

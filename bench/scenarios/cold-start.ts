@@ -12,7 +12,7 @@ import readline from 'node:readline';
 import type { Client } from '@temporalio/client';
 
 import { PROJECT_ROOT } from '../../src/temporal/binaries';
-import { waitFor } from '../../test/helpers/cli';
+import { waitFor } from '../../testkit/wait';
 import type { BenchRun, BenchRunContext, BenchScenario } from '../lib/scenario';
 import { benchTaskQueue, benchWorkflowBundle, startBenchServer, type BenchServer } from '../lib/stack';
 import { medianOf } from '../lib/stats';
