@@ -1,8 +1,9 @@
 /**
- * The relay worker: workflows on TEMPORAL_TASK_QUEUE, campaigns on `<queue>-campaigns`, and — in the one worker of
+ * The relay's workers: workflows on TEMPORAL_TASK_QUEUE, campaigns on `<queue>-campaigns`, and — in the one worker of
  * the fleet that owns the provider quota (src/provider-quota) — provider calls on the provider queues
- * (`<queue>-provider` and one per action with a budget of its own, src/shared/provider-queues.ts). Run alone (`node lib/worker.js`, as in docker-compose) it connects to the
- * configured Temporal cluster; `npm start` (src/main.ts) embeds it next to a dev server, sandbox and callbacks.
+ * (`<queue>-provider` and one per action with a budget of its own, src/shared/provider-queues.ts). The production
+ * worker (src/worker.ts) connects them to the configured Temporal cluster; `npm start` (src/main.ts) runs them next to
+ * a dev server, sandbox and callbacks.
  */
 import { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
@@ -14,19 +15,18 @@ import {
   type NativeConnectionOptions,
 } from '@temporalio/worker';
 
-import { createActivities, type ActivityDeps } from './activities';
-import { createCampaignActivities } from './activities/campaign-broadcasts';
-import { createScheduleActivities } from './activities/schedule-broadcasts';
-import type { Settings } from './config/settings';
-import { metricsPortTakenMessage } from './observability/metrics';
-import { actionBudgets, type ActionBudgets } from './provider/quota-gate';
-import { campaignTaskQueue } from './shared/broadcast';
-import { providerQueuePlan, quotaOwnerTaskQueue, type ProviderQueue } from './shared/provider-queues';
-import type { WorkflowSource } from './temporal/workflow-bundle';
-import type { ProviderQuotaLease } from './provider-quota/lease';
-import { createQuotaOwnerActivities } from './provider-quota/owner';
-import { keepQuotaOwnerWorkflow } from './provider-quota/election';
-import { HEARTBEAT_THROTTLE_MS } from './shared/quota-owner-timings';
+import { createActivities, type ActivityDeps } from '../activities';
+import { createCampaignActivities } from '../activities/campaign-broadcasts';
+import { createScheduleActivities } from '../activities/schedule-broadcasts';
+import type { Settings } from '../config/settings';
+import { actionBudgets, type ActionBudgets } from '../provider/quota-gate';
+import { campaignTaskQueue } from '../shared/broadcast';
+import { providerQueuePlan, quotaOwnerTaskQueue, type ProviderQueue } from '../shared/provider-queues';
+import type { WorkflowSource } from './workflow-bundle';
+import type { ProviderQuotaLease } from '../provider-quota/lease';
+import { createQuotaOwnerActivities } from '../provider-quota/owner';
+import { keepQuotaOwnerWorkflow } from '../provider-quota/election';
+import { HEARTBEAT_THROTTLE_MS } from '../shared/quota-owner-timings';
 
 export interface RelayWorkerOptions {
   connection: NativeConnection;
@@ -263,14 +263,4 @@ export async function connectWorker(
   connectionOptions: NativeConnectionOptions
 ): Promise<NativeConnection> {
   return NativeConnection.connect({ ...connectionOptions, address });
-}
-
-if (require.main === module) {
-  // Stand-alone mode (production image): everything from the environment, nothing embedded.
-  import('./main')
-    .then(({ runMain }) => runMain({ embedded: false }))
-    .catch((err: unknown) => {
-      process.stderr.write(`${metricsPortTakenMessage(err) ?? (err instanceof Error ? err.message : String(err))}\n`);
-      process.exit(1);
-    });
 }
