@@ -27,7 +27,7 @@ import { providerQueuePlan, quotaOwnerTaskQueue } from './shared/provider-queues
 import { describeBinaries, ensureTemporalBinaries } from './temporal/binaries';
 import { DevServerError, startDevServer } from './temporal/dev-server';
 import { chooseWorkflowSource } from './temporal/workflow-bundle';
-import { connectWorker, createRelayWorkers, type RelayWorkers } from './worker';
+import { connectWorker, createRelayWorkers, type RelayWorkers } from './temporal/relay-workers';
 
 /** The demo key pair of the sandbox; printed at start, never valid against the real cloud. */
 export const SANDBOX_DEMO_KEY = DEMO_ACCESS_KEY;

@@ -16,10 +16,10 @@ import { startBroadcast } from '../src/broadcast/start';
 import { bundleRelayWorkflows } from '../src/temporal/workflow-bundle';
 import { cancelUpdate } from '../src/workflows/messages';
 
-import { inState, relayRequest, waitForStatus } from './helpers/broadcasts';
+import { inState, relayRequest, waitForStatus } from '../testkit/broadcasts';
 import { HISTORIES_DIR, readHistory } from './helpers/histories';
-import { startRelayStack } from './helpers/relay-stack';
-import { createTimeSkippingEnv } from './helpers/temporal';
+import { startRelayStack } from '../testkit/relay-stack';
+import { createTimeSkippingEnv } from '../testkit/temporal';
 
 type History = temporal.api.history.v1.IHistory;
 

@@ -12,11 +12,11 @@ import { startCallbackService, type RunningCallbackService } from '../src/callba
 import { callbackToken } from '../src/callbacks/tokens';
 import { bundleRelayWorkflows } from '../src/temporal/workflow-bundle';
 
-import { inState, relayRequest, statesOf, waitForStatus } from './helpers/broadcasts';
+import { inState, relayRequest, statesOf, waitForStatus } from '../testkit/broadcasts';
 import { decodedHistoryText, historyOf } from './helpers/histories';
-import { startRelayStack, TEST_CALLBACK_SECRET, TEST_KEY, type RelayStack } from './helpers/relay-stack';
-import { countCalls, liveTasks, tasksCreated } from './helpers/sandbox-audit';
-import { createDevEnv } from './helpers/temporal';
+import { startRelayStack, TEST_CALLBACK_SECRET, TEST_KEY, type RelayStack } from '../testkit/relay-stack';
+import { countCalls, liveTasks, tasksCreated } from '../testkit/sandbox-audit';
+import { createDevEnv } from '../testkit/temporal';
 
 describe('broadcast end to end (dev server, sandbox, callback service)', () => {
   let env: TestWorkflowEnvironment;

@@ -21,11 +21,11 @@ import { bundleRelayWorkflows } from '../src/temporal/workflow-bundle';
 import type { relayBroadcastWorkflow as broadcastWorkflow } from '../src/workflows/broadcast/relay';
 import { cancelUpdate, rescheduleUpdate, statusQuery, taskEventSignal } from '../src/workflows/messages';
 
-import { callback, inState, relayRequest, statesOf, waitForStatus } from './helpers/broadcasts';
+import { callback, inState, relayRequest, statesOf, waitForStatus } from '../testkit/broadcasts';
 import { historyOf } from './helpers/histories';
-import { startRelayStack, type RelayStack } from './helpers/relay-stack';
-import { countCalls, liveTasks } from './helpers/sandbox-audit';
-import { createTimeSkippingEnv } from './helpers/temporal';
+import { startRelayStack, type RelayStack } from '../testkit/relay-stack';
+import { countCalls, liveTasks } from '../testkit/sandbox-audit';
+import { createTimeSkippingEnv } from '../testkit/temporal';
 
 const HOUR = 3600_000;
 type Handle = WorkflowHandle<typeof broadcastWorkflow>;

@@ -16,7 +16,7 @@ import { callbackUrlFor } from '../src/callbacks/tokens';
 import { rawExchange } from '../chaos/lib/raw-http';
 
 import { recordedEventsQuery, recordTaskEvents } from './fixtures/workflows';
-import { createDevEnv } from './helpers/temporal';
+import { createDevEnv } from '../testkit/temporal';
 
 const SECRET = 'test-callback-secret-0123456789';
 

@@ -14,7 +14,7 @@ import {
 } from '../src/activities/campaign-broadcasts';
 import { cancelUpdate, holdSignal } from '../src/workflows/messages';
 
-import { relayRequest } from './helpers/broadcasts';
+import { relayRequest } from '../testkit/broadcasts';
 
 /** A client whose starts each take `ms`, recording the most in flight and the order they completed in. */
 function fakeClient(ms: number) {

@@ -13,9 +13,9 @@ import { bundleRelayWorkflows } from '../src/temporal/workflow-bundle';
 import { campaignWorkflow, type CampaignInput } from '../src/workflows/campaign';
 import { broadcastStateSignal, campaignBroadcastId, campaignStatusQuery } from '../src/workflows/campaign-messages';
 
-import { relayRequest } from './helpers/broadcasts';
+import { relayRequest } from '../testkit/broadcasts';
 import { eventually } from './helpers/stub-relay';
-import { createTimeSkippingEnv } from './helpers/temporal';
+import { createTimeSkippingEnv } from '../testkit/temporal';
 
 describe('campaign carried state from before the ledger (time-skipping, stub activities)', () => {
   let env: TestWorkflowEnvironment;

@@ -19,9 +19,9 @@ import { campaignTaskQueue } from '../src/shared/broadcast';
 import { bundleRelayWorkflows } from '../src/temporal/workflow-bundle';
 import { campaignBroadcastId, campaignStatusQuery } from '../src/workflows/campaign-messages';
 
-import { relayRequest } from './helpers/broadcasts';
+import { relayRequest } from '../testkit/broadcasts';
 import { historyOf } from './helpers/histories';
-import { createTimeSkippingEnv } from './helpers/temporal';
+import { createTimeSkippingEnv } from '../testkit/temporal';
 
 /** A promise with its resolver, for ordering the stubs. */
 function gate(): { opened: Promise<void>; open: () => void } {

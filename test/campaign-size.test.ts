@@ -28,8 +28,8 @@ import {
   type CampaignStatus,
 } from '../src/workflows/campaign-messages';
 
-import { relayRequest } from './helpers/broadcasts';
-import { createTimeSkippingEnv } from './helpers/temporal';
+import { relayRequest } from '../testkit/broadcasts';
+import { createTimeSkippingEnv } from '../testkit/temporal';
 
 /**
  * The bound on a continue-as-new input: dominated by the entries waiting (maxPendingEntries, 1,000 by default, about

@@ -24,12 +24,12 @@ import {
 } from '../src/workflows/campaign-messages';
 import { statusQuery } from '../src/workflows/messages';
 
-import { relayRequest } from './helpers/broadcasts';
+import { relayRequest } from '../testkit/broadcasts';
 import { runInProcess } from './helpers/cli-in-process';
 import { historyOf } from './helpers/histories';
-import { startRelayStack, type RelayStack } from './helpers/relay-stack';
-import { countCalls, liveTasks } from './helpers/sandbox-audit';
-import { createDevEnv, createTimeSkippingEnv } from './helpers/temporal';
+import { startRelayStack, type RelayStack } from '../testkit/relay-stack';
+import { countCalls, liveTasks } from '../testkit/sandbox-audit';
+import { createDevEnv, createTimeSkippingEnv } from '../testkit/temporal';
 
 const HOUR = 3600_000;
 

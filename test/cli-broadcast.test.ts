@@ -12,18 +12,10 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { BroadcastStatus } from '../src/shared/broadcast';
 import type { relayBroadcastWorkflow as broadcastWorkflow } from '../src/workflows/broadcast/relay';
 
-import {
-  isoIn,
-  runCli,
-  runCliJson,
-  runCliOk,
-  waitFor,
-  startCliStack,
-  type CliStack,
-  type CliTarget,
-} from './helpers/cli';
-import type { RelayStack } from './helpers/relay-stack';
-import { countCalls } from './helpers/sandbox-audit';
+import { isoIn, runCli, runCliJson, runCliOk, startCliStack, type CliStack, type CliTarget } from '../testkit/cli';
+import { waitFor } from '../testkit/wait';
+import type { RelayStack } from '../testkit/relay-stack';
+import { countCalls } from '../testkit/sandbox-audit';
 
 jest.setTimeout(180_000);
 

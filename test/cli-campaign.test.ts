@@ -14,17 +14,9 @@ import { campaignBroadcastsQuery } from '../src/campaign/submit';
 import type { campaignWorkflow } from '../src/workflows/campaign';
 import type { CampaignStatus } from '../src/workflows/campaign-messages';
 
-import {
-  REPO_ROOT,
-  runCli,
-  runCliJson,
-  runCliOk,
-  waitFor,
-  startCliStack,
-  type CliStack,
-  type CliTarget,
-} from './helpers/cli';
-import type { RelayStack } from './helpers/relay-stack';
+import { REPO_ROOT, runCli, runCliJson, runCliOk, startCliStack, type CliStack, type CliTarget } from '../testkit/cli';
+import { waitFor } from '../testkit/wait';
+import type { RelayStack } from '../testkit/relay-stack';
 
 jest.setTimeout(240_000);
 

@@ -21,7 +21,7 @@ import { CampaignIdKey } from '../src/shared/search-attributes';
 
 import type { campaignWorkflow, relayBroadcastWorkflow } from './fixtures/cli-stub-workflows';
 import { runInProcess as run } from './helpers/cli-in-process';
-import { createDevEnv } from './helpers/temporal';
+import { createDevEnv } from '../testkit/temporal';
 
 jest.setTimeout(120_000);
 

@@ -13,10 +13,10 @@ import { startBroadcast } from '../src/broadcast/start';
 import { scheduledCreatesQuery } from '../src/campaign/scheduled-creates';
 import { isoSeconds } from '../src/provider/signing';
 
-import { relayRequest } from './helpers/broadcasts';
+import { relayRequest } from '../testkit/broadcasts';
 import { runInProcess as run } from './helpers/cli-in-process';
-import { freePort } from './helpers/ports';
-import { createDevEnv } from './helpers/temporal';
+import { freePort } from '../testkit/ports';
+import { createDevEnv } from '../testkit/temporal';
 
 jest.setTimeout(180_000);
 

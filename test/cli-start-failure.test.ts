@@ -9,8 +9,8 @@ import path from 'node:path';
 
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
-import { runCli, type CliTarget } from './helpers/cli';
-import { createDevEnv } from './helpers/temporal';
+import { runCli, type CliTarget } from '../testkit/cli';
+import { createDevEnv } from '../testkit/temporal';
 
 jest.setTimeout(120_000);
 

@@ -12,10 +12,10 @@ import { ensureQuotaOwnerWorkflow } from '../src/provider-quota/election';
 import { bundleRelayWorkflows } from '../src/temporal/workflow-bundle';
 import { cancelUpdate, statusQuery } from '../src/workflows/messages';
 
-import { relayRequest } from './helpers/broadcasts';
+import { relayRequest } from '../testkit/broadcasts';
 import { historyOf } from './helpers/histories';
-import { startRelayStack, type RelayStack } from './helpers/relay-stack';
-import { createDevEnv } from './helpers/temporal';
+import { startRelayStack, type RelayStack } from '../testkit/relay-stack';
+import { createDevEnv } from '../testkit/temporal';
 
 jest.setTimeout(180_000);
 

@@ -22,12 +22,12 @@ import { startCodecServer, type RunningCodecServer } from '../src/codec/server';
 import type { BroadcastRequest } from '../src/shared/broadcast';
 import { bundleRelayWorkflows } from '../src/temporal/workflow-bundle';
 
-import { inState, relayRequest, waitForStatus } from './helpers/broadcasts';
-import { startRelayStack, TEST_CALLBACK_SECRET, type RelayStack } from './helpers/relay-stack';
-import { expandedText } from './helpers/secret-scan';
+import { inState, relayRequest, waitForStatus } from '../testkit/broadcasts';
+import { startRelayStack, TEST_CALLBACK_SECRET, type RelayStack } from '../testkit/relay-stack';
+import { expandedText } from '../testkit/secret-scan';
 import { launchChromium } from './helpers/browser';
-import { freePort } from './helpers/ports';
-import { createDevEnv } from './helpers/temporal';
+import { freePort } from '../testkit/ports';
+import { createDevEnv } from '../testkit/temporal';
 
 const keyA: EncryptionKey = { id: 'key-a', key: randomBytes(32) };
 const keyB: EncryptionKey = { id: 'key-b', key: randomBytes(32) };

@@ -12,10 +12,10 @@ import type { BroadcastStatus } from '../src/shared/broadcast';
 import { bundleRelayWorkflows } from '../src/temporal/workflow-bundle';
 import { sourceUpdate } from '../src/workflows/messages';
 
-import { relayRequest, waitForStatus } from './helpers/broadcasts';
-import { startRelayStack, TEST_CALLBACK_SECRET, type RelayStack } from './helpers/relay-stack';
-import { countCalls } from './helpers/sandbox-audit';
-import { createDevEnv } from './helpers/temporal';
+import { relayRequest, waitForStatus } from '../testkit/broadcasts';
+import { startRelayStack, TEST_CALLBACK_SECRET, type RelayStack } from '../testkit/relay-stack';
+import { countCalls } from '../testkit/sandbox-audit';
+import { createDevEnv } from '../testkit/temporal';
 
 describe('backup-source failover (dev server, sandbox, callback service)', () => {
   let env: TestWorkflowEnvironment;

@@ -11,10 +11,10 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startBroadcast } from '../src/broadcast/start';
 import { cancelUpdate } from '../src/workflows/messages';
 
-import { inState, relayRequest, waitForStatus } from './helpers/broadcasts';
+import { inState, relayRequest, waitForStatus } from '../testkit/broadcasts';
 import { captureLogs } from './helpers/log-capture';
-import { startRelayStack, TEST_KEY } from './helpers/relay-stack';
-import { createTimeSkippingEnv } from './helpers/temporal';
+import { startRelayStack, TEST_KEY } from '../testkit/relay-stack';
+import { createTimeSkippingEnv } from '../testkit/temporal';
 
 const logs = captureLogs('INFO');
 

@@ -16,9 +16,9 @@ import { callbackToken } from '../src/callbacks/tokens';
 import { METRIC_NAMES } from '../src/observability/metrics';
 import { BroadcastStateKey, TaskIdKey } from '../src/shared/search-attributes';
 
-import { relayRequest } from './helpers/broadcasts';
-import { waitFor } from './helpers/cli';
-import { freePort } from './helpers/ports';
+import { relayRequest } from '../testkit/broadcasts';
+import { waitFor } from '../testkit/wait';
+import { freePort } from '../testkit/ports';
 import { metricValue } from './helpers/prometheus';
 
 const ROOT = path.join(__dirname, '..');

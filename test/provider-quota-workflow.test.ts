@@ -16,7 +16,7 @@ import { bundleRelayWorkflows } from '../src/temporal/workflow-bundle';
 import type { providerQuotaOwnerWorkflow } from '../src/workflows/provider-quota-owner';
 
 import { historyOf } from './helpers/histories';
-import { createTimeSkippingEnv } from './helpers/temporal';
+import { createTimeSkippingEnv } from '../testkit/temporal';
 
 describe('providerQuotaOwnerWorkflow (time-skipping, stub owner activity)', () => {
   let env: TestWorkflowEnvironment;

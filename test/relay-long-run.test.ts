@@ -13,9 +13,9 @@ import { bundleRelayWorkflows } from '../src/temporal/workflow-bundle';
 import { HISTORY_EVENT_BUDGET, type relayBroadcastWorkflow } from '../src/workflows/broadcast/relay';
 import { statusQuery, taskEventSignal } from '../src/workflows/messages';
 
-import { callback, relayRequest, waitForStatus } from './helpers/broadcasts';
+import { callback, relayRequest, waitForStatus } from '../testkit/broadcasts';
 import { StubProvider, withStubWorkers } from './helpers/stub-relay';
-import { createTimeSkippingEnv } from './helpers/temporal';
+import { createTimeSkippingEnv } from '../testkit/temporal';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

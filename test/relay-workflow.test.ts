@@ -15,9 +15,9 @@ import { bundleRelayWorkflows } from '../src/temporal/workflow-bundle';
 import type { relayBroadcastWorkflow } from '../src/workflows/broadcast/relay';
 import { cancelUpdate, rescheduleUpdate, statusQuery, stopUpdate, taskEventSignal } from '../src/workflows/messages';
 
-import { callback, relayRequest, waitForStatus } from './helpers/broadcasts';
+import { callback, relayRequest, waitForStatus } from '../testkit/broadcasts';
 import { eventually, providerRefusal, StubProvider, withStubWorkers } from './helpers/stub-relay';
-import { createTimeSkippingEnv } from './helpers/temporal';
+import { createTimeSkippingEnv } from '../testkit/temporal';
 
 const WORKFLOW_TYPE = process.env.RELAY_WORKFLOW_TYPE ?? BroadcastWorkflowTypes.relay;
 const HOUR = 3600_000;

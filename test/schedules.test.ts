@@ -27,7 +27,7 @@ import { statusQuery } from '../src/workflows/messages';
 
 import { historyOf } from './helpers/histories';
 import { eventually, StubProvider, withStubWorkers } from './helpers/stub-relay';
-import { createDevEnv, createTimeSkippingEnv } from './helpers/temporal';
+import { createDevEnv, createTimeSkippingEnv } from '../testkit/temporal';
 
 jest.setTimeout(120_000);
 

@@ -8,11 +8,11 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, Worker } from '@temporalio/worker';
 
 import { recordTaskEvents } from './fixtures/workflows';
-import { waitFor } from './helpers/cli';
-import { teeSdkLog, type SdkLogTee } from './helpers/sdk-log-tee';
-import { STACK_SECRETS } from './helpers/relay-stack';
-import { assertNoSecrets, expandedText, findSecrets, historiesOf } from './helpers/secret-scan';
-import { createDevEnv } from './helpers/temporal';
+import { waitFor } from '../testkit/wait';
+import { teeSdkLog, type SdkLogTee } from '../testkit/sdk-log-tee';
+import { STACK_SECRETS } from '../testkit/relay-stack';
+import { assertNoSecrets, expandedText, findSecrets, historiesOf } from '../testkit/secret-scan';
+import { createDevEnv } from '../testkit/temporal';
 
 const planted = { name: 'planted secret', value: `planted-${randomUUID()}` };
 

@@ -8,7 +8,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 
 import { approveSignal, awaitApproval, progressQuery, sleepForADay } from './fixtures/workflows';
-import { createDevEnv, createTimeSkippingEnv } from './helpers/temporal';
+import { createDevEnv, createTimeSkippingEnv } from '../testkit/temporal';
 
 const workflowsPath = require.resolve('./fixtures/workflows');
 

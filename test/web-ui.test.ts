@@ -21,11 +21,11 @@ import type { campaignWorkflow } from '../src/workflows/campaign';
 import { campaignStatusQuery } from '../src/workflows/campaign-messages';
 import { cancelUpdate, statusQuery } from '../src/workflows/messages';
 
-import { relayRequest } from './helpers/broadcasts';
-import { freePort } from './helpers/ports';
+import { relayRequest } from '../testkit/broadcasts';
+import { freePort } from '../testkit/ports';
 import { launchChromium } from './helpers/browser';
-import { startRelayStack, type RelayStack } from './helpers/relay-stack';
-import { createDevEnv } from './helpers/temporal';
+import { startRelayStack, type RelayStack } from '../testkit/relay-stack';
+import { createDevEnv } from '../testkit/temporal';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;

@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 
 import { startBroadcast } from '../../src/broadcast/start';
 import type { BroadcastRequest } from '../../src/shared/broadcast';
-import { relayRequest } from '../../test/helpers/broadcasts';
+import { relayRequest } from '../../testkit/broadcasts';
 
 import { progressEvery, times } from './concurrency';
 

@@ -8,8 +8,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
 
 import { WORKFLOWS_PATH } from '../../src/temporal/workflow-bundle';
-import { startRelayStack, type RelayStack, type RelayStackOptions } from '../../test/helpers/relay-stack';
-import { createDevEnv, type DevEnvOptions } from '../../test/helpers/temporal';
+import { startRelayStack, type RelayStack, type RelayStackOptions } from '../../testkit/relay-stack';
+import { createDevEnv, type DevEnvOptions } from '../../testkit/temporal';
 
 export interface BenchServer {
   env: TestWorkflowEnvironment;

@@ -13,7 +13,8 @@ import { campaignBroadcastStartOptions } from '../../src/activities/campaign-bro
 import { parseCampaign } from '../../src/campaign/file';
 import { loadSettings } from '../../src/config/settings';
 import { BROADCAST_TYPES_QUERY } from '../../src/shared/broadcast';
-import { runCliJson, waitFor } from '../../test/helpers/cli';
+import { runCliJson } from '../../testkit/cli';
+import { waitFor } from '../../testkit/wait';
 import { times } from '../lib/concurrency';
 import { findDescendant, startCpuMeter, type CpuSplit } from '../lib/cpu';
 import { startProfile, topGroups } from '../lib/profile';

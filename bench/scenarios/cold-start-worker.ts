@@ -12,7 +12,7 @@ import { loadSettings } from '../../src/config/settings';
 import { LiveClient } from '../../src/provider/client';
 import { chooseWorkflowSource } from '../../src/temporal/workflow-bundle';
 import { ProviderQuotaLease } from '../../src/provider-quota/lease';
-import { createRelayWorkers } from '../../src/worker';
+import { createRelayWorkers } from '../../src/temporal/relay-workers';
 
 async function main(): Promise<void> {
   const [address, namespace, taskQueue, mode, bundlePath] = process.argv.slice(2);

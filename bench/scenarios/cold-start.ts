@@ -12,7 +12,7 @@ import readline from 'node:readline';
 import type { Client } from '@temporalio/client';
 
 import { PROJECT_ROOT } from '../../src/temporal/binaries';
-import { waitFor } from '../../test/helpers/cli';
+import { waitFor } from '../../testkit/wait';
 import type { BenchRun, BenchRunContext, BenchScenario } from '../lib/scenario';
 import { benchTaskQueue, benchWorkflowBundle, startBenchServer, type BenchServer } from '../lib/stack';
 import { medianOf } from '../lib/stats';
@@ -146,7 +146,7 @@ export const coldStartScenario: BenchScenario = {
       'all existed. Timed apart on a dev server: one workflow worker with the prebuilt bundle takes 165–200 ms to ' +
       'create (loading the bundle into its own V8 context), two at once ~300 ms on two cores, an activity-only worker ' +
       '~1 ms; bundling itself ~1 s.',
-    "Fix (src/worker.ts): the broadcasts' workers are created and polling first; the campaign worker is created " +
+    "Fix (src/temporal/relay-workers.ts): the broadcasts' workers are created and polling first; the campaign worker is created " +
       'after them and joins run() once it exists. Same machine, same load, before → after: prebuilt first poll ' +
       '472 → 377 ms median, speedup 3.04× → 3.93× (5 runs each).',
   ],

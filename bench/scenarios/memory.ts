@@ -13,7 +13,7 @@ import { medianOf } from '../lib/stats';
 import { startWorkerProcess, writeWorkflowBundle } from '../../chaos/lib/worker-process';
 import { loadSettings } from '../../src/config/settings';
 import { startSandbox } from '../../src/sandbox';
-import { TEST_KEY } from '../../test/helpers/relay-stack';
+import { TEST_KEY } from '../../testkit/relay-stack';
 
 const COUNT = 10_000;
 /**

@@ -6,7 +6,7 @@
  */
 import { autoLeadTimes, onTimeVerdict, type PlannedBroadcast } from '../../src/campaign/create-plan';
 import { startBroadcast } from '../../src/broadcast/start';
-import { relayRequest } from '../../test/helpers/broadcasts';
+import { relayRequest } from '../../testkit/broadcasts';
 import { progressEvery, times } from '../lib/concurrency';
 import type { BenchRun, BenchScenario } from '../lib/scenario';
 import { startBenchStack } from '../lib/stack';

@@ -6,7 +6,7 @@
  */
 import { LiveClient, type CallEvent } from '../../src/provider/client';
 import type { RunningSandbox } from '../../src/sandbox';
-import { TEST_KEY } from '../../test/helpers/relay-stack';
+import { TEST_KEY } from '../../testkit/relay-stack';
 import { startManyBroadcasts, wholeSecondAfter } from '../lib/broadcasts';
 import { countsPerBucket, maxInWindow, meanRatePerSecond } from '../lib/rates';
 import type { BenchRun, BenchScenario } from '../lib/scenario';

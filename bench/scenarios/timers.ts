@@ -212,7 +212,7 @@ export const timersScenario: BenchScenario = {
       'hot: each broadcast costs two workflow tasks (timer fired → schedule the create; create done → Created) ' +
       'and one activity task, the bare workflow one workflow task, hence scheduledP99VsBaseline ≈ 2–3.',
     'Not changed: eager activity dispatch would save the activity-task round trip but bypasses the provider ' +
-      "queue's server-side rate limit (see src/worker.ts), so it stays off.",
+      "queue's server-side rate limit (see src/temporal/relay-workers.ts), so it stays off.",
   ],
   defaultRuns: 3,
   runOnce,

@@ -17,8 +17,8 @@ import {
   TEST_CALLBACK_SECRET,
   type RelayStack,
   type RelayStackOptions,
-} from '../../test/helpers/relay-stack';
-import { createDevEnv } from '../../test/helpers/temporal';
+} from '../../testkit/relay-stack';
+import { createDevEnv } from '../../testkit/temporal';
 
 export interface ChaosEnv {
   env: TestWorkflowEnvironment;

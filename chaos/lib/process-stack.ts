@@ -15,8 +15,8 @@ import { startCallbackService, type RunningCallbackService } from '../../src/cal
 import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../src/sandbox';
 import { ensureTemporalBinaries } from '../../src/temporal/binaries';
 import { startDevServer, type RunningDevServer } from '../../src/temporal/dev-server';
-import { freePort } from '../../test/helpers/ports';
-import { TEST_CALLBACK_SECRET, TEST_KEY } from '../../test/helpers/relay-stack';
+import { freePort } from '../../testkit/ports';
+import { TEST_CALLBACK_SECRET, TEST_KEY } from '../../testkit/relay-stack';
 
 import { startProviderGate, type ProviderGate } from './provider-gate';
 import { startWorkerProcess, writeWorkflowBundle, type WorkerProcess } from './worker-process';

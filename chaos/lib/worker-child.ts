@@ -10,7 +10,7 @@ import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import { loadConfiguration } from '../../src/config/load';
 import { liveClientFromSettings } from '../../src/provider/from-settings';
 import { ProviderQuotaLease } from '../../src/provider-quota/lease';
-import { connectWorker, createRelayWorkers } from '../../src/worker';
+import { connectWorker, createRelayWorkers } from '../../src/temporal/relay-workers';
 
 export const READY_LINE = 'chaos-worker-ready';
 

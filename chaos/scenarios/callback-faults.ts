@@ -7,8 +7,8 @@ import type { WorkflowHandle } from '@temporalio/client';
 
 import type { RunningCallbackService } from '../../src/callbacks/service';
 import type { FaultConfig } from '../../src/sandbox';
-import { relayRequest } from '../../test/helpers/broadcasts';
-import type { RelayStack } from '../../test/helpers/relay-stack';
+import { relayRequest } from '../../testkit/broadcasts';
+import type { RelayStack } from '../../testkit/relay-stack';
 import { deliveryFaults, signalAudit, tasksWithDeliveries, type DeliveryFaults } from '../lib/callback-audit';
 import { startChaosEnv, type ChaosEnv } from '../lib/chaos-env';
 import { auditRelays, callsByCode, settle, type BroadcastOutcome } from '../lib/relay-audit';

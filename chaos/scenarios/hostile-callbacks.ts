@@ -16,8 +16,8 @@ import { Agent, request } from 'undici';
 import type { TaskEvent } from '../../src/shared/broadcast';
 import { cancelUpdate, taskEventSignal } from '../../src/workflows/messages';
 import { times } from '../../bench/lib/concurrency';
-import { inState, relayRequest, waitForStatus } from '../../test/helpers/broadcasts';
-import { TEST_CALLBACK_SECRET } from '../../test/helpers/relay-stack';
+import { inState, relayRequest, waitForStatus } from '../../testkit/broadcasts';
+import { TEST_CALLBACK_SECRET } from '../../testkit/relay-stack';
 import {
   HOSTILE_CATEGORIES,
   callbackPath,

@@ -6,8 +6,8 @@
  * names the provider's code, and leave nothing alive.
  */
 import type { FaultConfig, RunningSandbox } from '../../src/sandbox';
-import { inState, relayRequest, waitForStatus } from '../../test/helpers/broadcasts';
-import type { RelayStack } from '../../test/helpers/relay-stack';
+import { inState, relayRequest, waitForStatus } from '../../testkit/broadcasts';
+import type { RelayStack } from '../../testkit/relay-stack';
 import { startChaosEnv, type ChaosEnv } from '../lib/chaos-env';
 import { auditRelays, callsByCode, settle, tasksOf, type BroadcastOutcome, type Expectation } from '../lib/relay-audit';
 import type { ChaosContext, ChaosReport, ChaosScenario } from '../lib/scenario';

@@ -9,7 +9,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { CampaignEntry } from '../../src/campaign/file';
 import { submitCampaign } from '../../src/campaign/submit';
 import { campaignBroadcastId, type CampaignStatus } from '../../src/workflows/campaign-messages';
-import { relayRequest } from '../../test/helpers/broadcasts';
+import { relayRequest } from '../../testkit/broadcasts';
 import { startProcessStack, type ProcessStack } from '../lib/process-stack';
 import { auditRelays, tasksOf } from '../lib/relay-audit';
 import type { ChaosContext, ChaosReport, ChaosScenario } from '../lib/scenario';

@@ -15,7 +15,7 @@ import { WorkflowUpdateStage, type WorkflowHandle } from '@temporalio/client';
 import { startBroadcast } from '../../src/broadcast/start';
 import { taskNameFor, type BroadcastRequest, type BroadcastState } from '../../src/shared/broadcast';
 import { cancelUpdate, statusQuery } from '../../src/workflows/messages';
-import { relayRequest } from '../../test/helpers/broadcasts';
+import { relayRequest } from '../../testkit/broadcasts';
 import { auditRelays, callsByCode, tasksOf, type BroadcastOutcome, type Expectation } from '../lib/relay-audit';
 import { settleWithin, tally } from '../lib/settle-within';
 import { startProcessStack, type ProcessStack } from '../lib/process-stack';

@@ -9,7 +9,6 @@ import { SEED_ERROR_CODES } from '../provider/errors';
 import { ILLEGAL_DURATION_CODE } from '../provider/schemas';
 
 import { SandboxError } from './auth';
-import type { CallbackSender } from './callbacks';
 
 export type TaskStatus = 0 | 1 | 2 | 3 | -1;
 
@@ -40,6 +39,12 @@ export interface SandboxTask {
   failure?: { kind: 'pull' | 'push'; recoverAfterRetries?: number };
   accessKeyId: string;
   history: { status: TaskStatus; at: string; reason?: string }[];
+}
+
+/** Who hears of a task's state changes: callbacks.ts's CallbackSender, which POSTs them to the task's CallbackUrl. */
+export interface TaskStateListener {
+  stateChanged(task: SandboxTask, state: string): void;
+  exited(task: SandboxTask): void;
 }
 
 /**
@@ -81,7 +86,7 @@ export class TaskStore {
 
   constructor(
     private readonly timeScale: number,
-    private readonly callbacks: CallbackSender,
+    private readonly callbacks: TaskStateListener,
     /** Live tasks one access key may hold; beyond it Create answers CodeNotEnoughResource. @default no limit */
     private readonly maxLiveTasksPerKey = Infinity,
     /** How a missing task is answered (the real code is unconfirmed). @default InvalidTaskId.NotFound, HTTP 404 */

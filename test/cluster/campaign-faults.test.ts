@@ -18,7 +18,7 @@ import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
 import { campaignBroadcastId, campaignStatusQuery } from '../../src/workflows/campaign-messages';
 import { auditRelays, callsByCode, tasksOf } from '../../chaos/lib/relay-audit';
 import { settleWithin, tally } from '../../chaos/lib/settle-within';
-import { relayRequest } from '../helpers/broadcasts';
+import { relayRequest } from '../../testkit/broadcasts';
 import { metricValue } from '../helpers/prometheus';
 
 import {

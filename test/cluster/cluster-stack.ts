@@ -23,8 +23,8 @@ import { canConnect, readPid } from '../../src/dev/cluster/processes';
 import { restartService } from '../../src/dev/cluster/temporal-services';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox';
 import { PROJECT_ROOT } from '../../src/temporal/binaries';
-import { freePort } from '../helpers/ports';
-import { TEST_CALLBACK_SECRET, TEST_KEY } from '../helpers/relay-stack';
+import { freePort } from '../../testkit/ports';
+import { TEST_CALLBACK_SECRET, TEST_KEY } from '../../testkit/relay-stack';
 
 /** The queue docker-compose.yml's dynamic config gives one provider partition (`broadcast-relay-provider`). */
 export const TASK_QUEUE = 'broadcast-relay';

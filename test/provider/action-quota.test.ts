@@ -9,7 +9,7 @@ import { ACTIONS } from '../../src/provider/schemas';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox';
 import { providerTaskQueue } from '../../src/shared/broadcast';
 import { providerQueuePlan, providerTaskQueueFor } from '../../src/shared/provider-queues';
-import { activitiesOn, queueRateLimit } from '../../src/worker';
+import { activitiesOn, queueRateLimit } from '../../src/temporal/relay-workers';
 
 import { officialClient } from './official-sdk';
 import { KEY, liveCreateParams, liveRelay, sandboxClient } from './sandbox-helpers';

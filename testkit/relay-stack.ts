@@ -6,12 +6,12 @@ import type { DataConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 
-import { loadSettings, type Settings } from '../../src/config/settings';
-import { LiveClient, type CallEvent } from '../../src/provider/client';
-import { ProviderQuotaLease } from '../../src/provider-quota/lease';
-import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../src/sandbox';
-import { WORKFLOWS_PATH } from '../../src/temporal/workflow-bundle';
-import { createRelayWorkers, type RelayWorkers } from '../../src/worker';
+import { loadSettings, type Settings } from '../src/config/settings';
+import { LiveClient, type CallEvent } from '../src/provider/client';
+import { ProviderQuotaLease } from '../src/provider-quota/lease';
+import { startSandbox, type RunningSandbox, type SandboxOptions } from '../src/sandbox';
+import { WORKFLOWS_PATH } from '../src/temporal/workflow-bundle';
+import { createRelayWorkers, type RelayWorkers } from '../src/temporal/relay-workers';
 
 import { teeSdkLog } from './sdk-log-tee';
 import { assertNoSecrets, historiesOf, type NamedSecret, type ScannedText } from './secret-scan';

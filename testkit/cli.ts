@@ -10,14 +10,14 @@ import path from 'node:path';
 
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
-import { startCallbackService, type RunningCallbackService } from '../../src/callbacks/service';
-import { bundleRelayWorkflows } from '../../src/temporal/workflow-bundle';
+import { startCallbackService, type RunningCallbackService } from '../src/callbacks/service';
+import { bundleRelayWorkflows } from '../src/temporal/workflow-bundle';
 
 import { startRelayStack, TEST_CALLBACK_SECRET, type RelayStack } from './relay-stack';
 import type { ScannedText } from './secret-scan';
 import { createDevEnv } from './temporal';
 
-export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+export const REPO_ROOT = path.resolve(__dirname, '..');
 
 export interface CliResult {
   code: number;
@@ -95,27 +95,6 @@ export async function runCliJson<T = unknown>(target: CliTarget, args: string[])
   } catch {
     throw new Error(`client ${args.join(' ')} --json printed no JSON:\n${stdout}`);
   }
-}
-
-/** Polls `check` (real time) until it returns a value other than undefined. */
-export async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs = 60_000,
-  intervalMs = 250
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-  throw new Error(`timed out waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
 }
 
 /** Seconds-precision ISO time `ms` from now, as the provider wants it. */

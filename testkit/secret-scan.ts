@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 
-export const SCAN_ARTIFACTS_DIR = path.resolve(__dirname, '..', '..', 'test-artifacts', 'secret-scan');
+export const SCAN_ARTIFACTS_DIR = path.resolve(__dirname, '..', 'test-artifacts', 'secret-scan');
 
 export interface NamedSecret {
   /** How a finding names it (the value itself is never printed). */

@@ -4,9 +4,9 @@ import type { SearchAttributeKey } from '@temporalio/common/lib/search-attribute
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 
-import { ensureTemporalBinaries, executableOption } from '../../src/temporal/binaries';
-import { DEV_SERVER_DYNAMIC_CONFIG, dynamicConfigArgs } from '../../src/temporal/dev-server';
-import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
+import { ensureTemporalBinaries, executableOption } from '../src/temporal/binaries';
+import { DEV_SERVER_DYNAMIC_CONFIG, dynamicConfigArgs } from '../src/temporal/dev-server';
+import { SEARCH_ATTRIBUTES } from '../src/shared/search-attributes';
 
 /**
  * Attempts at starting a server. The SDK gives a server a fixed 5 s to accept connections; on two busy cores (suites
