@@ -20,6 +20,7 @@ import YAML, { LineCounter, isMap, isScalar, isSeq, type Node, type YAMLMap } fr
 import { validateBroadcastRequest } from '../broadcast/validation';
 import { validateSchedule, type ScheduleDefinition } from '../schedules/definition';
 import type { BroadcastRequest, RelaySpec } from '../shared/broadcast';
+import { resolveTime } from '../shared/time';
 
 export interface CampaignEntry {
   key: string;
@@ -121,20 +122,6 @@ interface RawEntry {
   line: number;
   fields: Raw;
   lineOf: (field: string) => number;
-}
-
-const RELATIVE_TIME = /^\+(\d+)([smhd])$/;
-const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/**
- * `+90s`, `+5m`, `+2h`, `+1d`: relative to the moment the file is read (handy for demo files), rounded up to the
- * second; the client's --start/--end flags take the same form.
- */
-export function resolveTime(value: unknown, now: Date): unknown {
-  const match = typeof value === 'string' ? RELATIVE_TIME.exec(value.trim()) : null;
-  if (!match) return value instanceof Date ? value.toISOString().replace(/\.\d{3}Z$/, 'Z') : value;
-  const ms = now.getTime() + Number(match[1]) * (UNIT_MS[match[2] ?? 's'] ?? 1_000);
-  return new Date(Math.ceil(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 function coerce(field: string, value: unknown): unknown {

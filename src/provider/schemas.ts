@@ -9,8 +9,7 @@
 import { z } from 'zod';
 
 import { TASK_NAME_MAX_LENGTH } from '../shared/broadcast';
-
-import { isoSeconds } from './signing';
+import { isoSeconds } from '../shared/time';
 
 export const ACTIONS = [
   'CreateLivePullToPush',

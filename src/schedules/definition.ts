@@ -6,6 +6,7 @@ import type { DayOfWeek } from '@temporalio/client';
 
 import { validateBroadcastRequest } from '../broadcast/validation';
 import type { BroadcastRequest } from '../shared/broadcast';
+import { isoSeconds } from '../shared/time';
 
 import {
   formatDuration,
@@ -17,7 +18,7 @@ import {
   parseWeekday,
   type WeeklyCalendar,
 } from './calendar';
-import { fireLeadSecondsFor, isoSeconds, requestForOccurrence, type OccurrenceTemplate } from './occurrence';
+import { fireLeadSecondsFor, requestForOccurrence, type OccurrenceTemplate } from './occurrence';
 
 /** What a missed firing does when the worker or server was down at its time (README, "Recurring broadcasts"). */
 export type CatchUpPolicy = 'skip' | 'backfill';

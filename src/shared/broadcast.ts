@@ -215,10 +215,6 @@ export function taskNameFor(workflowId: string): string {
   return `${head}${suffix}`;
 }
 
-export function parseIsoSeconds(value: string): number {
-  return Date.parse(value);
-}
-
 /** Provider calls run on their own task queue so the fleet-wide rate limit applies to them alone. */
 export function providerTaskQueue(workflowTaskQueue: string): string {
   return `${workflowTaskQueue}-provider`;

@@ -1,7 +1,7 @@
 /** Small builders and waits shared by the broadcast lifecycle suites. */
 import type { WorkflowHandle } from '@temporalio/client';
 
-import { isoSeconds } from '../../src/provider/signing';
+import { isoSeconds } from '../../src/shared/time';
 import type { BroadcastState, BroadcastStatus, RelayBroadcastRequest, TaskEvent } from '../../src/shared/broadcast';
 import { statusQuery } from '../../src/workflows/messages';
 
