@@ -7,6 +7,7 @@ import { formatProblems, readCampaignFile, type CampaignPlan } from '../campaign
 import { CampaignFinishedError, submitCampaign, webUiLink } from '../campaign/submit';
 import { loadSettings } from '../config/settings';
 import { createBroadcastSchedules, describeCalendar } from '../schedules/client';
+import { FINAL_STATES, LIVE_STATES } from '../shared/broadcast';
 import {
   campaignBroadcastId,
   campaignStatusQuery,
@@ -30,9 +31,6 @@ export class InvalidCampaignFileError extends Error {
   override readonly name = 'InvalidCampaignFileError';
 }
 
-const LIVE_STATES = ['Scheduled', 'Creating', 'Created', 'Running', 'Recovering', 'Offline'] as const;
-const ENDED_STATES = ['Completed', 'Failed', 'Cancelled'] as const;
-
 /**
  * The campaign counts how its broadcasts ended; the live state of the others is each broadcast's BroadcastState
  * search attribute, counted through visibility (eventually consistent: a second or so behind).
@@ -53,7 +51,7 @@ export function formatCampaignTable(status: CampaignStatus, live: Partial<Record
     ['not started', status.pending] as const,
     ['in progress', status.counts.Started ?? 0] as const,
     ...LIVE_STATES.map((s) => [`  ${s}`, live[s] ?? 0] as const),
-    ...ENDED_STATES.map((s) => [s, status.counts[s] ?? 0] as const),
+    ...FINAL_STATES.map((s) => [s, status.counts[s] ?? 0] as const),
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
   return [

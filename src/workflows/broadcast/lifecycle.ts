@@ -16,6 +16,7 @@
 import {
   FailureTypes,
   TRANSITIONS_KEPT,
+  isFinalState,
   type BroadcastState,
   type BroadcastStatus,
   type RescheduleInput,
@@ -132,10 +133,8 @@ export interface Lifecycle {
   ending?: Ending;
 }
 
-const FINAL: readonly BroadcastState[] = ['Completed', 'Failed', 'Cancelled'];
-
 export function isFinal(l: Lifecycle): boolean {
-  return FINAL.includes(l.status.state);
+  return isFinalState(l.status.state);
 }
 
 type StatusSpec = { taskName: string; flavour: BroadcastStatus['flavour']; startTime: string; endTime: string };

@@ -17,7 +17,7 @@ import {
 } from '@temporalio/workflow';
 
 import type { ControlInput, createCampaignActivities } from '../../activities/campaign-broadcasts';
-import { FINAL_STATES } from '../../shared/broadcast';
+import { isFinalState } from '../../shared/broadcast';
 import { CampaignIdKey } from '../../shared/search-attributes';
 
 import {
@@ -155,7 +155,7 @@ export async function legacyCampaignRun(
   setHandler(broadcastStateSignal, ({ workflowId, state }) => {
     // Only how a broadcast ended counts; a duplicate or late report changes nothing.
     const current = states[workflowId];
-    if (!FINAL_STATES.includes(state) || (current && isFinal(current))) return;
+    if (!isFinalState(state) || (current && isFinal(current))) return;
     setState(workflowId, state as CampaignBroadcastState);
     showDetails();
   });
