@@ -14,7 +14,7 @@ import { z } from 'zod';
 
 import { parseEncryptionKeys } from '../codec/keys';
 import type { ActionBudgets } from '../provider/quota-gate';
-import { ACTIONS, REGIONS } from '../provider/schemas';
+import { ACTIONS, DEFAULT_REGION, REGIONS } from '../provider/schemas';
 import { PROJECT_ROOT } from '../temporal/binaries';
 
 import { ConfigError } from './errors';
@@ -72,7 +72,7 @@ const settingsSchema = z.object({
     .default(path.join(PROJECT_ROOT, '.data', 'temporal-dev.db')),
 
   /** Alibaba region in which tasks run. @default 'cn-shanghai' */
-  ALIYUN_REGION: z.enum(REGIONS).default('cn-shanghai'),
+  ALIYUN_REGION: z.enum(REGIONS).default(DEFAULT_REGION),
   /** Explicit provider endpoint URL (e.g. the sandbox's `http://127.0.0.1:8480`). Default: derived from the region. */
   ALIYUN_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
   ALIYUN_ACCESS_KEY_ID: z.string().min(1).optional(),

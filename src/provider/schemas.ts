@@ -42,6 +42,9 @@ export const HTTP_METHODS: Record<ActionName, 'GET' | 'POST'> = {
 // Lenient: the 2026 Create doc lists these five; the sibling APIs (and the mid-2025 Create doc) list only the first
 // four. Assumption: a task created in cn-shenzhen is reachable by its siblings, so all actions accept all five.
 export const REGIONS = ['ap-southeast-1', 'ap-southeast-5', 'cn-beijing', 'cn-shanghai', 'cn-shenzhen'] as const;
+export type Region = (typeof REGIONS)[number];
+/** Where tasks run when neither the request nor ALIYUN_REGION names a region. */
+export const DEFAULT_REGION: Region = 'cn-shanghai';
 export const SOURCE_TYPES = ['live', 'vod', 'url'] as const;
 // Lenient: the current list is rtmp, srt, http-flv, hls; the mid-2025 list also had rtsp and flv. Both accepted.
 // Checked only for live sources: seed 000 says SourceProtocol "is ignored if SourceType is vod or url".
