@@ -134,6 +134,18 @@ describe('campaign files', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('states the whole key rule, so a key refused only for its first character says why', () => {
+    const text = 'broadcasts:\n  - { key: -a1, source: rtmp://src/a, dst: rtmp://i/a, start: +1h, end: +2h }';
+    expect(parseCampaign('k.yaml', text, options).problems).toEqual([
+      {
+        line: 2,
+        key: '-a1',
+        field: 'key',
+        rule: 'required: 1-100 letters, digits, ".", "_" or "-", starting with a letter or digit',
+      },
+    ]);
+  });
+
   it('rejects a file without a broadcasts list', () => {
     expect(parseCampaign('x.yaml', 'campaign: x\n', options).problems).toEqual([
       { line: 1, field: 'broadcasts', rule: 'required: a list of entries' },

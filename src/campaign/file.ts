@@ -68,7 +68,16 @@ const FIELD_NAMES: Record<string, string> = {
   'restartPolicy.maxRestarts': 'maxRestarts',
 };
 
-const KEY_RULE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+/**
+ * The rule for campaign ids and entry keys, the parts of a broadcast's workflow ID (`<campaign>/<key>`) a user
+ * chooses and types again in later commands.
+ */
+const CAMPAIGN_KEY_RULE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+export const CAMPAIGN_KEY_RULE_TEXT = '1-100 letters, digits, ".", "_" or "-", starting with a letter or digit';
+
+export function isCampaignKey(value: string): boolean {
+  return CAMPAIGN_KEY_RULE.test(value);
+}
 /** Refused before parsing (10,000 entries take about 2 MB): split such a campaign into several files. */
 export const MAX_CAMPAIGN_FILE_BYTES = 32 * 1024 * 1024;
 const FILE_FIELDS = ['campaign', 'defaults', 'broadcasts', 'schedules'];
@@ -339,7 +348,7 @@ export function parseCampaign(fileName: string, content: string, options: ParseC
     for (const field of Object.keys(raw.fields)) {
       if (!ENTRY_FIELDS.includes(field)) problem(field, unknownField(ENTRY_FIELDS));
     }
-    if (!KEY_RULE.test(key)) problem('key', 'required: 1-100 letters, digits, ".", "_" or "-"');
+    if (!isCampaignKey(key)) problem('key', `required: ${CAMPAIGN_KEY_RULE_TEXT}`);
     else if (seenKeys.has(key)) problem('key', `duplicate of the entry on line ${seenKeys.get(key)}`);
     else seenKeys.set(key, raw.line);
     const request = toRequest(raw.fields, defaults, campaignId, options.now ?? new Date());
@@ -390,7 +399,7 @@ function readSchedules(
     for (const field of Object.keys(raw.fields)) {
       if (!SCHEDULE_FIELDS.includes(field)) problem(field, unknownField(SCHEDULE_FIELDS));
     }
-    if (!KEY_RULE.test(key)) problem('key', 'required: 1-100 letters, digits, ".", "_" or "-"');
+    if (!isCampaignKey(key)) problem('key', `required: ${CAMPAIGN_KEY_RULE_TEXT}`);
     else if (seenKeys.has(key)) problem('key', `duplicate of the schedule on line ${seenKeys.get(key)}`);
     else seenKeys.set(key, raw.line);
     const f = raw.fields;

@@ -3,7 +3,13 @@ import cliProgress from 'cli-progress';
 import { Option, type Command } from 'commander';
 import type { Client } from '@temporalio/client';
 
-import { formatProblems, readCampaignFile, type CampaignPlan } from '../campaign/file';
+import {
+  CAMPAIGN_KEY_RULE_TEXT,
+  formatProblems,
+  isCampaignKey,
+  readCampaignFile,
+  type CampaignPlan,
+} from '../campaign/file';
 import { CampaignFinishedError, submitCampaign, webUiLink } from '../campaign/submit';
 import { loadSettings } from '../config/settings';
 import { createBroadcastSchedules, describeCalendar } from '../schedules/client';
@@ -79,8 +85,8 @@ function planFor(file: string, flags: StartFlags, defaultRegion: string): Campai
   const campaignId = flags.id ?? plan.campaignId;
   const idProblem = !campaignId
     ? 'campaign id: give --id or a `campaign:` field in the file'
-    : !/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(campaignId)
-      ? `campaign id "${campaignId}": 1-100 letters, digits, ".", "_" or "-"`
+    : !isCampaignKey(campaignId)
+      ? `campaign id "${campaignId}": ${CAMPAIGN_KEY_RULE_TEXT}`
       : undefined;
   // Every problem in one message: the campaign id's and the file's.
   if (plan.problems.length > 0 && !flags.skipInvalid) {
