@@ -353,10 +353,7 @@ export function parseCampaign(fileName: string, content: string, options: ParseC
     else seenKeys.set(key, raw.line);
     const request = toRequest(raw.fields, defaults, campaignId, options.now ?? new Date());
     const result = validateBroadcastRequest(request, { defaultRegion: options.defaultRegion, now: options.now });
-    for (const violation of result.violations) {
-      const [field = 'entry', ...rule] = violation.split(': ');
-      problem(FIELD_NAMES[field] ?? field, rule.join(': '));
-    }
+    for (const { field, rule } of result.fieldViolations) problem(FIELD_NAMES[field] ?? field, rule);
     if (result.normalized) {
       const entry = { key, line: raw.line, request: result.normalized };
       entries.push(entry);
@@ -403,7 +400,7 @@ function readSchedules(
     else if (seenKeys.has(key)) problem('key', `duplicate of the schedule on line ${seenKeys.get(key)}`);
     else seenKeys.set(key, raw.line);
     const f = raw.fields;
-    const { violations, definition } = validateSchedule(
+    const { fieldViolations, definition } = validateSchedule(
       {
         scheduleId: key,
         days: f.days,
@@ -417,9 +414,9 @@ function readSchedules(
       },
       { defaultRegion: options.defaultRegion, now }
     );
-    for (const violation of violations) {
-      const [field = 'schedule', ...rule] = violation.split(': ');
-      if (field !== 'id') problem(SCHEDULE_FIELD_NAMES[field] ?? FIELD_NAMES[field] ?? field, rule.join(': '));
+    // The key's own problem is reported above, in the file's words.
+    for (const { field, rule } of fieldViolations) {
+      if (field !== 'id') problem(SCHEDULE_FIELD_NAMES[field] ?? FIELD_NAMES[field] ?? field, rule);
     }
     if (definition && problems.length === problemsBefore) schedules.push({ key, line: raw.line, definition });
   }

@@ -10,6 +10,7 @@ import { z } from 'zod';
 
 import { TASK_NAME_MAX_LENGTH } from '../shared/broadcast';
 import { isoSeconds } from '../shared/time';
+import { formatViolation, type FieldViolation } from '../shared/violations';
 
 export const ACTIONS = [
   'CreateLivePullToPush',
@@ -392,10 +393,8 @@ export function takesRegion(action: ActionName): boolean {
 // Validation
 // ---------------------------------------------------------------------------------------------------------------
 
-export interface Violation {
-  /** Wire name of the field; list items as `SourceUrls[1]`; `request` for the whole request. */
-  field: string;
-  rule: string;
+/** `field`: the wire name of the field; list items as `SourceUrls[1]`; `request` for the whole request. */
+export interface Violation extends FieldViolation {
   /** The field is required here and absent (or empty): the service answers `Missing{Field}`. */
   missing: boolean;
   /** The service's own error code for this rule, where a seed states one (else InvalidParameter). */
@@ -464,7 +463,7 @@ export function validateRequest<A extends ActionName>(
 
 /** One line: `Field: rule; Other: rule`. */
 export function formatViolations(violations: readonly Violation[]): string {
-  return violations.map((v) => `${v.field}: ${v.rule}`).join('; ');
+  return violations.map(formatViolation).join('; ');
 }
 
 // ---------------------------------------------------------------------------------------------------------------
