@@ -113,9 +113,9 @@ const settingsSchema = z.object({
   CODEC_SERVER_CORS_ORIGINS: z.string().min(1).optional(),
 
   /**
-   * Workflows kept in the worker's cache. A cached broadcast costs about 0.4 MB; a waiting one gains little from the
-   * cache (its next task comes much later), so 200 keeps a worker with 10,000 waiting broadcasts under 512 MB
-   * (BENCHMARKS.md, memory). @default 200
+   * Workflows kept in the worker's cache. Each cached broadcast holds memory, and a waiting one gains little from the
+   * cache (its next task comes much later), so a small cache keeps a worker with thousands of waiting broadcasts
+   * small (BENCHMARKS.md, memory, measures it). @default 200
    */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(200),
   /** How long in-flight activities may finish on shutdown, in milliseconds. @default 10000 */
