@@ -9,7 +9,7 @@
 import { z } from 'zod';
 
 import { TASK_NAME_MAX_LENGTH } from '../shared/broadcast';
-import { isoSeconds } from '../shared/time';
+import { API_TIME_FORMAT, API_TIME_PATTERN, isoSeconds } from '../shared/time';
 import { formatViolation, type FieldViolation } from '../shared/violations';
 
 export const ACTIONS = [
@@ -81,9 +81,9 @@ const MAX_NAME_LENGTH = 255;
 // Field rules
 // ---------------------------------------------------------------------------------------------------------------
 
-/** `yyyy-MM-ddTHH:mm:ssZ` exactly, and a real calendar time (no 2026-02-30). */
+/** API_TIME_FORMAT exactly, and a real calendar time (no 2026-02-30). */
 export function isApiTime(value: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(value)) return false;
+  if (!API_TIME_PATTERN.test(value)) return false;
   const date = new Date(value);
   // Month 13 or hour 25 fit the pattern but are no date (toISOString would throw on them).
   return !Number.isNaN(date.getTime()) && isoSeconds(date) === value;
@@ -120,7 +120,7 @@ const fields = {
   RegionId: text().optional(),
   Region: oneOf(REGIONS),
   OwnerId: int(0, Number.MAX_SAFE_INTEGER, 'must be a non-negative integer').optional(),
-  time: text('must be a string yyyy-MM-ddTHH:mm:ssZ').refine(isApiTime, 'must be a UTC time yyyy-MM-ddTHH:mm:ssZ'),
+  time: text(`must be a string ${API_TIME_FORMAT}`).refine(isApiTime, `must be a UTC time ${API_TIME_FORMAT}`),
   // Unconfirmed: the real TaskId format (UUIDs in every example) is not specified, so any non-empty id is accepted.
   TaskId: nonEmpty(MAX_TASK_ID_LENGTH),
   // Unconfirmed: no documented length limit for TaskName; 128 is ours.

@@ -6,7 +6,7 @@ import type { DayOfWeek } from '@temporalio/client';
 
 import { validateBroadcastRequest } from '../broadcast/validation';
 import type { BroadcastRequest } from '../shared/broadcast';
-import { isoSeconds } from '../shared/time';
+import { API_TIME_FORMAT, isoSeconds } from '../shared/time';
 import { formatViolation, type FieldViolation } from '../shared/violations';
 
 import {
@@ -128,7 +128,7 @@ function overlapViolation(
 function optionalTime(field: string, value: unknown, violations: FieldViolation[]): number | undefined {
   if (value === undefined) return undefined;
   const ms = typeof value === 'string' ? Date.parse(value) : NaN;
-  if (Number.isNaN(ms)) violations.push({ field, rule: 'must be an ISO time (yyyy-MM-ddTHH:mm:ssZ)' });
+  if (Number.isNaN(ms)) violations.push({ field, rule: `must be an ISO time (${API_TIME_FORMAT})` });
   return Number.isNaN(ms) ? undefined : ms;
 }
 

@@ -5,6 +5,11 @@
 
 const SECOND_MS = 1000;
 
+/** How messages and help name the provider's time format. */
+export const API_TIME_FORMAT = 'yyyy-MM-ddTHH:mm:ssZ';
+/** The provider's time format by shape alone: month 13 fits it, so a calendar check must follow. */
+export const API_TIME_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+
 /**
  * `yyyy-MM-ddTHH:mm:ssZ` in UTC, the form of every provider time (StartTime, EndTime, x-acs-date, Timestamp):
  * `at` rounded down to the second.

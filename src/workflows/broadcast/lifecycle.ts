@@ -22,6 +22,7 @@ import {
   type RescheduleInput,
   type TaskEvent,
 } from '../../shared/broadcast';
+import { API_TIME_FORMAT, API_TIME_PATTERN } from '../../shared/time';
 
 import {
   acceptEvent,
@@ -306,8 +307,6 @@ function sourceProblem(l: Lifecycle, to: number): string | undefined {
   return undefined;
 }
 
-const ISO_SECONDS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
-
 /** Every problem with a reschedule, in one message; undefined when it is acceptable. */
 export function rescheduleProblem(
   l: Pick<Lifecycle, 'status'>,
@@ -320,9 +319,9 @@ export function rescheduleProblem(
     const value = given[field];
     if (
       value !== undefined &&
-      (typeof value !== 'string' || !ISO_SECONDS.test(value) || Number.isNaN(Date.parse(value)))
+      (typeof value !== 'string' || !API_TIME_PATTERN.test(value) || Number.isNaN(Date.parse(value)))
     ) {
-      problems.push(`${field}: must be yyyy-MM-ddTHH:mm:ssZ (UTC)`);
+      problems.push(`${field}: must be ${API_TIME_FORMAT} (UTC)`);
     }
   }
   if (given.StartTime === undefined && given.EndTime === undefined) problems.push('StartTime/EndTime: give one');
