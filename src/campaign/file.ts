@@ -316,6 +316,38 @@ function readCsv(text: string): {
   return { header: { defaults, ...(campaign ? { campaign } : {}) }, entries, problems: defaultProblems };
 }
 
+type Report = (field: string, rule: string) => void;
+
+/** Reports a problem of one item on the line of its field. */
+function reporter(raw: RawEntry, key: string, problems: CampaignProblem[]): Report {
+  return (field, rule) => void problems.push({ line: raw.lineOf(field), key: key || undefined, field, rule });
+}
+
+/**
+ * What every keyed item (a broadcast entry, a schedule) is checked for before its own validation: a mapping, only
+ * fields it knows, a key by the key rule that its section does not use twice. False when it is no mapping at all.
+ */
+function checkKeyedItem(
+  raw: RawEntry,
+  key: string,
+  kind: 'entry' | 'schedule',
+  known: string[],
+  seenKeys: Map<string, number>,
+  problem: Report
+): boolean {
+  if ('__invalid' in raw.fields) {
+    problem(kind, 'must be a mapping of fields');
+    return false;
+  }
+  for (const field of Object.keys(raw.fields)) {
+    if (!known.includes(field)) problem(field, unknownField(known));
+  }
+  if (!isCampaignKey(key)) problem('key', `required: ${CAMPAIGN_KEY_RULE_TEXT}`);
+  else if (seenKeys.has(key)) problem('key', `duplicate of the ${kind} on line ${seenKeys.get(key)}`);
+  else seenKeys.set(key, raw.line);
+  return true;
+}
+
 export interface ParseCampaignOptions {
   defaultRegion: string;
   now?: Date;
@@ -339,18 +371,8 @@ export function parseCampaign(fileName: string, content: string, options: ParseC
   for (const raw of read.entries) {
     const key = String(raw.fields.key ?? '');
     const problemsBefore = problems.length;
-    const problem = (field: string, rule: string) =>
-      problems.push({ line: raw.lineOf(field), key: key || undefined, field, rule });
-    if ('__invalid' in raw.fields) {
-      problem('entry', 'must be a mapping of fields');
-      continue;
-    }
-    for (const field of Object.keys(raw.fields)) {
-      if (!ENTRY_FIELDS.includes(field)) problem(field, unknownField(ENTRY_FIELDS));
-    }
-    if (!isCampaignKey(key)) problem('key', `required: ${CAMPAIGN_KEY_RULE_TEXT}`);
-    else if (seenKeys.has(key)) problem('key', `duplicate of the entry on line ${seenKeys.get(key)}`);
-    else seenKeys.set(key, raw.line);
+    const problem = reporter(raw, key, problems);
+    if (!checkKeyedItem(raw, key, 'entry', ENTRY_FIELDS, seenKeys, problem)) continue;
     const request = toRequest(raw.fields, defaults, campaignId, options.now ?? new Date());
     const result = validateBroadcastRequest(request, { defaultRegion: options.defaultRegion, now: options.now });
     for (const { field, rule } of result.fieldViolations) problem(FIELD_NAMES[field] ?? field, rule);
@@ -386,19 +408,9 @@ function readSchedules(
   const schedules: CampaignSchedule[] = [];
   for (const raw of raws) {
     const key = String(raw.fields.key ?? '');
-    const problem = (field: string, rule: string) =>
-      problems.push({ line: raw.lineOf(field), key: key || undefined, field, rule });
-    if ('__invalid' in raw.fields) {
-      problem('schedule', 'must be a mapping of fields');
-      continue;
-    }
     const problemsBefore = problems.length;
-    for (const field of Object.keys(raw.fields)) {
-      if (!SCHEDULE_FIELDS.includes(field)) problem(field, unknownField(SCHEDULE_FIELDS));
-    }
-    if (!isCampaignKey(key)) problem('key', `required: ${CAMPAIGN_KEY_RULE_TEXT}`);
-    else if (seenKeys.has(key)) problem('key', `duplicate of the schedule on line ${seenKeys.get(key)}`);
-    else seenKeys.set(key, raw.line);
+    const problem = reporter(raw, key, problems);
+    if (!checkKeyedItem(raw, key, 'schedule', SCHEDULE_FIELDS, seenKeys, problem)) continue;
     const f = raw.fields;
     const { fieldViolations, definition } = validateSchedule(
       {
