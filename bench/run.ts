@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import * as prettier from 'prettier';
 
+import { isoSeconds } from '../src/shared/time';
 import { PROJECT_ROOT } from '../src/temporal/binaries';
 
 import { describeMachine, describeVersions } from './lib/machine';
@@ -112,7 +113,7 @@ async function main(): Promise<number> {
   // Workers log at WARN: progress lines stay readable and logging costs no CPU the scenarios measure.
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const env: RunEnvironment = {
-    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    date: isoSeconds(new Date()),
     machine: describeMachine(),
     versions: await describeVersions(),
     command: commandLine(argv),

@@ -10,13 +10,13 @@ import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporal
 
 import { createCampaignActivities, type ControlInput } from '../src/activities/campaign-broadcasts';
 import { startBroadcast } from '../src/broadcast/start';
-import { isoSeconds } from '../src/provider/signing';
 import {
   BroadcastWorkflowTypes,
   workflowTypeFor,
   type BroadcastRequest,
   type BroadcastStatus,
 } from '../src/shared/broadcast';
+import { isoSeconds } from '../src/shared/time';
 import { bundleRelayWorkflows } from '../src/temporal/workflow-bundle';
 import type { relayBroadcastWorkflow as broadcastWorkflow } from '../src/workflows/broadcast/relay';
 import { cancelUpdate, rescheduleUpdate, statusQuery, taskEventSignal } from '../src/workflows/messages';
@@ -346,15 +346,15 @@ describe('broadcast lifecycle (time-skipping)', () => {
       const t0 = await now();
       const request = relayRequest(t0, 2 * HOUR, HOUR);
       const handle = await start(request);
-      const later = new Date(t0 + 4 * HOUR).toISOString().replace(/\.\d{3}Z$/, 'Z');
-      const laterEnd = new Date(t0 + 6 * HOUR).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      const later = isoSeconds(t0 + 4 * HOUR);
+      const laterEnd = isoSeconds(t0 + 6 * HOUR);
       await handle.executeUpdate(rescheduleUpdate, { args: [{ StartTime: later, EndTime: laterEnd }] });
       await env.sleep(2 * HOUR);
       expect((await handle.query(statusQuery)).state).toBe('Scheduled'); // the old lead time passed: nothing created
       expect(countCalls(stack.sandbox, 'CreateLivePullToPush')).toBe(0);
       await env.sleep(2 * HOUR);
       await waitForStatus(handle, inState('Created'), 'creation at the new lead time');
-      const newEnd = new Date(t0 + 7 * HOUR).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      const newEnd = isoSeconds(t0 + 7 * HOUR);
       const updated = await handle.executeUpdate(rescheduleUpdate, { args: [{ EndTime: newEnd }] });
       expect(updated.endTime).toBe(newEnd);
       expect(countCalls(stack.sandbox, 'UpdateLivePullToPush')).toBe(1);

@@ -1,5 +1,8 @@
 /** The whole-request validation the client and the workflow share: fields it does not know are violations too. */
+import { createActivities, type ActivityDeps } from '../src/activities';
 import { validateBroadcastRequest } from '../src/broadcast/validation';
+import type { RelaySpec } from '../src/shared/broadcast';
+import { isoSeconds } from '../src/shared/time';
 
 const now = new Date('2026-11-22T12:00:00Z');
 const options = { defaultRegion: 'cn-shanghai', now };
@@ -46,6 +49,34 @@ describe('validateBroadcastRequest', () => {
       'relay.TaskName: set by the relay from the broadcast ID; not accepted in a request',
       'relay.CallbackUrl: set by the relay to its callback service; not accepted in a request',
     ]);
+  });
+
+  it('carries each problem as its field and rule, also a field holding ": " (a label key)', () => {
+    const { fieldViolations, violations } = validateBroadcastRequest(
+      { relay: { ...relay, DstUrl: 'http://ingest.example.com/app/a' }, labels: { 'note: x': 'v'.repeat(257) } },
+      options
+    );
+    expect(fieldViolations).toEqual([
+      { field: 'labels.note: x', rule: 'must be ≤ 256 characters' },
+      { field: 'relay.DstUrl', rule: expect.any(String) },
+    ]);
+    expect(violations).toEqual(fieldViolations.map(({ field, rule }) => `${field}: ${rule}`));
+  });
+
+  it("gives the workflow's validation activity the lines alone, the shape recorded histories hold", async () => {
+    const { validateBroadcast } = createActivities({ defaultRegion: 'cn-shanghai' } as ActivityDeps);
+    // The activity validates against the real clock.
+    const inAnHour = {
+      ...relay,
+      StartTime: isoSeconds(Date.now() + 3_600_000),
+      EndTime: isoSeconds(Date.now() + 7_200_000),
+    } as RelaySpec;
+    const valid = await validateBroadcast({ relay: inAnHour, leadTimeSeconds: 60 });
+    expect(Object.keys(valid)).toEqual(['violations', 'normalized']);
+    expect(valid.violations).toEqual([]);
+    const invalid = await validateBroadcast({ relay: { ...inAnHour, DstUrl: 'http://x/a' } });
+    expect(Object.keys(invalid)).toEqual(['violations']);
+    expect(invalid.violations).toEqual([expect.stringMatching(/^relay\.DstUrl: /)]);
   });
 
   it('checks the legacy flavour the same way', () => {

@@ -134,6 +134,38 @@ describe('campaign files', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('names the field and states the rule apart, also when the field holds ": " (a label key)', () => {
+    const long = 'v'.repeat(257);
+    const text = [
+      'campaign: cup',
+      'broadcasts:',
+      `  - { key: a, source: rtmp://src/a, dst: rtmp://i/a, start: +1h, end: +2h, labels: { "note: x": ${long} } }`,
+    ].join('\n');
+    expect(parseCampaign('cup.yaml', text, options).problems).toEqual([
+      { line: 3, key: 'a', field: 'labels.note: x', rule: 'must be ≤ 256 characters' },
+    ]);
+    const schedule = [
+      'schedules:',
+      `  - { key: s, days: FRI, at: "20:00", tz: UTC, duration: 1h, source: rtmp://src/s, dst: rtmp://i/s,`,
+      `      labels: { "note: y": ${long} } }`,
+    ].join('\n');
+    expect(parseCampaign('s.yaml', schedule, options).problems).toEqual([
+      { line: 2, key: 's', field: 'labels.note: y', rule: 'must be ≤ 256 characters' },
+    ]);
+  });
+
+  it('states the whole key rule, so a key refused only for its first character says why', () => {
+    const text = 'broadcasts:\n  - { key: -a1, source: rtmp://src/a, dst: rtmp://i/a, start: +1h, end: +2h }';
+    expect(parseCampaign('k.yaml', text, options).problems).toEqual([
+      {
+        line: 2,
+        key: '-a1',
+        field: 'key',
+        rule: 'required: 1-100 letters, digits, ".", "_" or "-", starting with a letter or digit',
+      },
+    ]);
+  });
+
   it('rejects a file without a broadcasts list', () => {
     expect(parseCampaign('x.yaml', 'campaign: x\n', options).problems).toEqual([
       { line: 1, field: 'broadcasts', rule: 'required: a list of entries' },

@@ -10,7 +10,7 @@ import { temporal } from '@temporalio/proto';
 
 import type { CampaignEntry } from '../src/campaign/file';
 import { submitCampaign } from '../src/campaign/submit';
-import { isoSeconds } from '../src/provider/signing';
+import { isoSeconds } from '../src/shared/time';
 import { bundleRelayWorkflows } from '../src/temporal/workflow-bundle';
 import type { campaignWorkflow } from '../src/workflows/campaign';
 import { BroadcastStateKey } from '../src/shared/search-attributes';

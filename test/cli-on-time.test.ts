@@ -11,7 +11,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
 import { startBroadcast } from '../src/broadcast/start';
 import { scheduledCreatesQuery } from '../src/campaign/scheduled-creates';
-import { isoSeconds } from '../src/provider/signing';
+import { isoSeconds } from '../src/shared/time';
 
 import { relayRequest } from '../testkit/broadcasts';
 import { runInProcess as run } from './helpers/cli-in-process';

@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 
 import { FailureTypes } from '../src/shared/broadcast';
+import { isoSeconds } from '../src/shared/time';
 import { isFinal } from '../src/workflows/broadcast/lifecycle';
 
 import { LifecycleSim, T0, type Action } from './helpers/lifecycle-sim';
@@ -45,7 +46,7 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
         fc.constant({ kind: 'restart' as const }),
         fc.integer({ min: -30, max: 180 }).map((minutes) => ({
           kind: 'reschedule' as const,
-          changes: { EndTime: new Date(T0 + minutes * MINUTE).toISOString().replace(/\.\d{3}Z$/, 'Z') },
+          changes: { EndTime: isoSeconds(T0 + minutes * MINUTE) },
         }))
       )
       .chain((ask) => fc.boolean().map((racing) => ({ kind: 'user', ask, racing }) as Action)),

@@ -11,6 +11,7 @@ import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } f
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
 import { BroadcastWorkflowTypes, type BroadcastStatus, type RelayBroadcastRequest } from '../src/shared/broadcast';
+import { isoSeconds } from '../src/shared/time';
 import { bundleRelayWorkflows } from '../src/temporal/workflow-bundle';
 import type { relayBroadcastWorkflow } from '../src/workflows/broadcast/relay';
 import { cancelUpdate, rescheduleUpdate, statusQuery, stopUpdate, taskEventSignal } from '../src/workflows/messages';
@@ -139,7 +140,7 @@ describe(`${WORKFLOW_TYPE} with stub activities (time-skipping)`, () => {
       };
       const { handle } = await runningRelay();
       const before: BroadcastStatus = await handle.query(statusQuery);
-      const later = new Date(Date.parse(before.endTime) + HOUR).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      const later = isoSeconds(Date.parse(before.endTime) + HOUR);
       const err = await handle.executeUpdate(rescheduleUpdate, { args: [{ EndTime: later }] }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
       const cause = (err as WorkflowUpdateFailedError).cause as Error & { type?: string };

@@ -10,8 +10,9 @@ import {
   occurrenceWindow,
   requestForOccurrence,
 } from '../src/schedules/occurrence';
+import { isoSeconds } from '../src/shared/time';
 
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const iso = (ms: number) => isoSeconds(ms);
 const NOW = new Date('2027-03-01T00:00:00Z');
 const template = {
   relay: {

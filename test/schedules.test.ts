@@ -21,6 +21,7 @@ import { validateSchedule, type ScheduleDeclaration, type ScheduleDefinition } f
 import { occurrenceWindow } from '../src/schedules/occurrence';
 import type { BroadcastStatus } from '../src/shared/broadcast';
 import { BroadcastStartKey } from '../src/shared/search-attributes';
+import { isoSeconds } from '../src/shared/time';
 import { bundleRelayWorkflows } from '../src/temporal/workflow-bundle';
 import type { scheduledBroadcastWorkflow } from '../src/workflows/schedule-occurrence';
 import { statusQuery } from '../src/workflows/messages';
@@ -31,7 +32,7 @@ import { createDevEnv, createTimeSkippingEnv } from '../testkit/temporal';
 
 jest.setTimeout(120_000);
 
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const iso = (ms: number) => isoSeconds(ms);
 const SOURCE = 'rtmp://studio-b.example/live/main';
 const DST = 'rtmp://ingest.partner.example/live/show';
 const template = { relay: { SourceType: 'live', SourceProtocol: 'rtmp', SourceUrls: [SOURCE], DstUrl: DST } };

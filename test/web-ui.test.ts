@@ -16,7 +16,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 
 import type { CampaignEntry } from '../src/campaign/file';
 import { submitCampaign, webUiLink } from '../src/campaign/submit';
-import { isoSeconds } from '../src/provider/signing';
+import { isoSeconds } from '../src/shared/time';
 import type { campaignWorkflow } from '../src/workflows/campaign';
 import { campaignStatusQuery } from '../src/workflows/campaign-messages';
 import { cancelUpdate, statusQuery } from '../src/workflows/messages';

@@ -1,8 +1,8 @@
 /** Small builders and waits shared by the broadcast lifecycle suites. */
 import type { WorkflowHandle } from '@temporalio/client';
 
-import { isoSeconds } from '../src/provider/signing';
 import type { BroadcastState, BroadcastStatus, RelayBroadcastRequest, TaskEvent } from '../src/shared/broadcast';
+import { isoSeconds } from '../src/shared/time';
 import { statusQuery } from '../src/workflows/messages';
 
 let counter = 0;

@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
 import { startCallbackService, type RunningCallbackService } from '../src/callbacks/service';
+import { isoSecondsRoundedUp } from '../src/shared/time';
 import { bundleRelayWorkflows } from '../src/temporal/workflow-bundle';
 
 import { startRelayStack, TEST_CALLBACK_SECRET, type RelayStack } from './relay-stack';
@@ -99,7 +100,7 @@ export async function runCliJson<T = unknown>(target: CliTarget, args: string[])
 
 /** Seconds-precision ISO time `ms` from now, as the provider wants it. */
 export function isoIn(ms: number, now = Date.now()): string {
-  return new Date(Math.ceil((now + ms) / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return isoSecondsRoundedUp(now + ms);
 }
 
 /** Everything a client-script suite talks to: dev server, sandbox, callback service, running workers, a temp dir. */

@@ -9,6 +9,7 @@ import type { Worker } from '@temporalio/worker';
 import { loadSettings, type Settings } from '../src/config/settings';
 import { LiveClient, type CallEvent } from '../src/provider/client';
 import { ProviderQuotaLease } from '../src/provider-quota/lease';
+import { DEFAULT_REGION } from '../src/provider/schemas';
 import { startSandbox, type RunningSandbox, type SandboxOptions } from '../src/sandbox';
 import { WORKFLOWS_PATH } from '../src/temporal/workflow-bundle';
 import { createRelayWorkers, type RelayWorkers } from '../src/temporal/relay-workers';
@@ -84,7 +85,7 @@ export async function startRelayStack(env: TestWorkflowEnvironment, options: Rel
   const provider = new LiveClient({
     accessKeyId: TEST_KEY.id,
     accessKeySecret: TEST_KEY.secret,
-    region: 'cn-shanghai',
+    region: DEFAULT_REGION,
     endpoint: sandbox.url,
     timeoutMs: 2_000,
     quotaPerSecond: options.providerRateLimit ?? 10,
@@ -108,7 +109,7 @@ export async function startRelayStack(env: TestWorkflowEnvironment, options: Rel
         provider,
         callbackBaseUrl: options.callbackBaseUrl,
         callbackSecret: options.callbackBaseUrl ? TEST_CALLBACK_SECRET : undefined,
-        defaultRegion: 'cn-shanghai',
+        defaultRegion: DEFAULT_REGION,
       },
       workflowSource: options.workflowBundle
         ? { workflowBundle: options.workflowBundle }

@@ -2,6 +2,7 @@
 import type { Client } from '@temporalio/client';
 
 import { startBroadcast } from '../../src/broadcast/start';
+import { DEFAULT_REGION } from '../../src/provider/schemas';
 import type { BroadcastRequest } from '../../src/shared/broadcast';
 import { relayRequest } from '../../testkit/broadcasts';
 
@@ -46,7 +47,7 @@ export async function startManyBroadcasts(options: ManyBroadcasts): Promise<stri
         taskQueue: options.taskQueue,
         workflowId,
         request: request(),
-        defaultRegion: 'cn-shanghai',
+        defaultRegion: DEFAULT_REGION,
       });
       return workflowId;
     },

@@ -12,6 +12,7 @@ import { Worker } from '@temporalio/worker';
 import { campaignBroadcastStartOptions } from '../../src/activities/campaign-broadcasts';
 import { parseCampaign } from '../../src/campaign/file';
 import { loadSettings } from '../../src/config/settings';
+import { DEFAULT_REGION } from '../../src/provider/schemas';
 import { BROADCAST_TYPES_QUERY } from '../../src/shared/broadcast';
 import { runCliJson } from '../../testkit/cli';
 import { waitFor } from '../../testkit/wait';
@@ -102,10 +103,10 @@ async function baselineStarts(stack: BenchStack, runId: string, options: StartOp
  * of the empty workflow: the start's payload and visibility cost without the campaign or the broadcast's first task.
  */
 function startLikeCampaign(file: string, campaignId: string): StartOptions {
-  const plan = parseCampaign(file, fs.readFileSync(file, 'utf8'), { defaultRegion: 'cn-shanghai' });
+  const plan = parseCampaign(file, fs.readFileSync(file, 'utf8'), { defaultRegion: DEFAULT_REGION });
   if (plan.entries.length !== ENTRIES) throw new Error(`campaign file: ${plan.entries.length} of ${ENTRIES} entries`);
   // The empty workflow ignores the broadcast request it is given as argument.
-  return (i, taskQueue) => campaignBroadcastStartOptions({ campaignId, taskQueue }, plan.entries[i]!, 'cn-shanghai');
+  return (i, taskQueue) => campaignBroadcastStartOptions({ campaignId, taskQueue }, plan.entries[i]!, DEFAULT_REGION);
 }
 
 const CACHE_SIZE = loadSettings({}).WORKER_MAX_CACHED_WORKFLOWS;

@@ -6,6 +6,7 @@
  */
 import { autoLeadTimes, onTimeVerdict, type PlannedBroadcast } from '../../src/campaign/create-plan';
 import { startBroadcast } from '../../src/broadcast/start';
+import { DEFAULT_REGION } from '../../src/provider/schemas';
 import { relayRequest } from '../../testkit/broadcasts';
 import { progressEvery, times } from '../lib/concurrency';
 import type { BenchRun, BenchScenario } from '../lib/scenario';
@@ -60,7 +61,7 @@ async function runVariant(variant: Variant, run: number, log: (line: string) => 
             taskQueue: stack.relay.taskQueue,
             workflowId: b.key,
             request: relayRequest(now, b.startMs - now, 600_000, { leadTimeSeconds: leadOf(b) }),
-            defaultRegion: 'cn-shanghai',
+            defaultRegion: DEFAULT_REGION,
           });
         },
         progressEvery(Math.ceil(COUNT / 4), COUNT, `${variant}: started`, log)

@@ -5,6 +5,7 @@
  * answers Throttling: Describe traffic at its limit does not slow creates.
  */
 import { LiveClient, type CallEvent } from '../../src/provider/client';
+import { DEFAULT_REGION } from '../../src/provider/schemas';
 import type { RunningSandbox } from '../../src/sandbox';
 import { TEST_KEY } from '../../testkit/relay-stack';
 import { startManyBroadcasts, wholeSecondAfter } from '../lib/broadcasts';
@@ -85,7 +86,7 @@ async function describeLoad(sandbox: RunningSandbox, done: () => boolean): Promi
   const client = new LiveClient({
     accessKeyId: TEST_KEY.id,
     accessKeySecret: TEST_KEY.secret,
-    region: 'cn-shanghai',
+    region: DEFAULT_REGION,
     endpoint: sandbox.url,
     quotaPerSecond: QUOTA_PER_SECOND,
   });

@@ -10,6 +10,7 @@ import { DefaultLogger } from '@temporalio/worker';
 
 import { startBroadcast } from '../../src/broadcast/start';
 import { startCallbackService, type RunningCallbackService } from '../../src/callbacks/service';
+import { DEFAULT_REGION } from '../../src/provider/schemas';
 import type { BroadcastRequest } from '../../src/shared/broadcast';
 import { bundleRelayWorkflows } from '../../src/temporal/workflow-bundle';
 import {
@@ -65,7 +66,7 @@ export async function startChaosEnv(): Promise<ChaosEnv> {
           taskQueue: stack.taskQueue,
           workflowId: `chaos-${label}-${randomUUID()}`,
           request,
-          defaultRegion: 'cn-shanghai',
+          defaultRegion: DEFAULT_REGION,
         });
       },
       async close() {

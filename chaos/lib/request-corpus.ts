@@ -5,8 +5,8 @@
  * field the rejection must name and the rule it must state. Seeded combinations of independent defects check that
  * one rejection names every bad field at once.
  */
-import { isoSeconds } from '../../src/provider/signing';
 import type { BroadcastRequest } from '../../src/shared/broadcast';
+import { isoSeconds } from '../../src/shared/time';
 
 import type { Prng } from './prng';
 

@@ -17,6 +17,7 @@ import { InvalidBroadcastRequestError } from '../../src/broadcast/validation';
 import { startBroadcast } from '../../src/broadcast/start';
 import { parseCampaign, readCampaignFile, type CampaignPlan } from '../../src/campaign/file';
 import { QUOTA_OWNER_WORKFLOW_TYPE } from '../../src/provider-quota/election';
+import { DEFAULT_REGION } from '../../src/provider/schemas';
 import type { RunningSandbox } from '../../src/sandbox';
 import { FailureTypes, workflowTypeFor, type BroadcastRequest } from '../../src/shared/broadcast';
 import { times } from '../../bench/lib/concurrency';
@@ -105,7 +106,7 @@ async function viaLibrary(client: Client, taskQueue: string, c: RequestCase, id:
       taskQueue,
       workflowId: id,
       request: c.request as never,
-      defaultRegion: 'cn-shanghai',
+      defaultRegion: DEFAULT_REGION,
     });
     return 'accepted: a workflow was started';
   } catch (err) {
@@ -151,9 +152,9 @@ function viaCampaignLibrary(c: CampaignCase, dir: string): string | undefined {
     if (Buffer.isBuffer(c.content)) {
       const file = path.join(dir, c.fileName);
       fs.writeFileSync(file, c.content);
-      plan = readCampaignFile(file, { defaultRegion: 'cn-shanghai' });
+      plan = readCampaignFile(file, { defaultRegion: DEFAULT_REGION });
     } else {
-      plan = parseCampaign(c.fileName, c.content, { defaultRegion: 'cn-shanghai' });
+      plan = parseCampaign(c.fileName, c.content, { defaultRegion: DEFAULT_REGION });
     }
   } catch (err) {
     return `threw ${(err as Error).message}`;

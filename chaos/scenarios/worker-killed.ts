@@ -13,6 +13,7 @@
 import { WorkflowUpdateStage, type WorkflowHandle } from '@temporalio/client';
 
 import { startBroadcast } from '../../src/broadcast/start';
+import { DEFAULT_REGION } from '../../src/provider/schemas';
 import { taskNameFor, type BroadcastRequest, type BroadcastState } from '../../src/shared/broadcast';
 import { cancelUpdate, statusQuery } from '../../src/workflows/messages';
 import { relayRequest } from '../../testkit/broadcasts';
@@ -119,7 +120,7 @@ class Round {
       taskQueue: this.stack.taskQueue,
       workflowId,
       request,
-      defaultRegion: 'cn-shanghai',
+      defaultRegion: DEFAULT_REGION,
     });
     const tracked: Tracked = { phase, handle, expect: { state: expectState, ran: expectState === 'Completed' } };
     this.tracked.push(tracked);

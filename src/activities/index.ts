@@ -16,9 +16,13 @@ export interface ActivityDeps extends RelayTaskDeps {
 
 export function createActivities(deps: ActivityDeps) {
   return {
-    /** Re-validates a request at workflow start, with the provider's rules and today's clock. */
-    async validateBroadcast(request: BroadcastRequest): Promise<BroadcastValidation> {
-      return validateBroadcastRequest(request, { defaultRegion: deps.defaultRegion });
+    /**
+     * Re-validates a request at workflow start, with the provider's rules and today's clock. Returns the problems as
+     * `field: rule` lines, the form the workflow's failure carries and its recorded histories hold.
+     */
+    async validateBroadcast(request: BroadcastRequest): Promise<Omit<BroadcastValidation, 'fieldViolations'>> {
+      const { violations, normalized } = validateBroadcastRequest(request, { defaultRegion: deps.defaultRegion });
+      return normalized ? { violations, normalized } : { violations };
     },
     ...withHeartbeats({ ...createRelayTaskActivities(deps), ...createLegacyConfigActivities(deps.provider) }),
   };

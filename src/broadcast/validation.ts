@@ -15,6 +15,7 @@ import {
   type LegacyPullSpec,
   type RelaySpec,
 } from '../shared/broadcast';
+import { formatViolation, type FieldViolation } from '../shared/violations';
 
 const ownRules = z.object({
   flavour: z.enum(['pull-to-push', 'legacy']).optional(),
@@ -74,39 +75,51 @@ const SET_BY_THE_RELAY = new Map([
  * A field the request does not know would be silently ignored (a typo such as `leadTime` would quietly leave the
  * default in force), so each one is a violation.
  */
-function unknownFields(prefix: string, value: object, known: readonly string[]): string[] {
+function unknownFields(prefix: string, value: object, known: readonly string[]): FieldViolation[] {
   return Object.keys(value)
     .filter((key) => !known.includes(key))
-    .map((key) => `${prefix}${key}: ${SET_BY_THE_RELAY.get(key) ?? `unknown field (known: ${known.join(', ')})`}`);
+    .map((key) => ({
+      field: `${prefix}${key}`,
+      rule: SET_BY_THE_RELAY.get(key) ?? `unknown field (known: ${known.join(', ')})`,
+    }));
 }
 
 /**
  * Backup sources are live sources of the relay's protocol, checked by the same provider rules as SourceUrls (each as
  * the task's SourceUrls after a failover), none repeating another.
  */
-function backupSourceViolations(relay: RelaySpec, backups: unknown, now: Date): string[] {
+function backupSourceViolations(relay: RelaySpec, backups: unknown, now: Date): FieldViolation[] {
   if (!Array.isArray(backups)) return [];
-  if (relay.SourceType !== 'live') return ['backupSources: only for live sources (relay.SourceType live)'];
+  if (relay.SourceType !== 'live') {
+    return [{ field: 'backupSources', rule: 'only for live sources (relay.SourceType live)' }];
+  }
   const seen = [...(Array.isArray(relay.SourceUrls) ? relay.SourceUrls : [])];
   return backups.flatMap((url, i) => {
     const field = `backupSources[${i}]`;
     if (typeof url !== 'string') return [];
-    if (seen.includes(url)) return [`${field}: repeats a source already listed`];
+    if (seen.includes(url)) return [{ field, rule: 'repeats a source already listed' }];
     seen.push(url);
     const check = validateRequest('CreateLivePullToPush', { ...relay, SourceUrls: [url] }, { now });
     const rules = check.ok ? [] : check.violations.filter((v) => v.field.startsWith('SourceUrls'));
-    return rules.map((v) => `${field}: ${v.rule}`);
+    return rules.map((v) => ({ field, rule: v.rule }));
   });
 }
 
 export interface BroadcastValidation {
+  /** Every problem, as its field and rule. */
+  fieldViolations: FieldViolation[];
+  /** The same problems as `field: rule` lines: what errors show and what the workflow's validation returns. */
   violations: string[];
   /** The request with defaults filled in (Region, lead time, restart policy), when valid. */
   normalized?: BroadcastRequest;
 }
 
-function describe(prefix: string, violations: Violation[]): string[] {
-  return violations.map((v) => `${prefix}${v.field}: ${v.rule}`);
+function withPrefix(prefix: string, violations: readonly Violation[]): FieldViolation[] {
+  return violations.map((v) => ({ field: `${prefix}${v.field}`, rule: v.rule }));
+}
+
+function invalid(fieldViolations: FieldViolation[]): BroadcastValidation {
+  return { fieldViolations, violations: fieldViolations.map(formatViolation) };
 }
 
 export interface ValidateBroadcastOptions {
@@ -117,11 +130,11 @@ export interface ValidateBroadcastOptions {
 /** Every problem of the request at once, each naming its field (`relay.DstUrl: must start with rtmp://`). */
 export function validateBroadcastRequest(input: unknown, options: ValidateBroadcastOptions): BroadcastValidation {
   const own = ownRules.safeParse(input);
-  if (typeof input !== 'object' || input === null) return { violations: ['request: must be an object'] };
+  if (typeof input !== 'object' || input === null) return invalid([{ field: 'request', rule: 'must be an object' }]);
   // Our rules and the provider's are reported together: every problem at once.
-  const violations: string[] = own.success
+  const violations: FieldViolation[] = own.success
     ? []
-    : own.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`);
+    : own.error.issues.map((i) => ({ field: i.path.join('.') || 'request', rule: i.message }));
   violations.push(...unknownFields('', input, Object.keys(ownRules.shape)));
   const request = input as BroadcastRequest;
   const flavour = request.flavour === 'legacy' ? 'legacy' : 'pull-to-push';
@@ -130,30 +143,31 @@ export function validateBroadcastRequest(input: unknown, options: ValidateBroadc
 
   if (flavour === 'pull-to-push') {
     if (!request.relay || typeof request.relay !== 'object') {
-      return { violations: [...violations, 'relay: required for the pull-to-push flavour'] };
+      return invalid([...violations, { field: 'relay', rule: 'required for the pull-to-push flavour' }]);
     }
-    if (request.legacy) violations.push('legacy: not allowed with the pull-to-push flavour');
+    if (request.legacy) violations.push({ field: 'legacy', rule: 'not allowed with the pull-to-push flavour' });
     if (!Array.isArray(request.relay)) violations.push(...unknownFields('relay.', request.relay, RELAY_FIELDS));
     const relay = { ...request.relay, Region: request.relay.Region ?? options.defaultRegion };
     const result = validateRequest('CreateLivePullToPush', relay, { now });
-    if (!result.ok) violations.push(...describe('relay.', result.violations));
+    if (!result.ok) violations.push(...withPrefix('relay.', result.violations));
     violations.push(...backupSourceViolations(relay, request.backupSources, now));
     normalized = { ...request, flavour, relay };
   } else {
     if (!request.legacy || typeof request.legacy !== 'object') {
-      return { violations: [...violations, 'legacy: required for the legacy flavour'] };
+      return invalid([...violations, { field: 'legacy', rule: 'required for the legacy flavour' }]);
     }
-    if (request.relay) violations.push('relay: not allowed with the legacy flavour');
+    if (request.relay) violations.push({ field: 'relay', rule: 'not allowed with the legacy flavour' });
     if ((request as { backupSources?: unknown }).backupSources !== undefined) {
-      violations.push('backupSources: only for pull-to-push relays');
+      violations.push({ field: 'backupSources', rule: 'only for pull-to-push relays' });
     }
     if (!Array.isArray(request.legacy)) violations.push(...unknownFields('legacy.', request.legacy, LEGACY_FIELDS));
     const result = validateRequest('AddLivePullStreamInfoConfig', request.legacy, { now });
-    if (!result.ok) violations.push(...describe('legacy.', result.violations));
+    if (!result.ok) violations.push(...withPrefix('legacy.', result.violations));
     normalized = { ...request, flavour };
   }
-  if (violations.length > 0) return { violations };
+  if (violations.length > 0) return invalid(violations);
   return {
+    fieldViolations: [],
     violations: [],
     normalized: {
       ...normalized,

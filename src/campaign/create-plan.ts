@@ -10,7 +10,7 @@
  * start (its own lead time is not in visibility; one that asks earlier is out of the way sooner).
  */
 
-import { isoSeconds } from '../provider/signing';
+import { isoSeconds } from '../shared/time';
 
 export interface PlannedBroadcast {
   key: string;

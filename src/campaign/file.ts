@@ -20,6 +20,7 @@ import YAML, { LineCounter, isMap, isScalar, isSeq, type Node, type YAMLMap } fr
 import { validateBroadcastRequest } from '../broadcast/validation';
 import { validateSchedule, type ScheduleDefinition } from '../schedules/definition';
 import type { BroadcastRequest, RelaySpec } from '../shared/broadcast';
+import { resolveTime } from '../shared/time';
 
 export interface CampaignEntry {
   key: string;
@@ -67,7 +68,16 @@ const FIELD_NAMES: Record<string, string> = {
   'restartPolicy.maxRestarts': 'maxRestarts',
 };
 
-const KEY_RULE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+/**
+ * The rule for campaign ids and entry keys, the parts of a broadcast's workflow ID (`<campaign>/<key>`) a user
+ * chooses and types again in later commands.
+ */
+const CAMPAIGN_KEY_RULE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+export const CAMPAIGN_KEY_RULE_TEXT = '1-100 letters, digits, ".", "_" or "-", starting with a letter or digit';
+
+export function isCampaignKey(value: string): boolean {
+  return CAMPAIGN_KEY_RULE.test(value);
+}
 /** Refused before parsing (10,000 entries take about 2 MB): split such a campaign into several files. */
 export const MAX_CAMPAIGN_FILE_BYTES = 32 * 1024 * 1024;
 const FILE_FIELDS = ['campaign', 'defaults', 'broadcasts', 'schedules'];
@@ -121,20 +131,6 @@ interface RawEntry {
   line: number;
   fields: Raw;
   lineOf: (field: string) => number;
-}
-
-const RELATIVE_TIME = /^\+(\d+)([smhd])$/;
-const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/**
- * `+90s`, `+5m`, `+2h`, `+1d`: relative to the moment the file is read (handy for demo files), rounded up to the
- * second; the client's --start/--end flags take the same form.
- */
-export function resolveTime(value: unknown, now: Date): unknown {
-  const match = typeof value === 'string' ? RELATIVE_TIME.exec(value.trim()) : null;
-  if (!match) return value instanceof Date ? value.toISOString().replace(/\.\d{3}Z$/, 'Z') : value;
-  const ms = now.getTime() + Number(match[1]) * (UNIT_MS[match[2] ?? 's'] ?? 1_000);
-  return new Date(Math.ceil(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 function coerce(field: string, value: unknown): unknown {
@@ -320,6 +316,38 @@ function readCsv(text: string): {
   return { header: { defaults, ...(campaign ? { campaign } : {}) }, entries, problems: defaultProblems };
 }
 
+type Report = (field: string, rule: string) => void;
+
+/** Reports a problem of one item on the line of its field. */
+function reporter(raw: RawEntry, key: string, problems: CampaignProblem[]): Report {
+  return (field, rule) => void problems.push({ line: raw.lineOf(field), key: key || undefined, field, rule });
+}
+
+/**
+ * What every keyed item (a broadcast entry, a schedule) is checked for before its own validation: a mapping, only
+ * fields it knows, a key by the key rule that its section does not use twice. False when it is no mapping at all.
+ */
+function checkKeyedItem(
+  raw: RawEntry,
+  key: string,
+  kind: 'entry' | 'schedule',
+  known: string[],
+  seenKeys: Map<string, number>,
+  problem: Report
+): boolean {
+  if ('__invalid' in raw.fields) {
+    problem(kind, 'must be a mapping of fields');
+    return false;
+  }
+  for (const field of Object.keys(raw.fields)) {
+    if (!known.includes(field)) problem(field, unknownField(known));
+  }
+  if (!isCampaignKey(key)) problem('key', `required: ${CAMPAIGN_KEY_RULE_TEXT}`);
+  else if (seenKeys.has(key)) problem('key', `duplicate of the ${kind} on line ${seenKeys.get(key)}`);
+  else seenKeys.set(key, raw.line);
+  return true;
+}
+
 export interface ParseCampaignOptions {
   defaultRegion: string;
   now?: Date;
@@ -343,24 +371,11 @@ export function parseCampaign(fileName: string, content: string, options: ParseC
   for (const raw of read.entries) {
     const key = String(raw.fields.key ?? '');
     const problemsBefore = problems.length;
-    const problem = (field: string, rule: string) =>
-      problems.push({ line: raw.lineOf(field), key: key || undefined, field, rule });
-    if ('__invalid' in raw.fields) {
-      problem('entry', 'must be a mapping of fields');
-      continue;
-    }
-    for (const field of Object.keys(raw.fields)) {
-      if (!ENTRY_FIELDS.includes(field)) problem(field, unknownField(ENTRY_FIELDS));
-    }
-    if (!KEY_RULE.test(key)) problem('key', 'required: 1-100 letters, digits, ".", "_" or "-"');
-    else if (seenKeys.has(key)) problem('key', `duplicate of the entry on line ${seenKeys.get(key)}`);
-    else seenKeys.set(key, raw.line);
+    const problem = reporter(raw, key, problems);
+    if (!checkKeyedItem(raw, key, 'entry', ENTRY_FIELDS, seenKeys, problem)) continue;
     const request = toRequest(raw.fields, defaults, campaignId, options.now ?? new Date());
     const result = validateBroadcastRequest(request, { defaultRegion: options.defaultRegion, now: options.now });
-    for (const violation of result.violations) {
-      const [field = 'entry', ...rule] = violation.split(': ');
-      problem(FIELD_NAMES[field] ?? field, rule.join(': '));
-    }
+    for (const { field, rule } of result.fieldViolations) problem(FIELD_NAMES[field] ?? field, rule);
     if (result.normalized) {
       const entry = { key, line: raw.line, request: result.normalized };
       entries.push(entry);
@@ -393,21 +408,11 @@ function readSchedules(
   const schedules: CampaignSchedule[] = [];
   for (const raw of raws) {
     const key = String(raw.fields.key ?? '');
-    const problem = (field: string, rule: string) =>
-      problems.push({ line: raw.lineOf(field), key: key || undefined, field, rule });
-    if ('__invalid' in raw.fields) {
-      problem('schedule', 'must be a mapping of fields');
-      continue;
-    }
     const problemsBefore = problems.length;
-    for (const field of Object.keys(raw.fields)) {
-      if (!SCHEDULE_FIELDS.includes(field)) problem(field, unknownField(SCHEDULE_FIELDS));
-    }
-    if (!KEY_RULE.test(key)) problem('key', 'required: 1-100 letters, digits, ".", "_" or "-"');
-    else if (seenKeys.has(key)) problem('key', `duplicate of the schedule on line ${seenKeys.get(key)}`);
-    else seenKeys.set(key, raw.line);
+    const problem = reporter(raw, key, problems);
+    if (!checkKeyedItem(raw, key, 'schedule', SCHEDULE_FIELDS, seenKeys, problem)) continue;
     const f = raw.fields;
-    const { violations, definition } = validateSchedule(
+    const { fieldViolations, definition } = validateSchedule(
       {
         scheduleId: key,
         days: f.days,
@@ -421,9 +426,9 @@ function readSchedules(
       },
       { defaultRegion: options.defaultRegion, now }
     );
-    for (const violation of violations) {
-      const [field = 'schedule', ...rule] = violation.split(': ');
-      if (field !== 'id') problem(SCHEDULE_FIELD_NAMES[field] ?? FIELD_NAMES[field] ?? field, rule.join(': '));
+    // The key's own problem is reported above, in the file's words.
+    for (const { field, rule } of fieldViolations) {
+      if (field !== 'id') problem(SCHEDULE_FIELD_NAMES[field] ?? FIELD_NAMES[field] ?? field, rule);
     }
     if (definition && problems.length === problemsBefore) schedules.push({ key, line: raw.line, definition });
   }

@@ -10,9 +10,9 @@
  */
 import type { Client } from '@temporalio/client';
 
-import { isoSeconds } from '../provider/signing';
 import { BROADCAST_TYPES_QUERY } from '../shared/broadcast';
 import { BroadcastStartKey } from '../shared/search-attributes';
+import { isoSeconds } from '../shared/time';
 
 import type { ScheduledCreate } from './create-plan';
 

@@ -6,12 +6,11 @@ import { Option, type Command } from 'commander';
 import YAML from 'yaml';
 
 import { BroadcastAlreadyExistsError, startBroadcast } from '../broadcast/start';
-import { resolveTime } from '../campaign/file';
 import { workflowWebUiLink } from '../campaign/submit';
 import { InvalidBroadcastRequestError, validateBroadcastRequest } from '../broadcast/validation';
 import { loadSettings } from '../config/settings';
-import { isoSeconds } from '../provider/signing';
 import type { BroadcastRequest, BroadcastStatus } from '../shared/broadcast';
+import { isoSeconds, resolveTime } from '../shared/time';
 import {
   cancelUpdate,
   rescheduleUpdate,

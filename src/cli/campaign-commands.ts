@@ -3,10 +3,17 @@ import cliProgress from 'cli-progress';
 import { Option, type Command } from 'commander';
 import type { Client } from '@temporalio/client';
 
-import { formatProblems, readCampaignFile, type CampaignPlan } from '../campaign/file';
+import {
+  CAMPAIGN_KEY_RULE_TEXT,
+  formatProblems,
+  isCampaignKey,
+  readCampaignFile,
+  type CampaignPlan,
+} from '../campaign/file';
 import { CampaignFinishedError, submitCampaign, webUiLink } from '../campaign/submit';
 import { loadSettings } from '../config/settings';
 import { createBroadcastSchedules, describeCalendar } from '../schedules/client';
+import { FINAL_STATES, LIVE_STATES } from '../shared/broadcast';
 import {
   campaignBroadcastId,
   campaignStatusQuery,
@@ -30,9 +37,6 @@ export class InvalidCampaignFileError extends Error {
   override readonly name = 'InvalidCampaignFileError';
 }
 
-const LIVE_STATES = ['Scheduled', 'Creating', 'Created', 'Running', 'Recovering', 'Offline'] as const;
-const ENDED_STATES = ['Completed', 'Failed', 'Cancelled'] as const;
-
 /**
  * The campaign counts how its broadcasts ended; the live state of the others is each broadcast's BroadcastState
  * search attribute, counted through visibility (eventually consistent: a second or so behind).
@@ -53,7 +57,7 @@ export function formatCampaignTable(status: CampaignStatus, live: Partial<Record
     ['not started', status.pending] as const,
     ['in progress', status.counts.Started ?? 0] as const,
     ...LIVE_STATES.map((s) => [`  ${s}`, live[s] ?? 0] as const),
-    ...ENDED_STATES.map((s) => [s, status.counts[s] ?? 0] as const),
+    ...FINAL_STATES.map((s) => [s, status.counts[s] ?? 0] as const),
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
   return [
@@ -81,8 +85,8 @@ function planFor(file: string, flags: StartFlags, defaultRegion: string): Campai
   const campaignId = flags.id ?? plan.campaignId;
   const idProblem = !campaignId
     ? 'campaign id: give --id or a `campaign:` field in the file'
-    : !/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(campaignId)
-      ? `campaign id "${campaignId}": 1-100 letters, digits, ".", "_" or "-"`
+    : !isCampaignKey(campaignId)
+      ? `campaign id "${campaignId}": ${CAMPAIGN_KEY_RULE_TEXT}`
       : undefined;
   // Every problem in one message: the campaign id's and the file's.
   if (plan.problems.length > 0 && !flags.skipInvalid) {

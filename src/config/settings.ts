@@ -14,7 +14,7 @@ import { z } from 'zod';
 
 import { parseEncryptionKeys } from '../codec/keys';
 import type { ActionBudgets } from '../provider/quota-gate';
-import { ACTIONS, REGIONS } from '../provider/schemas';
+import { ACTIONS, DEFAULT_REGION, REGIONS } from '../provider/schemas';
 import { PROJECT_ROOT } from '../temporal/binaries';
 
 import { ConfigError } from './errors';
@@ -72,7 +72,7 @@ const settingsSchema = z.object({
     .default(path.join(PROJECT_ROOT, '.data', 'temporal-dev.db')),
 
   /** Alibaba region in which tasks run. @default 'cn-shanghai' */
-  ALIYUN_REGION: z.enum(REGIONS).default('cn-shanghai'),
+  ALIYUN_REGION: z.enum(REGIONS).default(DEFAULT_REGION),
   /** Explicit provider endpoint URL (e.g. the sandbox's `http://127.0.0.1:8480`). Default: derived from the region. */
   ALIYUN_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
   ALIYUN_ACCESS_KEY_ID: z.string().min(1).optional(),
@@ -113,9 +113,9 @@ const settingsSchema = z.object({
   CODEC_SERVER_CORS_ORIGINS: z.string().min(1).optional(),
 
   /**
-   * Workflows kept in the worker's cache. A cached broadcast costs about 0.4 MB; a waiting one gains little from the
-   * cache (its next task comes much later), so 200 keeps a worker with 10,000 waiting broadcasts under 512 MB
-   * (BENCHMARKS.md, memory). @default 200
+   * Workflows kept in the worker's cache. Each cached broadcast holds memory, and a waiting one gains little from the
+   * cache (its next task comes much later), so a small cache keeps a worker with thousands of waiting broadcasts
+   * small (BENCHMARKS.md, memory, measures it). @default 200
    */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(200),
   /** How long in-flight activities may finish on shutdown, in milliseconds. @default 10000 */

@@ -10,6 +10,7 @@ import { inspect } from 'node:util';
 import { Pool } from 'undici';
 
 import type { CallGuard } from '../provider-quota/lease';
+import { isoSeconds } from '../shared/time';
 
 import { API_VERSION, endpointFor, parseEndpoint, type ParsedEndpoint } from './endpoints';
 import { CLIENT_ERROR_CODES, ProviderError, ProviderValidationError } from './errors';
@@ -24,7 +25,7 @@ import {
   type RequestOf,
   type ResponseOf,
 } from './schemas';
-import { EMPTY_BODY_SHA256, isoSeconds, newNonce, percentEncode, signV1, signV3 } from './signing';
+import { EMPTY_BODY_SHA256, newNonce, percentEncode, signV1, signV3 } from './signing';
 
 export { API_VERSION } from './endpoints';
 

@@ -9,8 +9,8 @@
 import { z } from 'zod';
 
 import { TASK_NAME_MAX_LENGTH } from '../shared/broadcast';
-
-import { isoSeconds } from './signing';
+import { API_TIME_FORMAT, API_TIME_PATTERN, isoSeconds } from '../shared/time';
+import { formatViolation, type FieldViolation } from '../shared/violations';
 
 export const ACTIONS = [
   'CreateLivePullToPush',
@@ -43,6 +43,9 @@ export const HTTP_METHODS: Record<ActionName, 'GET' | 'POST'> = {
 // Lenient: the 2026 Create doc lists these five; the sibling APIs (and the mid-2025 Create doc) list only the first
 // four. Assumption: a task created in cn-shenzhen is reachable by its siblings, so all actions accept all five.
 export const REGIONS = ['ap-southeast-1', 'ap-southeast-5', 'cn-beijing', 'cn-shanghai', 'cn-shenzhen'] as const;
+export type Region = (typeof REGIONS)[number];
+/** Where tasks run when neither the request nor ALIYUN_REGION names a region. */
+export const DEFAULT_REGION: Region = 'cn-shanghai';
 export const SOURCE_TYPES = ['live', 'vod', 'url'] as const;
 // Lenient: the current list is rtmp, srt, http-flv, hls; the mid-2025 list also had rtsp and flv. Both accepted.
 // Checked only for live sources: seed 000 says SourceProtocol "is ignored if SourceType is vod or url".
@@ -78,9 +81,9 @@ const MAX_NAME_LENGTH = 255;
 // Field rules
 // ---------------------------------------------------------------------------------------------------------------
 
-/** `yyyy-MM-ddTHH:mm:ssZ` exactly, and a real calendar time (no 2026-02-30). */
+/** API_TIME_FORMAT exactly, and a real calendar time (no 2026-02-30). */
 export function isApiTime(value: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(value)) return false;
+  if (!API_TIME_PATTERN.test(value)) return false;
   const date = new Date(value);
   // Month 13 or hour 25 fit the pattern but are no date (toISOString would throw on them).
   return !Number.isNaN(date.getTime()) && isoSeconds(date) === value;
@@ -117,7 +120,7 @@ const fields = {
   RegionId: text().optional(),
   Region: oneOf(REGIONS),
   OwnerId: int(0, Number.MAX_SAFE_INTEGER, 'must be a non-negative integer').optional(),
-  time: text('must be a string yyyy-MM-ddTHH:mm:ssZ').refine(isApiTime, 'must be a UTC time yyyy-MM-ddTHH:mm:ssZ'),
+  time: text(`must be a string ${API_TIME_FORMAT}`).refine(isApiTime, `must be a UTC time ${API_TIME_FORMAT}`),
   // Unconfirmed: the real TaskId format (UUIDs in every example) is not specified, so any non-empty id is accepted.
   TaskId: nonEmpty(MAX_TASK_ID_LENGTH),
   // Unconfirmed: no documented length limit for TaskName; 128 is ours.
@@ -364,8 +367,8 @@ let validationNow: Date | undefined;
 
 /**
  * Request schemas against the real clock (what the sandbox validates incoming requests with), or against a
- * caller's `now` during validateRequest. Built once: building them per call cost ~0.8 ms and most of a 10,000-entry
- * campaign file's validation time (the campaign-start bench profile).
+ * caller's `now` during validateRequest. Built once: building the schemas costs far more than checking a request
+ * with them, and a campaign file checks thousands of requests.
  */
 export const requestSchemas: RequestSchemas = buildRequestSchemas(() => validationNow ?? new Date());
 
@@ -390,10 +393,8 @@ export function takesRegion(action: ActionName): boolean {
 // Validation
 // ---------------------------------------------------------------------------------------------------------------
 
-export interface Violation {
-  /** Wire name of the field; list items as `SourceUrls[1]`; `request` for the whole request. */
-  field: string;
-  rule: string;
+/** `field`: the wire name of the field; list items as `SourceUrls[1]`; `request` for the whole request. */
+export interface Violation extends FieldViolation {
   /** The field is required here and absent (or empty): the service answers `Missing{Field}`. */
   missing: boolean;
   /** The service's own error code for this rule, where a seed states one (else InvalidParameter). */
@@ -462,7 +463,7 @@ export function validateRequest<A extends ActionName>(
 
 /** One line: `Field: rule; Other: rule`. */
 export function formatViolations(violations: readonly Violation[]): string {
-  return violations.map((v) => `${v.field}: ${v.rule}`).join('; ');
+  return violations.map(formatViolation).join('; ');
 }
 
 // ---------------------------------------------------------------------------------------------------------------

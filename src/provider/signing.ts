@@ -136,11 +136,6 @@ export function safeEqual(a: string, b: string): boolean {
   return left.length === right.length && crypto.timingSafeEqual(left, right);
 }
 
-/** `yyyy-MM-ddTHH:mm:ssZ` in UTC, the format of x-acs-date, Timestamp and all API times. */
-export function isoSeconds(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
 /** 32 random hex characters. The SDK sends 64; the service accepts any unique string. */
 export function newNonce(): string {
   return crypto.randomBytes(16).toString('hex');

@@ -6,6 +6,8 @@ import type { DayOfWeek } from '@temporalio/client';
 
 import { validateBroadcastRequest } from '../broadcast/validation';
 import type { BroadcastRequest } from '../shared/broadcast';
+import { API_TIME_FORMAT, isoSeconds } from '../shared/time';
+import { formatViolation, type FieldViolation } from '../shared/violations';
 
 import {
   formatDuration,
@@ -17,7 +19,7 @@ import {
   parseWeekday,
   type WeeklyCalendar,
 } from './calendar';
-import { fireLeadSecondsFor, isoSeconds, requestForOccurrence, type OccurrenceTemplate } from './occurrence';
+import { fireLeadSecondsFor, requestForOccurrence, type OccurrenceTemplate } from './occurrence';
 
 /** What a missed firing does when the worker or server was down at its time (README, "Recurring broadcasts"). */
 export type CatchUpPolicy = 'skip' | 'backfill';
@@ -55,6 +57,9 @@ export interface ScheduleDefinition {
 }
 
 export interface ScheduleValidation {
+  /** Every problem, as its field and rule. */
+  fieldViolations: FieldViolation[];
+  /** The same problems as `field: rule` lines. */
   violations: string[];
   definition?: ScheduleDefinition;
 }
@@ -70,35 +75,40 @@ function listOf(value: unknown): unknown[] {
   return value === undefined || value === null ? [] : [value];
 }
 
-function parseDays(value: unknown, violations: string[]): DayOfWeek[] {
+function parseDays(value: unknown, violations: FieldViolation[]): DayOfWeek[] {
   const items = listOf(value);
   if (items.length === 1 && String(items[0]).toLowerCase() === 'daily') return [];
   if (items.length === 0) {
-    violations.push('days: required: weekday names (MON, FRI, …) or "daily"');
+    violations.push({ field: 'days', rule: 'required: weekday names (MON, FRI, …) or "daily"' });
     return [];
   }
   const days: DayOfWeek[] = [];
   for (const item of items) {
     const day = parseWeekday(String(item));
     if (day) days.push(day);
-    else violations.push(`days: "${String(item)}" is not a weekday (MON … SUN, or "daily" alone)`);
+    else violations.push({ field: 'days', rule: `"${String(item)}" is not a weekday (MON … SUN, or "daily" alone)` });
   }
   return [...new Set(days)];
 }
 
-function windowTimes(value: unknown, violations: string[]): string[] {
+function windowTimes(value: unknown, violations: FieldViolation[]): string[] {
   const items = listOf(value).map((t) => (typeof t === 'number' ? String(t) : t));
-  if (items.length === 0) violations.push('at: required: one or more local start times, HH:MM');
+  if (items.length === 0) violations.push({ field: 'at', rule: 'required: one or more local start times, HH:MM' });
   const times: string[] = [];
   for (const item of items) {
     if (typeof item === 'string' && minutesOfDay(item) !== undefined) times.push(item);
-    else violations.push(`at: "${String(item)}" must be a 24-hour local time HH:MM (e.g. 20:00)`);
+    else violations.push({ field: 'at', rule: `"${String(item)}" must be a 24-hour local time HH:MM (e.g. 20:00)` });
   }
   return [...new Set(times)];
 }
 
 /** Two starts closer than the duration would put two relays on one destination at once. */
-function overlapViolation(calendar: WeeklyCalendar, durationSeconds: number, fromMs: number, untilMs: number) {
+function overlapViolation(
+  calendar: WeeklyCalendar,
+  durationSeconds: number,
+  fromMs: number,
+  untilMs: number
+): FieldViolation | undefined {
   const starts = occurrencesBetween(calendar, fromMs, Math.min(untilMs, fromMs + OVERLAP_HORIZON_MS));
   let shortest: [number, number] | undefined;
   for (let i = 1; i < starts.length; i++) {
@@ -107,25 +117,30 @@ function overlapViolation(calendar: WeeklyCalendar, durationSeconds: number, fro
   }
   if (!shortest || durationSeconds * 1000 < shortest[1] - shortest[0]) return undefined;
   const gap = formatDuration((shortest[1] - shortest[0]) / 1000);
-  return (
-    `duration: ${formatDuration(durationSeconds)} must be shorter than the shortest gap between two occurrences ` +
-    `(${gap}, ${isoSeconds(shortest[0])} → ${isoSeconds(shortest[1])}): occurrences would overlap on one destination`
-  );
+  return {
+    field: 'duration',
+    rule:
+      `${formatDuration(durationSeconds)} must be shorter than the shortest gap between two occurrences ` +
+      `(${gap}, ${isoSeconds(shortest[0])} → ${isoSeconds(shortest[1])}): occurrences would overlap on one destination`,
+  };
 }
 
-function optionalTime(field: string, value: unknown, violations: string[]): number | undefined {
+function optionalTime(field: string, value: unknown, violations: FieldViolation[]): number | undefined {
   if (value === undefined) return undefined;
   const ms = typeof value === 'string' ? Date.parse(value) : NaN;
-  if (Number.isNaN(ms)) violations.push(`${field}: must be an ISO time (yyyy-MM-ddTHH:mm:ssZ)`);
+  if (Number.isNaN(ms)) violations.push({ field, rule: `must be an ISO time (${API_TIME_FORMAT})` });
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-function templateTimeViolations(template: Record<string, unknown>): string[] {
+function templateTimeViolations(template: Record<string, unknown>): FieldViolation[] {
   const spec = (template.relay ?? template.legacy) as Record<string, unknown> | undefined;
   const prefix = template.relay ? 'relay' : 'legacy';
   return ['StartTime', 'EndTime']
     .filter((field) => spec && typeof spec === 'object' && spec[field] !== undefined)
-    .map((field) => `${prefix}.${field}: set by the schedule for each occurrence; not accepted in a schedule`);
+    .map((field) => ({
+      field: `${prefix}.${field}`,
+      rule: 'set by the schedule for each occurrence; not accepted in a schedule',
+    }));
 }
 
 export interface ValidateScheduleOptions {
@@ -136,31 +151,44 @@ export interface ValidateScheduleOptions {
 /** Every problem of the declaration at once; `definition` only when there is none. */
 export function validateSchedule(input: ScheduleDeclaration, options: ValidateScheduleOptions): ScheduleValidation {
   const now = options.now ?? new Date();
-  const violations: string[] = [];
+  const violations: FieldViolation[] = [];
   const scheduleId = typeof input.scheduleId === 'string' ? input.scheduleId : '';
   if (!SCHEDULE_ID_RULE.test(scheduleId)) {
-    violations.push('id: required: 1-150 letters, digits, ".", "_", "/" or "-", starting with a letter or digit');
+    violations.push({
+      field: 'id',
+      rule: 'required: 1-150 letters, digits, ".", "_", "/" or "-", starting with a letter or digit',
+    });
   }
   const beforeCalendar = violations.length;
   const days = parseDays(input.days, violations);
   const times = windowTimes(input.times, violations);
   const timeZone = typeof input.timeZone === 'string' ? input.timeZone : '';
   if (!isTimeZone(timeZone)) {
-    violations.push(`tz: "${String(input.timeZone ?? '')}" must be an IANA time zone (e.g. Europe/Berlin, UTC)`);
+    violations.push({
+      field: 'tz',
+      rule: `"${String(input.timeZone ?? '')}" must be an IANA time zone (e.g. Europe/Berlin, UTC)`,
+    });
   }
   const calendarValid = violations.length === beforeCalendar;
   const durationSeconds = parseDuration(String(input.duration ?? ''));
   if (durationSeconds === undefined) {
-    violations.push(`duration: "${String(input.duration ?? '')}" must be a positive duration (2h, 90m, 1h30m)`);
+    violations.push({
+      field: 'duration',
+      rule: `"${String(input.duration ?? '')}" must be a positive duration (2h, 90m, 1h30m)`,
+    });
   }
   const fromMs = Math.max(now.getTime(), optionalTime('from', input.from, violations) ?? 0);
   const untilMs = optionalTime('until', input.until, violations) ?? Number.POSITIVE_INFINITY;
-  if (untilMs <= fromMs) violations.push(`until: must be later than ${input.from !== undefined ? 'from' : 'now'}`);
+  if (untilMs <= fromMs) {
+    violations.push({ field: 'until', rule: `must be later than ${input.from !== undefined ? 'from' : 'now'}` });
+  }
   const catchUp = (input.catchUp ?? 'backfill') as CatchUpPolicy;
-  if (!CATCH_UP_POLICIES.includes(catchUp)) violations.push(`catch-up: must be one of ${CATCH_UP_POLICIES.join(', ')}`);
+  if (!CATCH_UP_POLICIES.includes(catchUp)) {
+    violations.push({ field: 'catch-up', rule: `must be one of ${CATCH_UP_POLICIES.join(', ')}` });
+  }
   const template = input.template;
   if (!template || typeof template !== 'object' || Array.isArray(template)) {
-    return { violations: [...violations, 'request: must be a mapping (relay: …)'] };
+    return invalid([...violations, { field: 'request', rule: 'must be a mapping (relay: …)' }]);
   }
   violations.push(...templateTimeViolations(template as Record<string, unknown>));
 
@@ -169,7 +197,7 @@ export function validateSchedule(input: ScheduleDeclaration, options: ValidateSc
     const calendar: WeeklyCalendar = { days, times, timeZone };
     [first] = nextOccurrences(calendar, fromMs, 1);
     if (untilMs > fromMs && (first === undefined || first >= untilMs)) {
-      violations.push('until: no occurrence starts before it');
+      violations.push({ field: 'until', rule: 'no occurrence starts before it' });
     }
     const overlap = overlapViolation(calendar, durationSeconds, fromMs, untilMs);
     if (overlap) violations.push(overlap);
@@ -177,7 +205,7 @@ export function validateSchedule(input: ScheduleDeclaration, options: ValidateSc
   // The provider's rules, on the first occurrence (every occurrence differs from it only in its window); without a
   // valid calendar, on a window of its own, so the request's problems still come in the same message.
   const sampleStart = first ?? fromMs + 86_400_000;
-  const { violations: requestViolations, normalized } = validateBroadcastRequest(
+  const { fieldViolations: requestViolations, normalized } = validateBroadcastRequest(
     requestForOccurrence(template as OccurrenceTemplate, {
       StartTime: isoSeconds(sampleStart),
       EndTime: isoSeconds(sampleStart + (durationSeconds ?? 3600) * 1000),
@@ -185,8 +213,9 @@ export function validateSchedule(input: ScheduleDeclaration, options: ValidateSc
     { defaultRegion: options.defaultRegion, now }
   );
   violations.push(...requestViolations);
-  if (violations.length > 0 || !normalized || durationSeconds === undefined) return { violations };
+  if (violations.length > 0 || !normalized || durationSeconds === undefined) return invalid(violations);
   return {
+    fieldViolations: [],
     violations: [],
     definition: {
       scheduleId,
@@ -199,6 +228,10 @@ export function validateSchedule(input: ScheduleDeclaration, options: ValidateSc
       template: withoutWindow(normalized),
     },
   };
+}
+
+function invalid(fieldViolations: FieldViolation[]): ScheduleValidation {
+  return { fieldViolations, violations: fieldViolations.map(formatViolation) };
 }
 
 function withoutWindow(request: BroadcastRequest): OccurrenceTemplate {

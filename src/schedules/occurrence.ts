@@ -9,6 +9,7 @@ import type {
   RelayBroadcastRequest,
   RelaySpec,
 } from '../shared/broadcast';
+import { isoSeconds } from '../shared/time';
 
 type Timeless<T> = Omit<T, 'StartTime' | 'EndTime'>;
 
@@ -31,11 +32,6 @@ export interface ScheduledOccurrenceInput {
 export interface OccurrenceWindow {
   StartTime: string;
   EndTime: string;
-}
-
-/** Seconds-precision ISO time, the form the provider takes (`2026-12-04T19:00:00Z`). */
-export function isoSeconds(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** Margin on top of the broadcast's lead time: the occurrence workflow and its start activity take a moment. */

@@ -3,10 +3,18 @@
  * Imported by workflow code, so: no Node built-ins, no zod, no I/O.
  */
 
-export type BroadcastState =
-  'Scheduled' | 'Creating' | 'Created' | 'Running' | 'Recovering' | 'Offline' | 'Completed' | 'Failed' | 'Cancelled';
+/** The states of a broadcast that has not ended, in lifecycle order (the BroadcastState search attribute's values). */
+export const LIVE_STATES = ['Scheduled', 'Creating', 'Created', 'Running', 'Recovering', 'Offline'] as const;
+/** How a broadcast ends: it never leaves one of these. */
+export const FINAL_STATES = ['Completed', 'Failed', 'Cancelled'] as const;
 
-export const FINAL_STATES: readonly BroadcastState[] = ['Completed', 'Failed', 'Cancelled'];
+export type LiveState = (typeof LIVE_STATES)[number];
+export type FinalState = (typeof FINAL_STATES)[number];
+export type BroadcastState = LiveState | FinalState;
+
+export function isFinalState(state: string): state is FinalState {
+  return (FINAL_STATES as readonly string[]).includes(state);
+}
 
 /** The CreateLivePullToPush fields a broadcaster sets (wire names). Region defaults to the worker's region. */
 export interface RelaySpec {
@@ -213,10 +221,6 @@ export function taskNameFor(workflowId: string): string {
   // Never end on half a surrogate pair: a lone surrogate cannot be percent-encoded for the wire.
   if (/[\uD800-\uDBFF]$/.test(head)) head = head.slice(0, -1);
   return `${head}${suffix}`;
-}
-
-export function parseIsoSeconds(value: string): number {
-  return Date.parse(value);
 }
 
 /** Provider calls run on their own task queue so the fleet-wide rate limit applies to them alone. */

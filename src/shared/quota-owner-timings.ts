@@ -14,9 +14,9 @@
  *
  * Assumption: the owner process does not stall (event loop frozen) between admitting a call and sending it for longer
  * than that gap, and a request it abandoned after its client timeout does not reach the provider much later. The
- * provider takes no fencing token, so a time-based lease cannot rule either out; on a machine so overloaded that
- * workflow tasks take 5–10 s, a burst was seen to breach the quota this way (BENCHMARKS.md, quota-burst). The timeouts are generous because a loaded machine
- * (two cores, event loops stalled for seconds) must not make a healthy owner lose its term.
+ * provider takes no fencing token, so a time-based lease cannot rule either out: on a machine so overloaded that
+ * workflow tasks take seconds, a burst can breach the quota this way (BENCHMARKS.md, quota-burst). The timeouts are
+ * generous because a loaded machine (event loops stalled for seconds) must not make a healthy owner lose its term.
  */
 /** The owner activity's heartbeat timeout: how long a dead owner keeps the quota. */
 export const HEARTBEAT_TIMEOUT_MS = 10_000;

@@ -1,7 +1,7 @@
 /** Messages of the campaign workflow. */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
-import type { BroadcastRequest, BroadcastState } from '../shared/broadcast';
+import type { BroadcastRequest, BroadcastState, FinalState } from '../shared/broadcast';
 
 export interface CampaignEntryInput {
   key: string;
@@ -26,7 +26,7 @@ export interface AddEntriesResult {
 }
 
 /** What a campaign knows of each broadcast: started, then how it ended (live states are the broadcast's own). */
-export type CampaignBroadcastState = 'Started' | 'Completed' | 'Failed' | 'Cancelled';
+export type CampaignBroadcastState = 'Started' | FinalState;
 
 export interface CampaignStatus {
   campaignId: string;

@@ -15,7 +15,7 @@ import {
   type Reply,
   type UserAsk,
 } from '../../src/workflows/broadcast/lifecycle';
-import { isoSeconds } from '../../src/provider/signing';
+import { isoSeconds } from '../../src/shared/time';
 import type { TaskEvent, TaskEventKind } from '../../src/shared/broadcast';
 
 export const T0 = Date.parse('2026-06-01T20:00:00Z');

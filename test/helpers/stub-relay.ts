@@ -9,6 +9,7 @@ import { Worker } from '@temporalio/worker';
 import type { Activities } from '../../src/activities';
 import type { EnsureTaskInput, TaskRef, TaskSnapshot } from '../../src/activities/relay-tasks';
 import { validateBroadcastRequest } from '../../src/broadcast/validation';
+import { DEFAULT_REGION } from '../../src/provider/schemas';
 import { FailureTypes, type BroadcastRequest } from '../../src/shared/broadcast';
 import { providerQueuePlan } from '../../src/shared/provider-queues';
 
@@ -38,7 +39,7 @@ export class StubProvider {
     const record = (name: string, input: unknown) => void this.calls.push({ name, input });
     return {
       validateBroadcast: async (request: BroadcastRequest) =>
-        validateBroadcastRequest(request, { defaultRegion: 'cn-shanghai' }),
+        validateBroadcastRequest(request, { defaultRegion: DEFAULT_REGION }),
       ensureRelayTask: async (input: EnsureTaskInput) => {
         record('ensureRelayTask', input);
         return { taskId: `stub-task-${this.nextId++}`, adopted: false };

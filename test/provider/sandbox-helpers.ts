@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 
 import { LiveClient, type LiveClientOptions } from '../../src/provider/client';
-import { isoSeconds, newNonce, sha256Hex, signV1, signV3 } from '../../src/provider/signing';
+import { newNonce, sha256Hex, signV1, signV3 } from '../../src/provider/signing';
+import { isoSeconds } from '../../src/shared/time';
 
 export const KEY = { id: 'sandbox-test-id', secret: 'sandbox-test-secret' };
 export const HOUR = 3600_000;

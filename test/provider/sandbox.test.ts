@@ -10,7 +10,7 @@ import RPCClient from '@alicloud/pop-core';
 import * as $dara from '@darabonba/typescript';
 
 import type { ActionName } from '../../src/provider/schemas';
-import { isoSeconds } from '../../src/provider/signing';
+import { isoSeconds } from '../../src/shared/time';
 import { parseAccessKeys, startSandbox, type RunningSandbox, type SandboxCall } from '../../src/sandbox';
 
 import { HOUR, KEY, at, freshDst, liveCreateParams, plain, rawV1, rawV3 } from './sandbox-helpers';

@@ -80,8 +80,8 @@ function complete(dir: string): BuildStamp | undefined {
 }
 
 /**
- * Returns the cached build, or builds it (5–6 min cold on 2 cores; 0 s cached). Builds in a scratch folder renamed
- * into place, so an interrupted build never looks complete.
+ * Returns the cached build, or builds it (minutes when cold). Builds in a scratch folder renamed into place, so an
+ * interrupted build never looks complete.
  */
 export function ensureServerBinaries(
   options: { env?: NodeJS.ProcessEnv; log?: (line: string) => void } = {}

@@ -16,7 +16,7 @@ import {
 import {
   DEFAULT_LEAD_TIME_SECONDS,
   FailureTypes,
-  FINAL_STATES,
+  isFinalState,
   taskNameFor,
   type BroadcastState,
   type BroadcastStatus,
@@ -64,7 +64,7 @@ class LegacyRun {
     this.board.reflect(this.status);
   }
   get isFinal(): boolean {
-    return FINAL_STATES.includes(this.status.state);
+    return isFinalState(this.status.state);
   }
   startMs = () => Date.parse(this.status.startTime);
   endMs = () => Date.parse(this.status.endTime);

@@ -16,11 +16,13 @@
 import {
   FailureTypes,
   TRANSITIONS_KEPT,
+  isFinalState,
   type BroadcastState,
   type BroadcastStatus,
   type RescheduleInput,
   type TaskEvent,
 } from '../../shared/broadcast';
+import { API_TIME_FORMAT, API_TIME_PATTERN } from '../../shared/time';
 
 import {
   acceptEvent,
@@ -132,10 +134,8 @@ export interface Lifecycle {
   ending?: Ending;
 }
 
-const FINAL: readonly BroadcastState[] = ['Completed', 'Failed', 'Cancelled'];
-
 export function isFinal(l: Lifecycle): boolean {
-  return FINAL.includes(l.status.state);
+  return isFinalState(l.status.state);
 }
 
 type StatusSpec = { taskName: string; flavour: BroadcastStatus['flavour']; startTime: string; endTime: string };
@@ -307,8 +307,6 @@ function sourceProblem(l: Lifecycle, to: number): string | undefined {
   return undefined;
 }
 
-const ISO_SECONDS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
-
 /** Every problem with a reschedule, in one message; undefined when it is acceptable. */
 export function rescheduleProblem(
   l: Pick<Lifecycle, 'status'>,
@@ -321,9 +319,9 @@ export function rescheduleProblem(
     const value = given[field];
     if (
       value !== undefined &&
-      (typeof value !== 'string' || !ISO_SECONDS.test(value) || Number.isNaN(Date.parse(value)))
+      (typeof value !== 'string' || !API_TIME_PATTERN.test(value) || Number.isNaN(Date.parse(value)))
     ) {
-      problems.push(`${field}: must be yyyy-MM-ddTHH:mm:ssZ (UTC)`);
+      problems.push(`${field}: must be ${API_TIME_FORMAT} (UTC)`);
     }
   }
   if (given.StartTime === undefined && given.EndTime === undefined) problems.push('StartTime/EndTime: give one');

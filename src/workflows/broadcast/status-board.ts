@@ -13,7 +13,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 
-import { FINAL_STATES, type BroadcastState, type BroadcastStatus } from '../../shared/broadcast';
+import { isFinalState, type BroadcastState, type BroadcastStatus } from '../../shared/broadcast';
 import { BroadcastStateKey, TaskIdKey } from '../../shared/search-attributes';
 import { broadcastStateSignal } from '../campaign-messages';
 
@@ -59,7 +59,7 @@ export class StatusBoard {
     setCurrentDetails(
       `**${status.state}**${task}${source}\n\n${status.startTime} → ${status.endTime}${note ? `\n\n${note}` : ''}`
     );
-    if (FINAL_STATES.includes(status.state)) this.reportToCampaign(status.state);
+    if (isFinalState(status.state)) this.reportToCampaign(status.state);
   }
 
   /**

@@ -115,7 +115,7 @@ export async function boundedCampaignRun(input: CampaignInput): Promise<Campaign
               ? 'running'
               : 'receiving',
       pending: pending.length,
-      // Entries of a start in flight are counted `Started` until their outcome is known, as before the ledger.
+      // Entries of a start in flight are counted `Started` until their outcome is known.
       counts: withInFlight(ledgerCounts(ledger), inFlight.size),
       total: pending.length + inFlight.size + takenCount(ledger),
       runs: carried.runs,

@@ -15,10 +15,10 @@
  * Broadcasts of a run from before this ledger (`legacy`: the old per-broadcast states, as carried then) keep their
  * exact per-broadcast deduplication; that map never grows.
  */
+import { FINAL_STATES, isFinalState, type FinalState } from '../../shared/broadcast';
 import type { CampaignBroadcastState } from '../campaign-messages';
 
-export type FinalState = Exclude<CampaignBroadcastState, 'Started'>;
-const FINAL: readonly FinalState[] = ['Completed', 'Failed', 'Cancelled'];
+export type { FinalState };
 
 /** Reporters remembered to drop a repeated report: bounded, ~40 bytes each in the carried state. */
 export const RECENT_REPORTERS = 500;
@@ -58,7 +58,7 @@ export function ledgerFromStates(states: Record<string, CampaignBroadcastState>)
   return { ...ledger, legacy: { ...states } };
 }
 
-const endedTotal = (ledger: LedgerState) => FINAL.reduce((sum, s) => sum + ledger.ended[s], 0);
+const endedTotal = (ledger: LedgerState) => FINAL_STATES.reduce((sum, s) => sum + ledger.ended[s], 0);
 
 /** Broadcasts started and not yet reported ended. */
 export function openCount(ledger: LedgerState): number {
@@ -76,8 +76,8 @@ export function recordStartOutcome(ledger: LedgerState, outcome: 'started' | 'ex
  * and report, before its start batch returns). Returns whether the report was counted.
  */
 export function recordReport(ledger: LedgerState, workflowId: string, state: string, startsInFlight: number): boolean {
-  if (!FINAL.includes(state as FinalState)) return false;
-  const final = state as FinalState;
+  if (!isFinalState(state)) return false;
+  const final = state;
   const legacy = ledger.legacy?.[workflowId];
   if (legacy !== undefined) {
     if (legacy !== 'Started') return false;
@@ -98,7 +98,7 @@ export function ledgerCounts(ledger: LedgerState): Partial<Record<CampaignBroadc
   const counts: Partial<Record<CampaignBroadcastState, number>> = {};
   const open = openCount(ledger);
   if (open > 0) counts.Started = open;
-  for (const state of FINAL) {
+  for (const state of FINAL_STATES) {
     const n = ledger.ended[state] + (state === 'Failed' ? ledger.startFailed : 0);
     if (n > 0) counts[state] = n;
   }

@@ -17,7 +17,7 @@ import {
 } from '@temporalio/workflow';
 
 import type { ControlInput, createCampaignActivities } from '../../activities/campaign-broadcasts';
-import { FINAL_STATES } from '../../shared/broadcast';
+import { isFinalState } from '../../shared/broadcast';
 import { CampaignIdKey } from '../../shared/search-attributes';
 
 import {
@@ -40,12 +40,12 @@ import type { CampaignInput, LegacyCarriedState } from './input';
  * Start batches in flight at once, and the starts in flight across them (STARTS_IN_FLIGHT_BATCHES ×
  * maxConcurrentStarts: a pool of permits the batches of a campaign share in one worker process, oldest batch first).
  *
- * Before the `campaign-batch-pool` patch: 2 batches, each with its own maxConcurrentStarts lanes. Started together
- * and of equal size, they ran in step and ended together, so after every ~200 starts all 40 lanes stood idle for the
- * round trip that schedules the next batches (activity completed → campaign workflow task → activity task): pauses
- * of 200–350 ms without a single start, every second, in the campaign-start bench. Now the oldest batch takes the
- * permits first, so batches end one at a time, and the next batches already wait in the activity for the permits an
- * ending batch frees: at most the same 40 starts in flight, without the pauses.
+ * Runs recorded before the `campaign-batch-pool` patch keep 2 batches, each with its own maxConcurrentStarts lanes.
+ * Why the pool: batches with lanes of their own, started together and of equal size, run in step and end together,
+ * so all lanes stand idle for the round trip that schedules the next batches (activity completed → campaign workflow
+ * task → activity task). With the pool the oldest batch takes the permits first, so batches end one at a time, and
+ * the next batches already wait in the activity for the permits an ending batch frees: at most as many starts in
+ * flight as before, without the idle gaps.
  */
 const BATCHES_IN_FLIGHT_BEFORE_POOL = 2;
 const BATCHES_IN_FLIGHT = 3;
@@ -155,7 +155,7 @@ export async function legacyCampaignRun(
   setHandler(broadcastStateSignal, ({ workflowId, state }) => {
     // Only how a broadcast ended counts; a duplicate or late report changes nothing.
     const current = states[workflowId];
-    if (!FINAL_STATES.includes(state) || (current && isFinal(current))) return;
+    if (!isFinalState(state) || (current && isFinal(current))) return;
     setState(workflowId, state as CampaignBroadcastState);
     showDetails();
   });

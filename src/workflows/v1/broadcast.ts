@@ -31,8 +31,8 @@ import {
 
 import type { Activities } from '../../activities';
 import {
-  FINAL_STATES,
   FailureTypes,
+  isFinalState,
   providerTaskQueue,
   taskNameFor,
   type BroadcastRequest,
@@ -142,7 +142,7 @@ export async function broadcastWorkflow(request: BroadcastRequest): Promise<Broa
 
   const startMs = () => Date.parse(status.startTime);
   const endMs = () => Date.parse(status.endTime);
-  const isFinal = () => FINAL_STATES.includes(status.state);
+  const isFinal = () => isFinalState(status.state);
   const taskRef = () => ({ taskId: status.taskId ?? '', region });
 
   function transition(state: BroadcastState, note?: string): void {
@@ -155,7 +155,7 @@ export async function broadcastWorkflow(request: BroadcastRequest): Promise<Broa
     log.info('broadcast state changed', { state, taskId: status.taskId, campaignId: request.campaignId, note });
     const task = status.taskId ? ` · task \`${status.taskId}\`` : '';
     setCurrentDetails(`**${state}**${task}\n\n${status.startTime} → ${status.endTime}${note ? `\n\n${note}` : ''}`);
-    if (FINAL_STATES.includes(state)) reportToCampaign(state);
+    if (isFinalState(state)) reportToCampaign(state);
   }
 
   /** A broadcast of a campaign tells the campaign how it ended (one signal: the campaign's history stays small). */
