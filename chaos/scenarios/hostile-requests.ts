@@ -17,7 +17,7 @@ import { InvalidBroadcastRequestError } from '../../src/broadcast/validation';
 import { startBroadcast } from '../../src/broadcast/start';
 import { parseCampaign, readCampaignFile, type CampaignPlan } from '../../src/campaign/file';
 import { QUOTA_OWNER_WORKFLOW_TYPE } from '../../src/provider-quota/election';
-import type { RunningSandbox } from '../../src/sandbox';
+import type { RunningSandbox } from '../../src/dev-harness/sandbox';
 import { FailureTypes, workflowTypeFor, type BroadcastRequest } from '../../src/shared/broadcast';
 import { times } from '../../bench/lib/concurrency';
 import { runCli, type CliTarget } from '../../testkit/cli';

@@ -9,7 +9,7 @@ import { inspect } from 'node:util';
 import { LiveClient, type CallEvent, type LiveClientOptions } from '../../src/provider/client';
 import { ProviderError, ProviderValidationError } from '../../src/provider/errors';
 import { isoSeconds } from '../../src/provider/signing';
-import { startSandbox, type RunningSandbox } from '../../src/sandbox';
+import { startSandbox, type RunningSandbox } from '../../src/dev-harness/sandbox';
 
 import { liveRelay } from './sandbox-helpers';
 

@@ -11,7 +11,7 @@ import * as $dara from '@darabonba/typescript';
 
 import type { ActionName } from '../../src/provider/schemas';
 import { isoSeconds } from '../../src/provider/signing';
-import { parseAccessKeys, startSandbox, type RunningSandbox, type SandboxCall } from '../../src/sandbox';
+import { parseAccessKeys, startSandbox, type RunningSandbox, type SandboxCall } from '../../src/dev-harness/sandbox';
 
 import { HOUR, KEY, at, freshDst, liveCreateParams, plain, rawV1, rawV3 } from './sandbox-helpers';
 import { officialParams } from './official-sdk';

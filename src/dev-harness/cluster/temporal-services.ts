@@ -76,7 +76,7 @@ export function writeServerConfig(layout: ClusterLayout): void {
   fs.mkdirSync(path.dirname(layout.configFile), { recursive: true });
   fs.writeFileSync(
     layout.configFile,
-    `# Written by \`npm run cluster -- up\` from src/dev/cluster/temporal-services.ts; edits are overwritten.\n` +
+    `# Written by \`npm run cluster -- up\` from src/dev-harness/cluster/temporal-services.ts; edits are overwritten.\n` +
       YAML.stringify(serverConfig(layout))
   );
 }

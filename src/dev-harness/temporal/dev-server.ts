@@ -10,7 +10,7 @@ import readline from 'node:readline';
 
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 
-import { searchAttributeFlags, SEARCH_ATTRIBUTES } from '../shared/search-attributes';
+import { searchAttributeFlags, SEARCH_ATTRIBUTES } from '../../shared/search-attributes';
 
 import type { TemporalBinaries } from './binaries';
 

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { ensureTemporalBinaries } from '../../temporal/binaries';
+import { ensureTemporalBinaries } from '../temporal/binaries';
 
 import { ClusterError, clusterPorts, COMPOSE_DIR, TEMPORAL_SERVICES, type ClusterLayout } from './layout';
 import { postgresRunning, POSTGRES_USER, startPostgres, stopPostgres } from './postgres';
