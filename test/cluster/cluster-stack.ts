@@ -24,9 +24,10 @@ import {
   type TemporalService,
 } from '../../src/dev-harness/cluster/layout';
 import { restartPostgres } from '../../src/dev-harness/cluster/postgres';
-import { canConnect, readPid } from '../../src/dev-harness/cluster/processes';
+import { readPid } from '../../src/dev-harness/cluster/processes';
 import { restartService } from '../../src/dev-harness/cluster/temporal-services';
 import { startSandbox, type RunningSandbox } from '../../src/dev-harness/sandbox';
+import { canConnect } from '../../src/dev-harness/tcp';
 import { PROJECT_ROOT } from '../../src/config/project-root';
 import { freePort } from '../../testkit/ports';
 import { TEST_CALLBACK_SECRET, TEST_KEY } from '../../testkit/relay-stack';

@@ -8,9 +8,11 @@ import path from 'node:path';
 
 import YAML from 'yaml';
 
+import { canConnect } from '../tcp';
+
 import { ClusterError, TEMPORAL_SERVICES, type ClusterLayout, type TemporalService } from './layout';
 import { POSTGRES_USER } from './postgres';
-import { canConnect, isOurs, lastLines, readPid, startDetached, stopByPid, waitUntil } from './processes';
+import { isOurs, lastLines, readPid, startDetached, stopByPid, waitUntil } from './processes';
 import type { ServerBinaries } from './server-build';
 
 /** History shards: fixed at schema creation time; 4 as in Temporal's development configs. */
