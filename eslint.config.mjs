@@ -25,7 +25,8 @@ const ioLibraries = [
 const ioModules = [
   'activities',
   'provider',
-  'sandbox',
+  'dev-harness',
+  'bin',
   'callbacks',
   'config',
   'temporal',
@@ -76,6 +77,24 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.cjs'],
     languageOptions: { sourceType: 'commonjs' },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // The product never depends on the development harness; only the harness's entry points in src/bin use it.
+    files: ['src/**/*.ts'],
+    ignores: ['src/dev-harness/**', 'src/bin/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)*(\\./)?dev-harness(/|$)',
+              message: 'Product code may not import the development harness (src/dev-harness).',
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     // Workflow code runs in a deterministic sandbox: no Node built-ins, no I/O or heavy libraries.

@@ -9,8 +9,8 @@ import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import * as prettier from 'prettier';
 
+import { PROJECT_ROOT } from '../src/config/project-root';
 import { isoSeconds } from '../src/shared/time';
-import { PROJECT_ROOT } from '../src/temporal/binaries';
 
 import { describeMachine, describeVersions } from './lib/machine';
 import { mergeReport, renderHeader, renderScenario, type RunEnvironment, type ScenarioResult } from './lib/report';

@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { ensureTemporalBinaries, PROJECT_ROOT } from '../src/temporal/binaries';
+import { PROJECT_ROOT } from '../src/config/project-root';
+import { ensureTemporalBinaries } from '../src/dev-harness/temporal/binaries';
 
 import { outcomeFailed, renderReliability, type RunHeader, type ScenarioOutcome } from './lib/report';
 import type { ChaosScenario } from './lib/scenario';

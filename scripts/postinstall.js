@@ -15,7 +15,7 @@ try {
 }
 require('./install-chromium').ensureChromium();
 tsNode.register({ transpileOnly: true, project: path.join(__dirname, '..', 'tsconfig.json') });
-const { ensureTemporalBinaries, describeBinaries } = require('../src/temporal/binaries');
+const { ensureTemporalBinaries, describeBinaries } = require('../src/dev-harness/temporal/binaries');
 ensureTemporalBinaries()
   .then((binaries) => process.stdout.write(`${describeBinaries(binaries)}\n`))
   .catch((err) => process.stderr.write(`[temporal-binaries] not installed now (${err.message}); will retry on use\n`));

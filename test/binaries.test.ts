@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { ensureTemporalBinaries, PINNED_VERSIONS, TOOLS_DIR } from '../src/temporal/binaries';
+import { ensureTemporalBinaries, PINNED_VERSIONS, TOOLS_DIR } from '../src/dev-harness/temporal/binaries';
 
 const quiet = { log: () => undefined };
 

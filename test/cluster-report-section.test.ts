@@ -4,7 +4,7 @@
  */
 import { mergeReport } from '../bench/lib/report';
 import { renderReliability } from '../chaos/lib/report';
-import { clusterSectionsOf, withClusterSection } from '../src/dev/cluster/report-section';
+import { clusterSectionsOf, withClusterSection } from '../src/dev-harness/cluster/report-section';
 
 describe('cluster report sections', () => {
   it('appends a section once, then replaces it in place; other sections stay', () => {

@@ -93,7 +93,7 @@ describe('docker-compose.yml', () => {
     const temporalPort = serviceEnv('worker', operatorShell).TEMPORAL_ADDRESS?.split(':')[1];
     expect(compose.services.temporal?.ports).toContain(`${temporalPort}:${temporalPort}`);
     expect(serviceEnv('temporal-ui', {}).TEMPORAL_ADDRESS).toBe(`temporal:${temporalPort}`);
-    expect(compose.services.callbacks?.command).toEqual(['node', 'lib/callbacks/main.js']);
+    expect(compose.services.callbacks?.command).toEqual(['node', 'lib/bin/callbacks.js']);
   });
 
   it('mounts only files that exist in the repository', () => {

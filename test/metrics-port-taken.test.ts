@@ -13,7 +13,7 @@ const ROOT = path.join(__dirname, '..');
 
 it.each([
   ['the stand-alone worker (node lib/worker.js)', 'src/worker.ts'],
-  ['npm start', 'src/main.ts'],
+  ['npm start', 'src/bin/start.ts'],
 ])('%s names the port and METRICS_PORT when the metrics port is taken', async (_name, entry) => {
   const taken = net.createServer();
   await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));

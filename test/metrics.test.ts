@@ -62,7 +62,7 @@ describe('metrics endpoint and logs of an npm start run', () => {
       SANDBOX_ACCESS_KEYS: `${PROVIDER_KEY.id}:${PROVIDER_KEY.secret}`,
       CALLBACK_SECRET,
     };
-    child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], { cwd: ROOT, env });
+    child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/bin/start.ts'], { cwd: ROOT, env });
     child.stdout?.on('data', (d: Buffer) => {
       output += d.toString();
       stdout += d.toString();

@@ -11,7 +11,7 @@ import { generateKeyEntry } from '../src/codec/keys';
 import { startCodecServer } from '../src/codec/server';
 import { codecFromKeys } from '../src/codec/setup';
 import { metricsPortTakenMessage } from '../src/observability/metrics';
-import { startSandbox } from '../src/sandbox';
+import { startSandbox } from '../src/dev-harness/sandbox';
 
 describe('a port in use', () => {
   let taken: net.Server;

@@ -9,8 +9,8 @@ import type { Worker } from '@temporalio/worker';
 import { loadSettings, type Settings } from '../src/config/settings';
 import { LiveClient, type CallEvent } from '../src/provider/client';
 import { ProviderQuotaLease } from '../src/provider-quota/lease';
+import { startSandbox, type RunningSandbox, type SandboxOptions } from '../src/dev-harness/sandbox';
 import { DEFAULT_REGION } from '../src/provider/schemas';
-import { startSandbox, type RunningSandbox, type SandboxOptions } from '../src/sandbox';
 import { WORKFLOWS_PATH } from '../src/temporal/workflow-bundle';
 import { createRelayWorkers, type RelayWorkers } from '../src/temporal/relay-workers';
 

@@ -1,5 +1,5 @@
 /** Audits of what the sandbox saw: API calls by action, tasks ever created, tasks still alive. */
-import type { RunningSandbox, SandboxTask } from '../src/sandbox';
+import type { RunningSandbox, SandboxTask } from '../src/dev-harness/sandbox';
 
 /** Successful calls of an action (or of any action). */
 export function countCalls(sandbox: RunningSandbox, action?: string): number {

@@ -4,8 +4,8 @@ import type { SearchAttributeKey } from '@temporalio/common/lib/search-attribute
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 
-import { ensureTemporalBinaries, executableOption } from '../src/temporal/binaries';
-import { DEV_SERVER_DYNAMIC_CONFIG, dynamicConfigArgs } from '../src/temporal/dev-server';
+import { ensureTemporalBinaries, executableOption } from '../src/dev-harness/temporal/binaries';
+import { DEV_SERVER_DYNAMIC_CONFIG, dynamicConfigArgs } from '../src/dev-harness/temporal/dev-server';
 import { SEARCH_ATTRIBUTES } from '../src/shared/search-attributes';
 
 /**

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { ensureTemporalBinaries, PROJECT_ROOT } from '../../src/temporal/binaries';
+import { PROJECT_ROOT } from '../../src/config/project-root';
+import { ensureTemporalBinaries } from '../../src/dev-harness/temporal/binaries';
 
 const SDK_PACKAGES = ['@temporalio/client', '@temporalio/worker', '@temporalio/workflow', '@temporalio/core-bridge'];
 

@@ -2,7 +2,7 @@
  * BENCHMARKS.md as text: the header (where and how the last bench ran) and one marked block per scenario, so a bench
  * of some scenarios replaces only their blocks and keeps the others' figures from earlier runs.
  */
-import { clusterSectionsOf } from '../../src/dev/cluster/report-section';
+import { clusterSectionsOf } from '../../src/dev-harness/cluster/report-section';
 
 import type { BenchRun, BenchScenario, BenchVerdict } from './scenario';
 import { spread } from './stats';

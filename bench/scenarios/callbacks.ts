@@ -10,7 +10,7 @@ import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-w
 import { Pool } from 'undici';
 
 import { callbackUrlFor } from '../../src/callbacks/tokens';
-import { PROJECT_ROOT } from '../../src/temporal/binaries';
+import { PROJECT_ROOT } from '../../src/config/project-root';
 import type { TaskEvent } from '../../src/shared/broadcast';
 import { statusQuery, taskEventSignal } from '../../src/workflows/messages';
 import { waitFor } from '../../testkit/wait';
@@ -77,12 +77,12 @@ async function offerAtRate(total: number, send: (index: number) => Promise<boole
   return { latenciesMs, failed, throughputPerSecond: latenciesMs.length / ((lastAnswer - start) / 1000) };
 }
 
-/** The callback service as its own process (`src/callbacks/main.ts`, what `npm run callbacks` starts). */
+/** The callback service as its own process (`src/bin/callbacks.ts`, what `npm run callbacks` starts). */
 async function startCallbackProcess(stack: BenchStack): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('TEMPORAL_')) env[key] = value;
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/callbacks/main.ts'], {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/bin/callbacks.ts'], {
     cwd: PROJECT_ROOT,
     env: {
       ...env,
@@ -258,7 +258,7 @@ export const callbacksScenario: BenchScenario = {
   method:
     `Each run: a fresh dev server; ${WORKFLOWS} broadcasts started hours ahead and validated by the relay workers, ` +
     'which are then drained (the workflows stay Running and each signal waits in history), so the measurement is the ' +
-    'callback path alone. The callback service runs as its own process (ts-node src/callbacks/main.ts, as ' +
+    'callback path alone. The callback service runs as its own process (ts-node src/bin/callbacks.ts, as ' +
     '`npm run callbacks`). Load: an open-loop undici generator in the bench process; request i is due at start + ' +
     `i/${RATE_PER_SECOND} s, at most ${MAX_IN_FLIGHT} outstanding (its connections; a due request waits for a slot), ` +
     `${RATE_PER_SECOND * DURATION_SECONDS} POSTs to the HMAC-token URLs (callbackUrlFor) round robin over the ` +

@@ -11,7 +11,7 @@ import readline from 'node:readline';
 
 import type { Client } from '@temporalio/client';
 
-import { PROJECT_ROOT } from '../../src/temporal/binaries';
+import { PROJECT_ROOT } from '../../src/config/project-root';
 import { waitFor } from '../../testkit/wait';
 import type { BenchRun, BenchRunContext, BenchScenario } from '../lib/scenario';
 import { benchTaskQueue, benchWorkflowBundle, startBenchServer, type BenchServer } from '../lib/stack';

@@ -12,7 +12,7 @@ import { benchTaskQueue, startBenchServer } from '../lib/stack';
 import { medianOf } from '../lib/stats';
 import { startWorkerProcess, writeWorkflowBundle } from '../../chaos/lib/worker-process';
 import { loadSettings } from '../../src/config/settings';
-import { startSandbox } from '../../src/sandbox';
+import { startSandbox } from '../../src/dev-harness/sandbox';
 import { TEST_KEY } from '../../testkit/relay-stack';
 
 const COUNT = 10_000;

@@ -5,8 +5,8 @@
  * answers Throttling: Describe traffic at its limit does not slow creates.
  */
 import { LiveClient, type CallEvent } from '../../src/provider/client';
+import type { RunningSandbox } from '../../src/dev-harness/sandbox';
 import { DEFAULT_REGION } from '../../src/provider/schemas';
-import type { RunningSandbox } from '../../src/sandbox';
 import { TEST_KEY } from '../../testkit/relay-stack';
 import { startManyBroadcasts, wholeSecondAfter } from '../lib/broadcasts';
 import { countsPerBucket, maxInWindow, meanRatePerSecond } from '../lib/rates';
@@ -29,7 +29,7 @@ const GATE_HOLD_MS = 1_010;
  * Experiments, not the product's arrangement (all default to it): BENCH_QUOTA_QUEUE_LIMIT sets the provider
  * queue's server-side rate limit apart from the client's quota gate (10/s), BENCH_QUOTA_GATE=off turns the gate off,
  * BENCH_QUOTA_PARTITIONS=n gives the dev server's task queues n partitions instead of the one every dev server of ours
- * runs with (src/temporal/dev-server.ts; the server's own default is 4).
+ * runs with (src/dev-harness/temporal/dev-server.ts; the server's own default is 4).
  */
 function experiment(): {
   queueLimit: number;
@@ -239,7 +239,7 @@ export const quotaScenario: BenchScenario = {
       'each: one partition 9.93/s (100 100 100 100 100 93 100 98 99 100 10, flat); default partitions with the ' +
       'server-side limit at 12/s 9.80/s (flat too); default partitions and 10/s 9.41/s (the sagging run above).',
     'Fix 3: every dev server of ours (npm start, tests, benches) runs with one partition per task queue ' +
-      '(src/temporal/dev-server.ts DEV_SERVER_DYNAMIC_CONFIG); compose gives the provider queue one partition; the ' +
+      '(src/dev-harness/temporal/dev-server.ts DEV_SERVER_DYNAMIC_CONFIG); compose gives the provider queue one partition; the ' +
       'README says how on other clusters. BENCH_QUOTA_PARTITIONS / BENCH_QUOTA_QUEUE_LIMIT / BENCH_QUOTA_GATE ' +
       'reproduce the experiments.',
     'Per-action quota (seed 000: "up to 10 calls per second per user", per API): the client gate, the sandbox and ' +

@@ -6,8 +6,8 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 
-import type { RunningSandbox, SandboxTask } from '../../src/sandbox';
-import type { Delivery } from '../../src/sandbox/callbacks';
+import type { RunningSandbox, SandboxTask } from '../../src/dev-harness/sandbox';
+import type { Delivery } from '../../src/dev-harness/sandbox/callbacks';
 import type { BroadcastStatus, TaskEvent } from '../../src/shared/broadcast';
 import { taskEventSignal } from '../../src/workflows/messages';
 

@@ -12,9 +12,9 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger } from '@temporalio/worker';
 
 import { startCallbackService, type RunningCallbackService } from '../../src/callbacks/service';
-import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../src/sandbox';
-import { ensureTemporalBinaries } from '../../src/temporal/binaries';
-import { startDevServer, type RunningDevServer } from '../../src/temporal/dev-server';
+import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../src/dev-harness/sandbox';
+import { ensureTemporalBinaries } from '../../src/dev-harness/temporal/binaries';
+import { startDevServer, type RunningDevServer } from '../../src/dev-harness/temporal/dev-server';
 import { freePort } from '../../testkit/ports';
 import { TEST_CALLBACK_SECRET, TEST_KEY } from '../../testkit/relay-stack';
 

@@ -5,7 +5,7 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 
-import type { RunningSandbox, SandboxTask } from '../../src/sandbox';
+import type { RunningSandbox, SandboxTask } from '../../src/dev-harness/sandbox';
 import { taskNameFor, type BroadcastState, type BroadcastStatus } from '../../src/shared/broadcast';
 import { statusQuery } from '../../src/workflows/messages';
 

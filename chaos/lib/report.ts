@@ -3,7 +3,7 @@
  * per scenario. A run of only some scenarios replaces their blocks and keeps the others' blocks as they were, so
  * the table always lists every scenario measured so far, each with the date it was measured.
  */
-import { clusterSectionsOf } from '../../src/dev/cluster/report-section';
+import { clusterSectionsOf } from '../../src/dev-harness/cluster/report-section';
 
 import type { ChaosCounts, ChaosReport, ChaosScenario } from './scenario';
 

@@ -10,7 +10,7 @@ import readline from 'node:readline';
 
 import type { Logger } from '@temporalio/common';
 
-import { PROJECT_ROOT } from '../../src/temporal/binaries';
+import { PROJECT_ROOT } from '../../src/config/project-root';
 import { bundleRelayWorkflows } from '../../src/temporal/workflow-bundle';
 
 import { READY_LINE } from './worker-child';

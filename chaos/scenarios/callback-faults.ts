@@ -6,7 +6,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 
 import type { RunningCallbackService } from '../../src/callbacks/service';
-import type { FaultConfig } from '../../src/sandbox';
+import type { FaultConfig } from '../../src/dev-harness/sandbox';
 import { relayRequest } from '../../testkit/broadcasts';
 import type { RelayStack } from '../../testkit/relay-stack';
 import { deliveryFaults, signalAudit, tasksWithDeliveries, type DeliveryFaults } from '../lib/callback-audit';

@@ -5,7 +5,7 @@
  * forbidden call once the relay runs, an unknown access key) fail the broadcast after one attempt with a reason that
  * names the provider's code, and leave nothing alive.
  */
-import type { FaultConfig, RunningSandbox } from '../../src/sandbox';
+import type { FaultConfig, RunningSandbox } from '../../src/dev-harness/sandbox';
 import { inState, relayRequest, waitForStatus } from '../../testkit/broadcasts';
 import type { RelayStack } from '../../testkit/relay-stack';
 import { startChaosEnv, type ChaosEnv } from '../lib/chaos-env';

@@ -15,9 +15,9 @@ import { z } from 'zod';
 import { parseEncryptionKeys } from '../codec/keys';
 import type { ActionBudgets } from '../provider/quota-gate';
 import { ACTIONS, DEFAULT_REGION, REGIONS } from '../provider/schemas';
-import { PROJECT_ROOT } from '../temporal/binaries';
 
 import { ConfigError } from './errors';
+import { PROJECT_ROOT } from './project-root';
 
 export { ConfigError };
 

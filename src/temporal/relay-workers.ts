@@ -2,8 +2,8 @@
  * The relay's workers: workflows on TEMPORAL_TASK_QUEUE, campaigns on `<queue>-campaigns`, and — in the one worker of
  * the fleet that owns the provider quota (src/provider-quota) — provider calls on the provider queues
  * (`<queue>-provider` and one per action with a budget of its own, src/shared/provider-queues.ts). The production
- * worker (src/worker.ts) connects them to the configured Temporal cluster; `npm start` (src/main.ts) runs them next to
- * a dev server, sandbox and callbacks.
+ * worker (src/worker.ts) connects them to the configured Temporal cluster; `npm start` (src/bin/start.ts) runs them
+ * next to a dev server, sandbox and callbacks.
  */
 import { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';

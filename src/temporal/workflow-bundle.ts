@@ -7,7 +7,7 @@ import path from 'node:path';
 
 import { bundleWorkflowCode, type Logger } from '@temporalio/worker';
 
-import { PROJECT_ROOT } from './binaries';
+import { PROJECT_ROOT } from '../config/project-root';
 
 export const PREBUILT_BUNDLE_PATH = path.join(PROJECT_ROOT, 'lib', 'workflow-bundle.js');
 export const WORKFLOWS_PATH = require.resolve('../workflows');

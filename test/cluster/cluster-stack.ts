@@ -16,13 +16,19 @@ import { startWorkerProcess, type WorkerProcess } from '../../chaos/lib/worker-p
 import { startCallbackService, type RunningCallbackService } from '../../src/callbacks/service';
 import { resolvePayloadEncryption } from '../../src/codec/setup';
 import { loadSettings } from '../../src/config/settings';
-import { clusterDown, clusterUp, type RunningCluster } from '../../src/dev/cluster/cluster';
-import { clusterLayout, clusterPorts, TEMPORAL_SERVICES, type TemporalService } from '../../src/dev/cluster/layout';
-import { restartPostgres } from '../../src/dev/cluster/postgres';
-import { canConnect, readPid } from '../../src/dev/cluster/processes';
-import { restartService } from '../../src/dev/cluster/temporal-services';
-import { startSandbox, type RunningSandbox } from '../../src/sandbox';
-import { PROJECT_ROOT } from '../../src/temporal/binaries';
+import { clusterDown, clusterUp, type RunningCluster } from '../../src/dev-harness/cluster/cluster';
+import {
+  clusterLayout,
+  clusterPorts,
+  TEMPORAL_SERVICES,
+  type TemporalService,
+} from '../../src/dev-harness/cluster/layout';
+import { restartPostgres } from '../../src/dev-harness/cluster/postgres';
+import { readPid } from '../../src/dev-harness/cluster/processes';
+import { restartService } from '../../src/dev-harness/cluster/temporal-services';
+import { startSandbox, type RunningSandbox } from '../../src/dev-harness/sandbox';
+import { canConnect } from '../../src/dev-harness/tcp';
+import { PROJECT_ROOT } from '../../src/config/project-root';
 import { freePort } from '../../testkit/ports';
 import { TEST_CALLBACK_SECRET, TEST_KEY } from '../../testkit/relay-stack';
 

@@ -1,16 +1,16 @@
 /**
  * The cluster suite's figures as sections of RELIABILITY.md and BENCHMARKS.md (kept by `npm run chaos` and
- * `npm run bench`: src/dev/cluster/report-section.ts). Written only when CLUSTER_SUITE_REPORT=1, so an ordinary run
- * (CI) never rewrites the files.
+ * `npm run bench`: src/dev-harness/cluster/report-section.ts). Written only when CLUSTER_SUITE_REPORT=1, so an
+ * ordinary run (CI) never rewrites the files.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { withClusterSection } from '../../src/dev/cluster/report-section';
-import { postgresBinDir } from '../../src/dev/cluster/postgres';
-import { TEMPORAL_SERVER_VERSION } from '../../src/dev/cluster/server-build';
-import { PROJECT_ROOT } from '../../src/temporal/binaries';
+import { withClusterSection } from '../../src/dev-harness/cluster/report-section';
+import { postgresBinDir } from '../../src/dev-harness/cluster/postgres';
+import { TEMPORAL_SERVER_VERSION } from '../../src/dev-harness/cluster/server-build';
+import { PROJECT_ROOT } from '../../src/config/project-root';
 
 export interface CampaignReport {
   /** describeMachine() when the run started (its load average is the one at start). */

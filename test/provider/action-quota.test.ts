@@ -6,7 +6,7 @@
 import { loadSettings, parseActionBudgets } from '../../src/config/settings';
 import { ActionQuotaGates, actionBudgets } from '../../src/provider/quota-gate';
 import { ACTIONS } from '../../src/provider/schemas';
-import { startSandbox, type RunningSandbox } from '../../src/sandbox';
+import { startSandbox, type RunningSandbox } from '../../src/dev-harness/sandbox';
 import { providerTaskQueue } from '../../src/shared/broadcast';
 import { providerQueuePlan, providerTaskQueueFor } from '../../src/shared/provider-queues';
 import { activitiesOn, queueRateLimit } from '../../src/temporal/relay-workers';

@@ -8,8 +8,8 @@ import { inspect } from 'node:util';
 
 import { LiveClient, type CallEvent, type LiveClientOptions } from '../../src/provider/client';
 import { ProviderError, ProviderValidationError } from '../../src/provider/errors';
+import { startSandbox, type RunningSandbox } from '../../src/dev-harness/sandbox';
 import { isoSeconds } from '../../src/shared/time';
-import { startSandbox, type RunningSandbox } from '../../src/sandbox';
 
 import { liveRelay } from './sandbox-helpers';
 

@@ -14,7 +14,7 @@ const TS_NODE = path.join(ROOT, 'node_modules/.bin/ts-node');
 const KEY = { id: 'cli-test-id', secret: 'cli-test-secret' };
 
 function runSandbox(args: string[]) {
-  const child = spawn(TS_NODE, ['--transpile-only', 'src/sandbox/main.ts', ...args], {
+  const child = spawn(TS_NODE, ['--transpile-only', 'src/bin/sandbox.ts', ...args], {
     cwd: ROOT,
     env: { ...process.env, SANDBOX_ACCESS_KEYS: `${KEY.id}:${KEY.secret}` },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,7 +5,12 @@
  */
 import { LiveClient } from '../../src/provider/client';
 import { ProviderError } from '../../src/provider/errors';
-import { startSandbox, type RunningSandbox, type SandboxOptions, type SandboxTask } from '../../src/sandbox';
+import {
+  startSandbox,
+  type RunningSandbox,
+  type SandboxOptions,
+  type SandboxTask,
+} from '../../src/dev-harness/sandbox';
 
 import { HOUR, KEY, at, freshDst, plain, startReceiver, waitFor } from './sandbox-helpers';
 

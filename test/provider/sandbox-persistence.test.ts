@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { sandboxStateFile, loadSettings } from '../../src/config/settings';
-import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../src/sandbox';
+import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../src/dev-harness/sandbox';
 
 import { officialClient } from './official-sdk';
 import { HOUR, KEY, at, freshDst, liveCreateParams, startReceiver, waitFor } from './sandbox-helpers';

@@ -10,8 +10,8 @@ import RPCClient from '@alicloud/pop-core';
 import * as $dara from '@darabonba/typescript';
 
 import type { ActionName } from '../../src/provider/schemas';
+import { parseAccessKeys, startSandbox, type RunningSandbox, type SandboxCall } from '../../src/dev-harness/sandbox';
 import { isoSeconds } from '../../src/shared/time';
-import { parseAccessKeys, startSandbox, type RunningSandbox, type SandboxCall } from '../../src/sandbox';
 
 import { HOUR, KEY, at, freshDst, liveCreateParams, plain, rawV1, rawV3 } from './sandbox-helpers';
 import { officialParams } from './official-sdk';

@@ -11,7 +11,7 @@ import {
   SEED_ERROR_CODES,
   classifyProviderError,
 } from '../../src/provider/errors';
-import { startSandbox, type RunningSandbox } from '../../src/sandbox';
+import { startSandbox, type RunningSandbox } from '../../src/dev-harness/sandbox';
 
 import { officialClient } from './official-sdk';
 import { HOUR, KEY, at, freshDst, liveCreateParams, liveRelay, sandboxClient } from './sandbox-helpers';

@@ -9,7 +9,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createLegacyConfigActivities } from '../../src/activities/legacy-configs';
 import { createRelayTaskActivities } from '../../src/activities/relay-tasks';
 import type { LiveClient } from '../../src/provider/client';
-import { startSandbox, type RunningSandbox } from '../../src/sandbox';
+import { startSandbox, type RunningSandbox } from '../../src/dev-harness/sandbox';
 
 import { HOUR, KEY, at, liveRelay, sandboxClient } from './sandbox-helpers';
 

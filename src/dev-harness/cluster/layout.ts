@@ -4,7 +4,8 @@
  */
 import path from 'node:path';
 
-import { PROJECT_ROOT, TOOLS_DIR } from '../../temporal/binaries';
+import { PROJECT_ROOT } from '../../config/project-root';
+import { TOOLS_DIR } from '../temporal/binaries';
 
 /** The four Temporal services, each its own process. */
 export const TEMPORAL_SERVICES = ['frontend', 'history', 'matching', 'worker'] as const;

@@ -10,7 +10,8 @@ import readline from 'node:readline';
 
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 
-import { searchAttributeFlags, SEARCH_ATTRIBUTES } from '../shared/search-attributes';
+import { searchAttributeFlags, SEARCH_ATTRIBUTES } from '../../shared/search-attributes';
+import { canConnect } from '../tcp';
 
 import type { TemporalBinaries } from './binaries';
 
@@ -71,17 +72,6 @@ function portIsFree(port: number, host: string): Promise<boolean> {
     const server = net.createServer();
     server.once('error', () => resolve(false));
     server.listen(port, host, () => server.close(() => resolve(true)));
-  });
-}
-
-function canConnect(port: number, host: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, host);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
   });
 }
 

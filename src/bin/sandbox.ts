@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 
-import { DEMO_ACCESS_KEY, parseAccessKeys, parseFaultConfig, startSandbox } from './index';
+import { DEMO_ACCESS_KEY, parseAccessKeys, parseFaultConfig, startSandbox } from '../dev-harness/sandbox';
 
 const RUNNING_EVENTS = ['LivePullToPushRuning', 'LivePullToPushRunning'] as const;
 

@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import { SEED_ERROR_CODES } from '../provider/errors';
-import { ILLEGAL_DURATION_CODE } from '../provider/schemas';
+import { SEED_ERROR_CODES } from '../../provider/errors';
+import { ILLEGAL_DURATION_CODE } from '../../provider/schemas';
 
 import { SandboxError } from './auth';
 

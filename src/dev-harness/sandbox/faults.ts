@@ -1,8 +1,8 @@
 /** Injectable faults: API errors by code, latency, hung requests, connection resets, and callback misbehaviour. */
 import { z } from 'zod';
 
-import { SEED_ERROR_CODES } from '../provider/errors';
-import { ACTIONS, type ActionName } from '../provider/schemas';
+import { SEED_ERROR_CODES } from '../../provider/errors';
+import { ACTIONS, type ActionName } from '../../provider/schemas';
 
 export interface FaultConfig {
   /** Probability per API call of answering with this error code. */

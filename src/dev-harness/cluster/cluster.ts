@@ -6,11 +6,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { ensureTemporalBinaries } from '../../temporal/binaries';
+import { canConnect } from '../tcp';
+import { ensureTemporalBinaries } from '../temporal/binaries';
 
 import { ClusterError, clusterPorts, COMPOSE_DIR, TEMPORAL_SERVICES, type ClusterLayout } from './layout';
 import { postgresRunning, POSTGRES_USER, startPostgres, stopPostgres } from './postgres';
-import { canConnect, run } from './processes';
+import { run } from './processes';
 import { ensureServerBinaries, type ServerBinaries } from './server-build';
 import { readinessPort, serviceRunning, startService, stopService, writeServerConfig } from './temporal-services';
 

@@ -1,12 +1,11 @@
 /**
- * `npm run codec-server` (`node lib/codec/main.js` in docker-compose): the codec server alone, for the Web UI and the
- * CLI. Needs PAYLOAD_ENCRYPTION_KEYS and CODEC_SERVER_TOKEN (or their *_FILE).
+ * `npm run codec-server` (`node lib/bin/codec-server.js` in docker-compose): the codec server alone, for the Web UI
+ * and the CLI. Needs PAYLOAD_ENCRYPTION_KEYS and CODEC_SERVER_TOKEN (or their *_FILE).
  */
+import { startConfiguredCodecServer } from '../codec/from-settings';
+import { resolvePayloadEncryption } from '../codec/setup';
 import { ConfigError, loadSettings } from '../config/settings';
 import { bannerPrinter, configureLogging, registerSecrets } from '../observability/logging';
-
-import { startConfiguredCodecServer } from './from-settings';
-import { resolvePayloadEncryption } from './setup';
 
 async function run(): Promise<void> {
   const settings = loadSettings();

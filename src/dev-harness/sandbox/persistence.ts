@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import type { LegacyPullSpec } from '../shared/broadcast';
+import type { LegacyPullSpec } from '../../shared/broadcast';
 
 import type { SandboxTask } from './tasks';
 

@@ -1,13 +1,12 @@
 /** `npm run callbacks`: the callback service alone, connected to the configured Temporal cluster. */
 import { Runtime } from '@temporalio/worker';
 
+import { startCallbackService } from '../callbacks/service';
 import { resolvePayloadEncryption } from '../codec/setup';
 import { ConfigError, loadSettings } from '../config/settings';
 import { bannerPrinter, configureLogging, coreLogForwarding, sdkLogger } from '../observability/logging';
 import { createRelayMetrics, prometheusTelemetry } from '../observability/metrics';
 import { loadTemporalConnectConfig } from '../temporal/connection';
-
-import { startCallbackService } from './service';
 
 async function run(): Promise<void> {
   const settings = loadSettings();

@@ -5,8 +5,8 @@
  */
 import fs from 'node:fs';
 
-import { clusterDown, clusterStatus, clusterUp } from './cluster';
-import { ClusterError, clusterLayout } from './layout';
+import { clusterDown, clusterStatus, clusterUp } from '../dev-harness/cluster/cluster';
+import { ClusterError, clusterLayout } from '../dev-harness/cluster/layout';
 
 const USAGE = 'usage: npm run cluster -- up | down [--purge] | status';
 

@@ -8,9 +8,11 @@ import path from 'node:path';
 
 import YAML from 'yaml';
 
+import { canConnect } from '../tcp';
+
 import { ClusterError, TEMPORAL_SERVICES, type ClusterLayout, type TemporalService } from './layout';
 import { POSTGRES_USER } from './postgres';
-import { canConnect, isOurs, lastLines, readPid, startDetached, stopByPid, waitUntil } from './processes';
+import { isOurs, lastLines, readPid, startDetached, stopByPid, waitUntil } from './processes';
 import type { ServerBinaries } from './server-build';
 
 /** History shards: fixed at schema creation time; 4 as in Temporal's development configs. */
@@ -76,7 +78,7 @@ export function writeServerConfig(layout: ClusterLayout): void {
   fs.mkdirSync(path.dirname(layout.configFile), { recursive: true });
   fs.writeFileSync(
     layout.configFile,
-    `# Written by \`npm run cluster -- up\` from src/dev/cluster/temporal-services.ts; edits are overwritten.\n` +
+    `# Written by \`npm run cluster -- up\` from src/dev-harness/cluster/temporal-services.ts; edits are overwritten.\n` +
       YAML.stringify(serverConfig(layout))
   );
 }

@@ -8,11 +8,11 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { BodyTooLarge, readBody } from '../http/body';
-import { listenOn } from '../http/listen';
-import { API_VERSION } from '../provider/endpoints';
-import { actionBudgets, type ActionBudgets } from '../provider/quota-gate';
-import { ACTIONS, fromWireParams, type ActionName } from '../provider/schemas';
+import { BodyTooLarge, readBody } from '../../http/body';
+import { listenOn } from '../../http/listen';
+import { API_VERSION } from '../../provider/endpoints';
+import { actionBudgets, type ActionBudgets } from '../../provider/quota-gate';
+import { ACTIONS, fromWireParams, type ActionName } from '../../provider/schemas';
 
 import { Authenticator, SandboxError } from './auth';
 import { CallbackSender } from './callbacks';

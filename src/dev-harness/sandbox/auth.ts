@@ -4,7 +4,7 @@
  */
 import type http from 'node:http';
 
-import { parseV3Authorization, safeEqual, sha256Hex, signV1, signV3 } from '../provider/signing';
+import { parseV3Authorization, safeEqual, sha256Hex, signV1, signV3 } from '../../provider/signing';
 
 export class SandboxError extends Error {
   constructor(

@@ -4,7 +4,6 @@
  */
 import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 
 import { ClusterError } from './layout';
@@ -87,17 +86,6 @@ export async function stopByPid(pidDir: string, name: string, graceMs = 20_000):
   }
   fs.rmSync(pidFile(pidDir, name), { force: true });
   return ours ? 'stopped' : 'not running';
-}
-
-export function canConnect(port: number, host = '127.0.0.1'): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, host);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /** Polls `check` until it is true or `timeoutMs` passed; then fails with `failure()` (which names the logs). */
