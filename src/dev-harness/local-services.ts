@@ -12,6 +12,7 @@ import { StartupCancelled, type LocalServices } from '../temporal/run-worker';
 
 import { DEMO_ACCESS_KEY, parseAccessKeys, startSandbox } from './sandbox';
 import { describeBinaries, ensureTemporalBinaries } from './temporal/binaries';
+import { holdPorts } from './tcp';
 import { DevServerError, startDevServer } from './temporal/dev-server';
 
 /**
@@ -41,6 +42,8 @@ export const localServices: LocalServices = {
     const binaries = await ensureTemporalBinaries({ env: context.env });
     context.checkStopping();
     context.say(describeBinaries(binaries));
+    // The dev server picks random free ports of its own: keep it off the ports of the services started after it.
+    const releasePorts = await holdPorts([settings.SANDBOX_PORT, settings.CALLBACK_PORT]);
     const server = await startDevServer({
       binaries,
       port: settings.DEV_SERVER_PORT,
@@ -51,12 +54,14 @@ export const localServices: LocalServices = {
       codecEndpoint,
       // Its own banner and errors become records too, so stdout stays one JSON object per line.
       output: logFormat() === 'json' ? bannerPrinter('temporal-dev-server') : undefined,
-    }).catch((err: unknown) => {
-      // A stop signal kills the starting server; its failure is then the stop, not an error.
-      if (context.signal.aborted && err instanceof DevServerError)
-        throw new StartupCancelled('stopped during start-up');
-      throw err;
-    });
+    })
+      .catch((err: unknown) => {
+        // A stop signal kills the starting server; its failure is then the stop, not an error.
+        if (context.signal.aborted && err instanceof DevServerError)
+          throw new StartupCancelled('stopped during start-up');
+        throw err;
+      })
+      .finally(releasePorts);
     context.onStop(() => server.stop());
     context.checkStopping();
     context.say(
