@@ -38,17 +38,19 @@ export function runClientMain(argv: string[], options: InProcessOptions = {}): P
 
 async function runAlone(argv: string[], options: InProcessOptions): Promise<CliResult> {
   const capture: Capture = { stdout: [], stderr: [] };
-  const restoreEnv = options.env ? replaceEnv(options.env({ ...process.env })) : () => undefined;
-  const cwd = process.cwd();
-  if (options.cwd) process.chdir(options.cwd);
-  const restoreStreams = [redirect(process.stdout, capture.stdout), redirect(process.stderr, capture.stderr)];
+  const undo: (() => void)[] = [];
   try {
+    if (options.env) undo.push(replaceEnv(options.env({ ...process.env })));
+    if (options.cwd) {
+      const cwd = process.cwd();
+      process.chdir(options.cwd);
+      undo.push(() => process.chdir(cwd));
+    }
+    undo.push(redirect(process.stdout, capture.stdout), redirect(process.stderr, capture.stderr));
     const code = await currentCall.run(capture, () => main(argv));
     return { code, stdout: capture.stdout.join(''), stderr: capture.stderr.join('') };
   } finally {
-    for (const restore of restoreStreams) restore();
-    process.chdir(cwd);
-    restoreEnv();
+    for (const restore of undo.reverse()) restore();
   }
 }
 
