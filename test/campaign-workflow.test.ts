@@ -25,7 +25,7 @@ import {
 import { statusQuery } from '../src/workflows/messages';
 
 import { relayRequest } from '../testkit/broadcasts';
-import { runInProcess } from './helpers/cli-in-process';
+import { runClientMain } from '../testkit/cli-in-process';
 import { historyOf } from './helpers/histories';
 import { startRelayStack, type RelayStack } from '../testkit/relay-stack';
 import { countCalls, liveTasks } from '../testkit/sandbox-audit';
@@ -175,15 +175,10 @@ describe('campaign workflow (dev server)', () => {
         (s) => s.counts.Started === 2,
         'both started'
       );
-      const saved = { ...process.env };
-      try {
-        Object.assign(process.env, { TEMPORAL_ADDRESS: env.address });
-        const cli = await runInProcess(['broadcast', 'cancel', campaignBroadcastId(campaignId, 'by-cli'), '--json']);
-        // Not `err`: the workers of this process log there too.
-        expect(cli).toMatchObject({ code: 0, out: expect.stringContaining('"state": "Cancelled"') });
-      } finally {
-        process.env = saved;
-      }
+      const cli = await runClientMain(['broadcast', 'cancel', campaignBroadcastId(campaignId, 'by-cli'), '--json'], {
+        env: (current) => ({ ...current, TEMPORAL_ADDRESS: env.address }),
+      });
+      expect(cli).toEqual({ code: 0, stdout: expect.stringContaining('"state": "Cancelled"'), stderr: '' });
       await handle.executeUpdate(cancelCampaignUpdate, { args: [] });
       const ending = async (key: string) => {
         const broadcast = env.client.workflow.getHandle(campaignBroadcastId(campaignId, key));

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { runInProcess as run } from './helpers/cli-in-process';
+import { runClientMain as run } from '../testkit/cli-in-process';
 
 function requestFile(lines: string[]): string {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bc-input-')), 'broadcast.yaml');
@@ -26,7 +26,7 @@ const relayLines = (extra: string[]) => [
 describe('client broadcast start: request input', () => {
   it('takes relative times (+3m) in a request file, as flags and campaign files do', async () => {
     const file = requestFile(relayLines(['  SourceProtocol: rtmp', "  StartTime: '+3m'", "  EndTime: '+1h'"]));
-    const { code, err } = await run(['broadcast', 'start', '--id', 'x', '--file', file]);
+    const { code, stderr: err } = await run(['broadcast', 'start', '--id', 'x', '--file', file]);
     expect(code).toBe(2);
     expect(err).toMatch(/relay\.DstUrl/);
     expect(err).not.toMatch(/relay\.(StartTime|EndTime)/);
@@ -34,14 +34,14 @@ describe('client broadcast start: request input', () => {
 
   it('reports a live source without SourceProtocol in a file as a problem, instead of assuming rtmp', async () => {
     const file = requestFile(relayLines(["  StartTime: '+3m'", "  EndTime: '+1h'"]));
-    const { code, err } = await run(['broadcast', 'start', '--id', 'x', '--file', file]);
+    const { code, stderr: err } = await run(['broadcast', 'start', '--id', 'x', '--file', file]);
     expect(code).toBe(2);
     expect(err).toMatch(/^ {2}- relay\.SourceProtocol: /m);
   });
 
   it('answers --json with the error as JSON: message, exit code and every violation', async () => {
     const file = requestFile(relayLines(['  SourceProtocol: rtmp', "  StartTime: '+3m'", "  EndTime: '+1h'"]));
-    const { code, out, err } = await run(['broadcast', 'start', '--id', 'x', '--file', file, '--json']);
+    const { code, stdout: out, stderr: err } = await run(['broadcast', 'start', '--id', 'x', '--file', file, '--json']);
     expect(code).toBe(2);
     expect(out).toBe('');
     const parsed = JSON.parse(err) as { error: string; exitCode: number; violations: string[] };

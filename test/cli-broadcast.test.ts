@@ -1,6 +1,7 @@
 /**
- * The client script's `broadcast` commands as a real process (ts-node over src/client.ts), against a dev server,
- * the provider sandbox, the callback service and the relay workers started here.
+ * The client script's `broadcast` commands against a dev server, the provider sandbox, the callback service and the
+ * relay workers started here: in this process (`main(argv)` with the client's own environment), and two smoke tests
+ * of the real script as a child process, the way a user's shell runs it.
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -12,14 +13,24 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { BroadcastStatus } from '../src/shared/broadcast';
 import type { relayBroadcastWorkflow as broadcastWorkflow } from '../src/workflows/broadcast/relay';
 
-import { isoIn, runCli, runCliJson, runCliOk, startCliStack, type CliStack, type CliTarget } from '../testkit/cli';
+import {
+  broadcastStartArgs,
+  isoIn,
+  runCli,
+  runCliJson,
+  runCliOk,
+  spawnCli,
+  startCliStack,
+  type CliStack,
+  type CliTarget,
+} from '../testkit/cli';
 import { waitFor } from '../testkit/wait';
 import type { RelayStack } from '../testkit/relay-stack';
 import { countCalls } from '../testkit/sandbox-audit';
 
 jest.setTimeout(180_000);
 
-describe('client script: broadcast commands (real process, dev server, sandbox, callbacks)', () => {
+describe('client script: broadcast commands (dev server, sandbox, callbacks)', () => {
   let cli: CliStack;
   let env: TestWorkflowEnvironment;
   let stack: RelayStack;
@@ -40,18 +51,7 @@ describe('client script: broadcast commands (real process, dev server, sandbox, 
   it('starts from flags, shows status (human and --json), and completes through real callbacks', async () => {
     const id = `cli-flags-${randomUUID().slice(0, 8)}`;
     const started = await runCliOk(target, [
-      'broadcast',
-      'start',
-      '--id',
-      id,
-      '--source',
-      'rtmp://source.example.com/live/feed',
-      '--dst',
-      dstFor(id),
-      '--start',
-      '+6s', // relative to when the client runs
-      '--end',
-      '+11s',
+      ...broadcastStartArgs(id, '+6s', '+11s'), // relative to when the client runs
       '--lead-time',
       '2',
       '--label',
@@ -196,24 +196,7 @@ describe('client script: broadcast commands (real process, dev server, sandbox, 
 
   it('stops a running relay (the restart policy leaves it alone), refuses a second stop naming why, and restarts it', async () => {
     const id = `cli-stop-${randomUUID().slice(0, 8)}`;
-    await runCliOk(target, [
-      'broadcast',
-      'start',
-      '--id',
-      id,
-      '--source',
-      'rtmp://source.example.com/live/feed',
-      '--dst',
-      dstFor(id),
-      '--start',
-      '+3s',
-      '--end',
-      '+10m',
-      '--lead-time',
-      '2',
-      '--max-restarts',
-      '2',
-    ]);
+    await runCliOk(target, [...broadcastStartArgs(id, '+3s', '+10m'), '--lead-time', '2', '--max-restarts', '2']);
     const stateIs = (state: string) => async () => {
       const current = (await handleOf(id).query('status')) as BroadcastStatus;
       return current.state === state ? current : undefined;
@@ -240,5 +223,29 @@ describe('client script: broadcast commands (real process, dev server, sandbox, 
     expect(countCalls(stack.sandbox, 'RestartLivePullToPush')).toBe(1);
     await runCliOk(target, ['broadcast', 'cancel', id]);
     expect(tasksTo(dstFor(id)).filter((t) => !t.deleted)).toHaveLength(0);
+  });
+
+  describe("as a child process, the way a user's shell runs it", () => {
+    it('broadcast start, then status --json: the exit code and the whole output of each', async () => {
+      const id = `cli-spawned-${randomUUID().slice(0, 8)}`;
+      const end = isoIn(7_200_000);
+      const started = await spawnCli(target, [...broadcastStartArgs(id, '+1h', end), '--json']);
+      expect(started).toEqual({ code: 0, stdout: expect.any(String), stderr: '' });
+      expect(JSON.parse(started.stdout)).toEqual({ workflowId: id, runId: expect.any(String), webUi: null });
+
+      const shown = await runCliJson<BroadcastStatus>(target, ['broadcast', 'status', id], spawnCli);
+      expect(shown).toMatchObject({ state: 'Scheduled', endTime: end });
+      await runCliOk(target, ['broadcast', 'cancel', id]);
+    });
+
+    it('bad input: exit code 2, the problems on stderr, nothing on stdout', async () => {
+      const id = `cli-spawned-bad-${randomUUID().slice(0, 8)}`;
+      const bad = await spawnCli(target, broadcastStartArgs(id, '+2h', '+1h')); // ends before it starts
+      expect(bad.code).toBe(2);
+      expect(bad.stdout).toBe('');
+      expect(bad.stderr).toMatch(/^error: Invalid broadcast request:/);
+      expect(bad.stderr).toContain('relay.EndTime');
+      await expect(handleOf(id).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    });
   });
 });

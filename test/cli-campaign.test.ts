@@ -1,7 +1,8 @@
 /**
- * The client script's `campaign` and `list` commands as a real process (ts-node over src/client.ts), against a dev
- * server, the provider sandbox, the callback service and the relay workers started here: a small campaign runs to
- * completion through real callbacks; pause, resume and cancel; invalid files; resubmission; the example files.
+ * The client script's `campaign` and `list` commands, run in this process (`main(argv)` with the client's own
+ * environment; test/cli-broadcast.test.ts runs the real script as a child), against a dev server, the provider
+ * sandbox, the callback service and the relay workers started here: a small campaign runs to completion through real
+ * callbacks; pause, resume and cancel; invalid files; resubmission; the example files.
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -40,7 +41,7 @@ interface ListRow {
   start?: string;
 }
 
-describe('client script: campaign commands (real process, dev server, sandbox, callbacks)', () => {
+describe('client script: campaign commands (dev server, sandbox, callbacks)', () => {
   let cli: CliStack;
   let env: TestWorkflowEnvironment;
   let stack: RelayStack;

@@ -20,7 +20,7 @@ import { loadSettings } from '../src/config/settings';
 import { CampaignIdKey } from '../src/shared/search-attributes';
 
 import type { campaignWorkflow, relayBroadcastWorkflow } from './fixtures/cli-stub-workflows';
-import { runInProcess as run } from './helpers/cli-in-process';
+import { runClientMain as run } from '../testkit/cli-in-process';
 import { createDevEnv } from '../testkit/temporal';
 
 jest.setTimeout(120_000);
@@ -76,7 +76,7 @@ describe('client script: first use (in-process, dev server, stand-in workflows)'
     });
   async function listUntil(argv: string[], ok: (rows: ListRow[]) => boolean): Promise<ListRow[]> {
     for (let attempt = 0; ; attempt++) {
-      const { code, out, err } = await run(['list', '--json', ...argv]);
+      const { code, stdout: out, stderr: err } = await run(['list', '--json', ...argv]);
       expect({ code, err }).toEqual({ code: 0, err: '' });
       const rows = JSON.parse(out) as ListRow[];
       if (ok(rows) || attempt >= 60) return rows; // visibility lags a little behind
@@ -86,10 +86,10 @@ describe('client script: first use (in-process, dev server, stand-in workflows)'
 
   it('list says so when there is nothing to list', async () => {
     const all = await run(['list']);
-    expect(all).toMatchObject({ code: 0, err: '' });
-    expect(all.out).toBe('no broadcasts or campaigns found in namespace default\n');
+    expect(all).toMatchObject({ code: 0, stderr: '' });
+    expect(all.stdout).toBe('no broadcasts or campaigns found in namespace default\n');
     const none = await run(['list', '--campaign', 'no-such-campaign']);
-    expect(none.out).toBe('no broadcasts in campaign "no-such-campaign" found in namespace default\n');
+    expect(none.stdout).toBe('no broadcasts in campaign "no-such-campaign" found in namespace default\n');
   });
 
   it('list shows standalone broadcasts and campaigns by kind, each campaign in its own phase; --campaign its broadcasts', async () => {
@@ -107,9 +107,9 @@ describe('client script: first use (in-process, dev server, stand-in workflows)'
     expect(byId['camp-paused']).toMatchObject({ kind: 'campaign', state: 'paused', status: 'RUNNING' });
 
     const text = await run(['list']);
-    expect(text.out).toMatch(/^KIND +ID +STATE +STARTED$/m);
-    expect(text.out).toMatch(/^campaign +camp-cancelled +cancelled +\d{4}-/m);
-    expect(text.out).toMatch(/^broadcast +solo-1 +Running +\d{4}-/m);
+    expect(text.stdout).toMatch(/^KIND +ID +STATE +STARTED$/m);
+    expect(text.stdout).toMatch(/^campaign +camp-cancelled +cancelled +\d{4}-/m);
+    expect(text.stdout).toMatch(/^broadcast +solo-1 +Running +\d{4}-/m);
 
     const inCampaign = await listUntil(['--campaign', 'camp-paused'], (r) => r.length >= 1);
     expect(inCampaign).toEqual([
@@ -127,7 +127,7 @@ describe('client script: first use (in-process, dev server, stand-in workflows)'
 
   it('broadcast stop says the stop was sent and what comes next, not just the state from before it', async () => {
     await startBroadcast('to-stop', 'Running');
-    const { code, out } = await run(['broadcast', 'stop', 'to-stop']);
+    const { code, stdout: out } = await run(['broadcast', 'stop', 'to-stop']);
     expect(code).toBe(0);
     expect(out).toMatch(
       /^state: +Running \(stop sent to the provider; Offline once it reports the relay stopped\. .*`broadcast restart` resumes it\)$/m
@@ -138,7 +138,7 @@ describe('client script: first use (in-process, dev server, stand-in workflows)'
     await startBroadcast('secret-1', 'Running');
     delete process.env.PAYLOAD_ENCRYPTION_KEYS;
     try {
-      const { code, err } = await run(['broadcast', 'status', 'secret-1']);
+      const { code, stderr: err } = await run(['broadcast', 'status', 'secret-1']);
       expect(code).toBe(1);
       expect(err).toContain('payload is encrypted with key id "first-use-key" and this client has no payload');
       expect(err).toMatch(/set PAYLOAD_ENCRYPTION_KEYS .*PAYLOAD_ENCRYPTION_KEYS_FILE=.*payload-encryption-keys/);

@@ -14,7 +14,7 @@ import { scheduledCreatesQuery } from '../src/campaign/scheduled-creates';
 import { isoSeconds } from '../src/shared/time';
 
 import { relayRequest } from '../testkit/broadcasts';
-import { runInProcess as run } from './helpers/cli-in-process';
+import { runClientMain as run } from '../testkit/cli-in-process';
 import { freePort } from '../testkit/ports';
 import { createDevEnv } from '../testkit/temporal';
 
@@ -54,7 +54,14 @@ describe('campaign start without a cluster: the file alone', () => {
   });
 
   it('with fixed lead times, warns how many of a burst would be late and which lead time fits', async () => {
-    const { code, err } = await run(['campaign', 'start', burstFile(1000, 60), '--dry-run', '--lead-time', 'fixed']);
+    const { code, stderr: err } = await run([
+      'campaign',
+      'start',
+      burstFile(1000, 60),
+      '--dry-run',
+      '--lead-time',
+      'fixed',
+    ]);
     expect(code).toBe(0);
     expect(err).toMatch(
       /^warning: 399 of 1,000 broadcasts starting at \S+Z would be created after their start at 10 creates\/s; a lead time of at least 110 s fits them all \(or --lead-time auto\) \(could not read the broadcasts already scheduled \(.+\): counted these only\)$/m
@@ -62,7 +69,7 @@ describe('campaign start without a cluster: the file alone', () => {
   });
 
   it('by default, lengthens lead times where the quota needs it, earliest start first', async () => {
-    const { code, out } = await run(['campaign', 'start', burstFile(1000, 60), '--dry-run', '--json']);
+    const { code, stdout: out } = await run(['campaign', 'start', burstFile(1000, 60), '--dry-run', '--json']);
     expect(code).toBe(0);
     const plan = JSON.parse(out) as {
       onTime: { late: number; leadTimes: string };
@@ -75,7 +82,7 @@ describe('campaign start without a cluster: the file alone', () => {
   });
 
   it('refuses a --lead-time other than auto or fixed as bad input', async () => {
-    const { code, err } = await run(['campaign', 'start', burstFile(2, 60), '--dry-run', '--lead-time', '90']);
+    const { code, stderr: err } = await run(['campaign', 'start', burstFile(2, 60), '--dry-run', '--lead-time', '90']);
     expect(code).toBe(2);
     expect(err).toMatch(/--lead-time: "auto" \(the default\) or "fixed"/);
   });
@@ -125,7 +132,7 @@ describe('with broadcasts already scheduled in the namespace (dev server visibil
   });
 
   it('campaign start --dry-run counts them: creates that fit the file alone are late beside them', async () => {
-    const { code, err } = await run([
+    const { code, stderr: err } = await run([
       'campaign',
       'start',
       burstFile(50, 60, startMs),
@@ -140,11 +147,15 @@ describe('with broadcasts already scheduled in the namespace (dev server visibil
     // Another task queue's broadcasts use other workers: not counted, and the file alone fits (50 creates in 60 s).
     process.env.TEMPORAL_TASK_QUEUE = `${taskQueue}-other`;
     const alone = await run(['campaign', 'start', burstFile(50, 60, startMs), '--dry-run', '--lead-time', 'fixed']);
-    expect(alone.err).toMatch(/^all 50 relays are created before their start at 1 creates\/s\n/);
+    expect(alone.stderr).toMatch(/^all 50 relays are created before their start at 1 creates\/s\n/);
   });
 
   it('broadcast start warns when its relay would be created after its start, and starts it', async () => {
-    const { code, out, err } = await run([
+    const {
+      code,
+      stdout: out,
+      stderr: err,
+    } = await run([
       'broadcast',
       'start',
       '--id',

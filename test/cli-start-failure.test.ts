@@ -2,6 +2,7 @@
  * A start the server refuses says why and where: against a cluster whose namespace lacks the project's search
  * attributes (what every fresh compose cluster had, issue 13), `broadcast start` and `campaign start` print the gRPC
  * cause — not only the SDK's "Failed to start Workflow" — with the cluster's address and its Web UI link, or none.
+ * The client runs in this process (`main(argv)` with the client's own environment).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,7 +10,7 @@ import path from 'node:path';
 
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
-import { runCli, type CliTarget } from '../testkit/cli';
+import { broadcastStartArgs, runCli, type CliTarget } from '../testkit/cli';
 import { createDevEnv } from '../testkit/temporal';
 
 jest.setTimeout(120_000);
@@ -29,20 +30,7 @@ describe('client script: a start the cluster refuses', () => {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  const startArgs = (id: string) => [
-    'broadcast',
-    'start',
-    '--id',
-    id,
-    '--source',
-    'rtmp://source.example.com/live/feed',
-    '--dst',
-    `rtmp://ingest.example.com/app/${id}`,
-    '--start',
-    '+1h',
-    '--end',
-    '+2h',
-  ];
+  const startArgs = (id: string) => broadcastStartArgs(id, '+1h', '+2h');
 
   it('broadcast start: exit 1 with the gRPC cause, the cluster, and no made-up Web UI link', async () => {
     const result = await runCli(target, startArgs('refused-broadcast'));
@@ -58,6 +46,24 @@ describe('client script: a start the cluster refuses', () => {
     const result = await runCli({ ...target, env: { TEMPORAL_UI_URL: ui } }, startArgs('refused-with-ui'));
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`Web UI: ${ui})`);
+  });
+
+  it('in process, each call sees its own environment and none of the Temporal settings of this process', async () => {
+    const before = { ui: process.env.TEMPORAL_UI_URL, address: process.env.TEMPORAL_ADDRESS };
+    process.env.TEMPORAL_UI_URL = 'http://ui-of-this-process.example.com';
+    try {
+      const [own, none] = await Promise.all([
+        runCli({ ...target, env: { TEMPORAL_UI_URL: 'http://own-ui.example.com' } }, startArgs('refused-own-ui')),
+        runCli(target, startArgs('refused-no-ui')),
+      ]);
+      expect(own.stderr).toContain('Web UI: http://own-ui.example.com)');
+      expect(none.stderr).toContain('Web UI: none known');
+      expect(process.env.TEMPORAL_UI_URL).toBe('http://ui-of-this-process.example.com');
+      expect(process.env.TEMPORAL_ADDRESS).toBe(before.address);
+    } finally {
+      if (before.ui === undefined) delete process.env.TEMPORAL_UI_URL;
+      else process.env.TEMPORAL_UI_URL = before.ui;
+    }
   });
 
   it('campaign start: exit 1 with the gRPC cause', async () => {

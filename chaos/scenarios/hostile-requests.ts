@@ -21,7 +21,7 @@ import type { RunningSandbox } from '../../src/dev-harness/sandbox';
 import { DEFAULT_REGION } from '../../src/provider/schemas';
 import { FailureTypes, workflowTypeFor, type BroadcastRequest } from '../../src/shared/broadcast';
 import { times } from '../../bench/lib/concurrency';
-import { runCli, type CliTarget } from '../../testkit/cli';
+import { broadcastStartArgs, spawnCli, type CliTarget } from '../../testkit/cli';
 import { waitFor } from '../../testkit/wait';
 import { countCalls } from '../../testkit/sandbox-audit';
 import { campaignCorpus, type CampaignCase } from '../lib/campaign-corpus';
@@ -80,23 +80,6 @@ const CLI_BROADCASTS: { note: string; args: string[]; file?: string; mentions: R
     mentions: /leadTime: unknown field/,
   },
 ];
-
-function validFlags(id: string): string[] {
-  return [
-    'broadcast',
-    'start',
-    '--id',
-    id,
-    '--source',
-    'rtmp://source.example.com/live/feed',
-    '--dst',
-    'rtmp://ingest.example.com/app/cli',
-    '--start',
-    '+1h',
-    '--end',
-    '+2h',
-  ];
-}
 
 /** Library path: startBroadcast validates and must throw naming every expected violation; nothing may start. */
 async function viaLibrary(client: Client, taskQueue: string, c: RequestCase, id: string): Promise<string | undefined> {
@@ -271,19 +254,19 @@ export async function runHostileRequests(ctx: ChaosContext): Promise<HostileRequ
       await times(cliBroadcasts.length + cliCampaigns.length, 2, async (i) => {
         if (i < cliBroadcasts.length) {
           const c = cliBroadcasts[i]!;
-          const args = [...validFlags(`hostile-cli-${i}`), ...c.args];
+          const args = [...broadcastStartArgs(`hostile-cli-${i}`, '+1h', '+2h'), ...c.args];
           if (c.file) {
             fs.writeFileSync(path.join(dir, `cli-${i}.yaml`), c.file);
             args.push('--file', path.join(dir, `cli-${i}.yaml`));
           }
-          const problem = judgeCli(await runCli(target, args), c.mentions, false);
+          const problem = judgeCli(await spawnCli(target, args), c.mentions, false);
           judged.push({ path: 'cli', kind: 'request', category: 'cli flags', note: c.note, problem });
         } else {
           const c = cliCampaigns[i - cliBroadcasts.length]!;
           const file = path.join(dir, `cli-${c.fileName}`);
           fs.writeFileSync(file, c.content);
           const field = c.expect[0]?.field ?? 'file';
-          const result = await runCli(target, ['campaign', 'start', file, '--id', `hostile-campaign-${i}`]);
+          const result = await spawnCli(target, ['campaign', 'start', file, '--id', `hostile-campaign-${i}`]);
           const problem = judgeCli(result, new RegExp(`${field.replace(/[.[\]]/g, '\\$&')}: `), true);
           judged.push({ path: 'cli', kind: 'campaign', category: c.category, note: c.note, problem });
         }
