@@ -151,6 +151,21 @@ describe(`${WORKFLOW_TYPE} with stub activities (time-skipping)`, () => {
     });
   });
 
+  it('refuses a reschedule to an EndTime already past while it waits for its lead time', async () => {
+    await run(async () => {
+      const t0 = await env.currentTimeMs();
+      const handle = await start(relayRequest(t0, 10 * HOUR, 2 * HOUR));
+      const scheduled = await waitForStatus(handle, (s) => s.state === 'Scheduled', 'scheduled');
+      await env.sleep(3 * HOUR); // still hours before its lead time
+      const past = { StartTime: isoSeconds(t0 + HOUR), EndTime: isoSeconds(t0 + 2 * HOUR) };
+      const err = await handle.executeUpdate(rescheduleUpdate, { args: [past] }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+      expect((err as WorkflowUpdateFailedError).cause?.message).toMatch(/EndTime: must be in the future/);
+      expect((await handle.query(statusQuery)).endTime).toBe(scheduled.endTime);
+      await handle.executeUpdate(cancelUpdate, { args: [{}] });
+    });
+  });
+
   it('deletes the task when the workflow itself is cancelled, and ends cancelled', async () => {
     await run(async () => {
       const { handle } = await runningRelay();

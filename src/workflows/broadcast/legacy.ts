@@ -106,7 +106,8 @@ class LegacyRun {
         validator: (input) => {
           if (this.isFinal || this.cancelReason) refuse(`broadcast already ${this.status.state}`);
           if (this.status.state !== 'Scheduled') refuse('legacy broadcasts can only be rescheduled before creation');
-          const problem = rescheduleProblem({ status: this.status }, input, this.clock.now());
+          // The workflow clock, not the decision clock (frozen until the first wait ends): see RelayRun.refuse.
+          const problem = rescheduleProblem({ status: this.status }, input, Date.now());
           if (problem) refuse(problem);
         },
       }

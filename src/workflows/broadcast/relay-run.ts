@@ -84,10 +84,16 @@ export class RelayRun {
     return this.status;
   }
 
-  /** Update validator: refuses, before it enters history, an ask the lifecycle would refuse now. */
+  /**
+   * Update validator: refuses, before it enters history, an ask the lifecycle would refuse now. It reads the workflow
+   * clock itself, not the decision clock: that one stays on the time read before validation until the first wait ends,
+   * which can be hours after the update arrives (a reschedule to an EndTime already past was accepted). Validators
+   * do not run on replay and issue no command, and the only time rule (EndTime in the future) refuses more at a later
+   * time, so an update this accepts the handler accepts too.
+   */
   refuse(ask: UserAsk): void {
     if (!this.lifecycle) return; // still validating its request: the lifecycle answers the ask when it exists
-    const reason = refuseUserRequest(this.lifecycle, ask, this.now());
+    const reason = refuseUserRequest(this.lifecycle, ask, Date.now());
     if (reason) throw ApplicationFailure.nonRetryable(reason, FailureTypes.invalidUpdate);
   }
 
