@@ -165,7 +165,7 @@ describe('holdProviderQuota (mock activity environment)', () => {
     } as unknown as Client;
   }
 
-  async function hold(record: () => 'current' | 'superseded', stopAfterMs?: number) {
+  async function hold(record: () => 'current' | 'superseded', stopAfterMs?: number, stopping?: AbortSignal) {
     const lease = new ProviderQuotaLease();
     const events: string[] = [];
     const activities = createQuotaOwnerActivities({
@@ -177,6 +177,7 @@ describe('holdProviderQuota (mock activity environment)', () => {
           events.push(`stopped (lease ${lease.held ? 'held' : 'released'})`);
         };
       },
+      stopping,
     });
     const env = new MockActivityEnvironment({ heartbeatTimeoutMs: 10_000 });
     if (stopAfterMs !== undefined) setTimeout(() => env.cancel('WORKER_SHUTDOWN'), stopAfterMs);
@@ -194,6 +195,17 @@ describe('holdProviderQuota (mock activity environment)', () => {
     expect(outcome).toBeInstanceOf(ApplicationFailure);
     expect((outcome as ApplicationFailure).type).toBe(QUOTA_OWNER_STEPPED_DOWN);
     expect((outcome as ApplicationFailure).message).toContain('cancelled');
+  }, 20_000);
+
+  it('when its worker starts stopping: steps down at once, without waiting for the SDK to cancel it', async () => {
+    const stopping = new AbortController();
+    setTimeout(() => stopping.abort(), 2_500);
+    // No env.cancel: the SDK cancels running activities only after the worker's shutdown grace time.
+    const { outcome, events, lease } = await hold(() => 'current', undefined, stopping.signal);
+    expect(events).toEqual(['started (lease valid)', 'stopped (lease released)']);
+    expect(lease.held).toBe(false);
+    expect((outcome as ApplicationFailure).type).toBe(QUOTA_OWNER_STEPPED_DOWN);
+    expect((outcome as ApplicationFailure).message).toContain('worker stopping');
   }, 20_000);
 
   it('when the server names another attempt: steps down and fails', async () => {

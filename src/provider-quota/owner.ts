@@ -27,6 +27,12 @@ export interface QuotaOwnerDeps {
   startProviderWorkers(): Promise<() => Promise<void>>;
   /** Term length (tests). @default TERM_MS */
   termMs?: number;
+  /**
+   * Aborted when this worker process starts shutting down: the owner steps down at once. Without it the SDK cancels
+   * the activity only once the worker's shutdown grace time has passed, so a stop (Ctrl-C) waited that long and the
+   * next owner was elected that much later. @default none
+   */
+  stopping?: AbortSignal;
 }
 
 export interface HoldProviderQuotaInput {
@@ -61,7 +67,7 @@ export function ownerRecord(
   return described.runId === me.runId && running ? 'current' : 'superseded';
 }
 
-type HoldOutcome = 'term ended' | 'superseded' | 'cancelled';
+type HoldOutcome = 'term ended' | 'superseded' | 'cancelled' | 'worker stopping';
 
 /** Failure type of an owner that stepped down; retried, so another worker is elected. */
 export const QUOTA_OWNER_STEPPED_DOWN = 'QuotaOwnerSteppedDown';
@@ -94,12 +100,13 @@ export function createQuotaOwnerActivities(deps: QuotaOwnerDeps) {
       let outcome: HoldOutcome = 'superseded';
       try {
         // The previous owner's last calls leave the provider's window before this one's first.
-        await context.sleep(QUIET_PERIOD_MS);
-        if ((await readRecord()) === 'current') {
+        await sleepUnlessStopping(context, QUIET_PERIOD_MS, deps.stopping);
+        if (deps.stopping?.aborted) outcome = 'worker stopping';
+        else if ((await readRecord()) === 'current') {
           deps.lease.take();
           stopProviderWorkers = await deps.startProviderWorkers();
           log.info('this worker now owns the provider quota: it polls the provider queues', { attempt: me.attempt });
-          outcome = await holdUntilTermEndsOrSuperseded(context, readRecord, deps.lease, termMs);
+          outcome = await holdUntilTermEndsOrSuperseded(context, readRecord, deps, termMs);
         } else outcome = 'superseded';
       } catch (err) {
         if (!(err instanceof CancelledFailure)) throw err;
@@ -126,13 +133,14 @@ export function createQuotaOwnerActivities(deps: QuotaOwnerDeps) {
 async function holdUntilTermEndsOrSuperseded(
   context: Context,
   readRecord: () => Promise<OwnerRecord>,
-  lease: ProviderQuotaLease,
+  { lease, stopping }: Pick<QuotaOwnerDeps, 'lease' | 'stopping'>,
   termMs: number
 ): Promise<HoldOutcome> {
   const termEnds = Date.now() + termMs;
   while (Date.now() < termEnds) {
     context.heartbeat();
-    await context.sleep(CONFIRM_EVERY_MS);
+    await sleepUnlessStopping(context, CONFIRM_EVERY_MS, stopping);
+    if (stopping?.aborted) return 'worker stopping';
     let record: OwnerRecord;
     try {
       record = await readRecord();
@@ -143,4 +151,20 @@ async function holdUntilTermEndsOrSuperseded(
     lease.confirm();
   }
   return 'term ended';
+}
+
+/** The activity's sleep (cancellable as ever), cut short when the worker process starts shutting down. */
+async function sleepUnlessStopping(context: Context, ms: number, stopping: AbortSignal | undefined): Promise<void> {
+  if (!stopping) return context.sleep(ms);
+  if (stopping.aborted) return;
+  let onAbort = () => undefined as void;
+  const stopped = new Promise<void>((resolve) => {
+    onAbort = resolve;
+    stopping.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    await Promise.race([context.sleep(ms), stopped]);
+  } finally {
+    stopping.removeEventListener('abort', onAbort);
+  }
 }

@@ -107,12 +107,15 @@ export async function createRelayWorkers(options: RelayWorkerOptions): Promise<R
   const budgets = actionBudgets(settings.PROVIDER_RATE_LIMIT_PER_SECOND, settings.PROVIDER_RATE_LIMITS);
 
   let stopRequested = false;
+  /** Tells the quota owner activity to step down as soon as a stop is asked for (src/provider-quota/owner.ts). */
+  const stopping = new AbortController();
   let failure: unknown;
   const created: Worker[] = [];
   /** With `sole` ownership: resolves the run's provider-worker part, which then stops them. */
   const stoppedSole: (() => void)[] = [];
   const shutdown = () => {
     stopRequested = true;
+    stopping.abort();
     for (const worker of created) {
       if (worker.getState() === 'RUNNING') worker.shutdown();
     }
@@ -173,7 +176,12 @@ export async function createRelayWorkers(options: RelayWorkerOptions): Promise<R
           connection,
           namespace,
           taskQueue: quotaOwnerTaskQueue(workflowTaskQueue),
-          activities: createQuotaOwnerActivities({ client, lease: options.quotaLease, startProviderWorkers }),
+          activities: createQuotaOwnerActivities({
+            client,
+            lease: options.quotaLease,
+            startProviderWorkers,
+            stopping: stopping.signal,
+          }),
           maxConcurrentActivityTaskExecutions: 1,
           maxConcurrentActivityTaskPolls: 1,
           // The owner's heartbeats must reach the server often: their absence is how a dead owner is detected.
