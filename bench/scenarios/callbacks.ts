@@ -268,6 +268,9 @@ export const callbacksScenario: BenchScenario = {
     'a request was due to its answer. Exactly once: every ' +
     'taskEvent signal in the broadcasts’ histories counted by TaskId.',
   defaultRuns: 2,
+  findings: [
+    "16:42Z on 2026-12-02, load average 1–2: p99 77–79 ms through the callback service against 27–28 ms for handle.signal from the bench process (ratio 2.7–2.9; p50 5.3–6.5 ms against 3.2–3.3 ms). Delivery logging is off in this scenario (LOG_LEVEL=WARN), so the tail is not the log. Not profiled yet: the service is a third process (ts-node) beside the dev server and the bench's worker on two cores, with its own gRPC connection.",
+  ],
   runOnce,
   judge(runs) {
     const ratio = medianOf(runs, 'ratio');
