@@ -9,6 +9,18 @@ import { DEMO_ACCESS_KEY, parseAccessKeys, parseFaultConfig, startSandbox } from
 
 const RUNNING_EVENTS = ['LivePullToPushRuning', 'LivePullToPushRunning'] as const;
 
+const USAGE = `npm run sandbox -- [options]: the Alibaba Cloud Live provider sandbox alone
+
+  --port N                 port to listen on (default 8480; 0 picks a free one)
+  --host H                 address to listen on (default 127.0.0.1)
+  --time-scale X           divides a task's durations (until start, start to end, retry interval) (default 1)
+  --running-event NAME     the running callback's spelling: ${RUNNING_EVENTS.join(' (as the seed documents it) or ')}
+  --faults JSON            injected faults, e.g. '{"errorRates":{"InternalError":0.1}}' (docs/sandbox.md)
+  --help                   this text
+
+Access keys come from SANDBOX_ACCESS_KEYS (id:secret,id2:secret2), else the demo pair, which is printed.
+`;
+
 async function run(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -17,8 +29,13 @@ async function run(): Promise<void> {
       'time-scale': { type: 'string', default: '1' },
       'running-event': { type: 'string', default: RUNNING_EVENTS[0] },
       faults: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
   const port = Number(values.port);
   const timeScale = Number(values['time-scale']);
   const runningEvent = RUNNING_EVENTS.find((e) => e === values['running-event']);

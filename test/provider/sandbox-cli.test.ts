@@ -73,6 +73,17 @@ describe('npm run sandbox', () => {
     running = undefined;
   });
 
+  it('prints its options with --help and exits 0 without listening', async () => {
+    const run = runSandbox(['--help']);
+    running = run.child;
+    expect(await run.exited).toBe(0);
+    expect(run.stdout()).toMatch(/^npm run sandbox -- \[options\]/);
+    for (const option of ['--port', '--host', '--time-scale', '--running-event', '--faults', 'SANDBOX_ACCESS_KEYS']) {
+      expect(run.stdout()).toContain(option);
+    }
+    expect(run.stdout()).not.toContain('sandbox on');
+  });
+
   it('serves the official SDK (V3 and V1) with SANDBOX_ACCESS_KEYS, refuses a wrong secret, stops on SIGTERM', async () => {
     const run = runSandbox(['--port', '0', '--time-scale', '60', '--faults', '{"latencyMs":0}']);
     running = run.child;
