@@ -22,6 +22,7 @@ import { campaignBroadcastId, campaignStatusQuery } from '../src/workflows/campa
 import { relayRequest } from '../testkit/broadcasts';
 import { historyOf } from './helpers/histories';
 import { createTimeSkippingEnv } from '../testkit/temporal';
+import { waitFor } from '../testkit/wait';
 
 /** A promise with its resolver, for ordering the stubs. */
 function gate(): { opened: Promise<void>; open: () => void } {
@@ -97,11 +98,10 @@ describe('campaign resubmission (time-skipping, stub activities)', () => {
       expect(again).toEqual({ accepted: 1, duplicates: 3 });
 
       const campaign = env.client.workflow.getHandle(campaignId);
-      for (;;) {
+      await waitFor('every entry started', async () => {
         const status = await campaign.query(campaignStatusQuery);
-        if (status.pending === 0 && status.counts.Started === 4) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
+        return status.pending === 0 && status.counts.Started === 4 ? status : undefined;
+      });
       // Each key was handed to a start once.
       expect([...started].sort()).toEqual(['k0', 'k1', 'k2', 'k3']);
       expect((await campaign.query(campaignStatusQuery)).total).toBe(4);

@@ -7,6 +7,7 @@
 import net from 'node:net';
 
 import { holdPorts } from '../src/dev-harness/tcp';
+import { freePort } from '../testkit/ports';
 
 function listen(port: number, host = '127.0.0.1'): Promise<net.Server> {
   return new Promise((resolve, reject) => {
@@ -17,13 +18,6 @@ function listen(port: number, host = '127.0.0.1'): Promise<net.Server> {
 }
 
 const close = (server: net.Server) => new Promise<void>((resolve) => server.close(() => resolve()));
-
-async function freePort(): Promise<number> {
-  const server = await listen(0);
-  const { port } = server.address() as net.AddressInfo;
-  await close(server);
-  return port;
-}
 
 describe('holdPorts', () => {
   it('keeps a held port from anyone binding it on loopback, and frees it on release', async () => {
