@@ -7,7 +7,7 @@
  */
 import { callbackToken } from '../../src/callbacks/tokens';
 
-import type { Prng } from './prng';
+import type { Prng } from '../../testkit/prng';
 
 export const HOSTILE_CATEGORIES = {
   'malformed-json': 400,

@@ -8,7 +8,7 @@ import YAML from 'yaml';
 
 import { MAX_CAMPAIGN_FILE_BYTES } from '../../src/campaign/file';
 
-import type { Prng } from './prng';
+import type { Prng } from '../../testkit/prng';
 
 export type CampaignCategory =
   'syntax' | 'duplicate-key' | 'overlap' | 'bad-row' | 'unknown-field' | 'empty' | 'enormous' | 'encoding';

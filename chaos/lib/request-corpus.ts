@@ -8,7 +8,7 @@
 import type { BroadcastRequest } from '../../src/shared/broadcast';
 import { isoSeconds } from '../../src/shared/time';
 
-import type { Prng } from './prng';
+import type { Prng } from '../../testkit/prng';
 
 export type RequestCategory =
   | 'missing'

@@ -29,7 +29,7 @@ import {
   type HttpCase,
 } from '../lib/callback-corpus';
 import { startChaosEnv } from '../lib/chaos-env';
-import { seededRandom } from '../lib/prng';
+import { seededRandom } from '../../testkit/prng';
 import { rawExchange } from '../lib/raw-http';
 import { auditRelays, settle } from '../lib/relay-audit';
 import type { ChaosContext, ChaosReport, ChaosScenario } from '../lib/scenario';

@@ -26,7 +26,7 @@ import { waitFor } from '../../testkit/wait';
 import { countCalls } from '../../testkit/sandbox-audit';
 import { campaignCorpus, type CampaignCase } from '../lib/campaign-corpus';
 import { startChaosEnv } from '../lib/chaos-env';
-import { seededRandom, type Prng } from '../lib/prng';
+import { seededRandom, type Prng } from '../../testkit/prng';
 import { missingViolations, requestCorpus, type RequestCase } from '../lib/request-corpus';
 import type { ChaosContext, ChaosReport, ChaosScenario } from '../lib/scenario';
 
