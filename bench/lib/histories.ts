@@ -36,3 +36,10 @@ export function firstEventTime(
 }
 
 export { EventType };
+
+/** Events of `type` across all histories (e.g. workflow task timeouts: a sticky task that waited too long). */
+export function countEvents(histories: readonly (readonly HistoryEvent[])[], type: temporal.api.enums.v1.EventType) {
+  let n = 0;
+  for (const events of histories) for (const e of events) if (e.eventType === type) n++;
+  return n;
+}

@@ -4,6 +4,9 @@
  * Delivery is checked in the workflows' histories: every event exactly once.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 
 import type { Client } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
@@ -20,10 +23,16 @@ import { times } from '../lib/concurrency';
 import type { BenchRun, BenchRunContext, BenchScenario } from '../lib/scenario';
 import { startBenchStack, type BenchStack } from '../lib/stack';
 import { medianOf, percentile } from '../lib/stats';
+import { selfTimeByGroup, topGroups } from '../lib/profile';
 
 /** Offered load: requests per second, for this many seconds (subject and baseline alike). */
 const RATE_PER_SECOND = 500;
 const DURATION_SECONDS = 60;
+/**
+ * Unmeasured load on both paths before the measured phases (same rate, same order): without it whichever phase went
+ * first met a cold dev server and a cold service (p99 3.8× in one run, 0.93× in the next with the order swapped).
+ */
+const WARMUP_SECONDS = 10;
 /** Broadcasts the callbacks are spread over (round robin): few enough to stay Running and small, enough to spread. */
 const WORKFLOWS = 50;
 /** Requests outstanding at once, subject and baseline alike: the load generator's HTTP connections. */
@@ -31,6 +40,8 @@ const MAX_IN_FLIGHT = 64;
 const GOAL_RATIO = 0.8;
 const GOAL_P99_MS = 50;
 const SECRET = 'bench-callback-secret-never-logged';
+/** `BENCH_CALLBACKS_PROFILE=1`: the service runs under node --cpu-prof; its self time by package goes in the notes. */
+const PROFILE = process.env.BENCH_CALLBACKS_PROFILE === '1';
 
 interface LoadResult {
   latenciesMs: number[];
@@ -78,23 +89,36 @@ async function offerAtRate(total: number, send: (index: number) => Promise<boole
 }
 
 /** The callback service as its own process (`src/bin/callbacks.ts`, what `npm run callbacks` starts). */
-async function startCallbackProcess(stack: BenchStack): Promise<{ url: string; child: ChildProcess }> {
+interface CallbackProcess {
+  url: string;
+  child: ChildProcess;
+  /** Where --cpu-prof writes the profile when the process exits (with BENCH_CALLBACKS_PROFILE=1). */
+  profileDir?: string;
+}
+
+async function startCallbackProcess(stack: BenchStack): Promise<CallbackProcess> {
   const port = await freePort();
+  const profileDir = PROFILE ? mkdtempSync(path.join(tmpdir(), 'callbacks-prof-')) : undefined;
+  const profileArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('TEMPORAL_')) env[key] = value;
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/bin/callbacks.ts'], {
-    cwd: PROJECT_ROOT,
-    env: {
-      ...env,
-      TEMPORAL_ADDRESS: stack.address,
-      TEMPORAL_NAMESPACE: stack.namespace,
-      CALLBACK_SECRET: SECRET,
-      CALLBACK_PORT: String(port),
-      METRICS_PORT: '0',
-      LOG_LEVEL: 'WARN',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...profileArgs, '-r', 'ts-node/register/transpile-only', 'src/bin/callbacks.ts'],
+    {
+      cwd: PROJECT_ROOT,
+      env: {
+        ...env,
+        TEMPORAL_ADDRESS: stack.address,
+        TEMPORAL_NAMESPACE: stack.namespace,
+        CALLBACK_SECRET: SECRET,
+        CALLBACK_PORT: String(port),
+        METRICS_PORT: '0',
+        LOG_LEVEL: 'WARN',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }
+  );
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -109,7 +133,25 @@ async function startCallbackProcess(stack: BenchStack): Promise<{ url: string; c
     60_000,
     200
   );
-  return { url, child };
+  return { url, child, ...(profileDir ? { profileDir } : {}) };
+}
+
+/** Stops the service; with a profile, its top self-time groups (the whole run, warm-up and both phases). */
+async function stopCallbackProcess(service: CallbackProcess): Promise<string[]> {
+  const exited = new Promise((resolve) => service.child.once('exit', resolve));
+  service.child.kill('SIGTERM');
+  await exited;
+  if (!service.profileDir) return [];
+  try {
+    const file = readdirSync(service.profileDir).find((f) => f.endsWith('.cpuprofile'));
+    if (!file) return ['no profile of the callback service was written'];
+    const profile = JSON.parse(readFileSync(path.join(service.profileDir, file), 'utf8'));
+    return [
+      `callback service self time (node --cpu-prof, whole run): ${topGroups(selfTimeByGroup(profile)).join('; ')}`,
+    ];
+  } finally {
+    rmSync(service.profileDir, { recursive: true, force: true });
+  }
 }
 
 function callbackBody(taskId: string, index: number): string {
@@ -155,7 +197,7 @@ function exactlyOnce(counts: Map<string, number>, prefix: string, total: number)
 async function runOnce(ctx: BenchRunContext): Promise<BenchRun> {
   const total = RATE_PER_SECOND * DURATION_SECONDS;
   const stack = await startBenchStack();
-  let service: { url: string; child: ChildProcess } | undefined;
+  let service: CallbackProcess | undefined;
   try {
     const workflowIds = await stack.run(async () => {
       const ids = await startManyBroadcasts({
@@ -182,26 +224,28 @@ async function runOnce(ctx: BenchRunContext): Promise<BenchRun> {
     const pool = new Pool(service.url, { connections: MAX_IN_FLIGHT });
     const urls = workflowIds.map((id) => new URL(callbackUrlFor(service!.url, SECRET, id)).pathname);
 
-    const runSubject = async () => {
-      ctx.log(`subject: ${RATE_PER_SECOND}/s for ${DURATION_SECONDS} s through the callback service`);
-      return offerAtRate(total, async (i) => {
+    /** Callbacks through the service; TaskIds `<prefix>-<i>`. */
+    const runSubject = async (seconds: number, prefix: string) => {
+      ctx.log(`${prefix}: ${RATE_PER_SECOND}/s for ${seconds} s through the callback service`);
+      return offerAtRate(RATE_PER_SECOND * seconds, async (i) => {
         const res = await pool.request({
           path: urls[i % WORKFLOWS] as string,
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: callbackBody(`s-${i}`, i),
+          body: callbackBody(`${prefix}-${i}`, i),
         });
         await res.body.dump();
         return res.statusCode === 200;
       });
     };
-    const runBaseline = async () => {
-      ctx.log(`baseline: ${RATE_PER_SECOND}/s for ${DURATION_SECONDS} s of handle.signal`);
-      return offerAtRate(total, async (i) => {
+    /** handle.signal from this process; TaskIds `<prefix>-<i>`. */
+    const runBaseline = async (seconds: number, prefix: string) => {
+      ctx.log(`${prefix}: ${RATE_PER_SECOND}/s for ${seconds} s of handle.signal`);
+      return offerAtRate(RATE_PER_SECOND * seconds, async (i) => {
         const event: TaskEvent = {
           kind: 'running',
           eventTime: 1_700_000_000 + i,
-          taskId: `b-${i}`,
+          taskId: `${prefix}-${i}`,
           source: 'callback',
         };
         await stack.client.workflow.getHandle(target(i)).signal(taskEventSignal, event);
@@ -209,16 +253,22 @@ async function runOnce(ctx: BenchRunContext): Promise<BenchRun> {
       });
     };
     // Alternate which goes first, so neither always meets the fresher server.
+    const subjectFirst = ctx.run % 2 === 1;
+    for (const warm of subjectFirst ? [runSubject, runBaseline] : [runBaseline, runSubject]) {
+      await warm(WARMUP_SECONDS, warm === runSubject ? 'warm-s' : 'warm-b');
+    }
     let subject: LoadResult;
     let baseline: LoadResult;
-    if (ctx.run % 2) {
-      subject = await runSubject();
-      baseline = await runBaseline();
+    if (subjectFirst) {
+      subject = await runSubject(DURATION_SECONDS, 's');
+      baseline = await runBaseline(DURATION_SECONDS, 'b');
     } else {
-      baseline = await runBaseline();
-      subject = await runSubject();
+      baseline = await runBaseline(DURATION_SECONDS, 'b');
+      subject = await runSubject(DURATION_SECONDS, 's');
     }
     await pool.close();
+    const notes = await stopCallbackProcess(service);
+    service = undefined;
 
     ctx.log('counting delivered events in the workflows’ histories');
     const counts = await deliveredEvents(stack.client, workflowIds);
@@ -242,6 +292,7 @@ async function runOnce(ctx: BenchRunContext): Promise<BenchRun> {
         baselineMissing: signalled.missing,
         p99LatencyRatio: p(subject, 99) / p(baseline, 99),
       },
+      notes,
     };
   } finally {
     service?.child.kill('SIGTERM');
@@ -264,6 +315,7 @@ export const callbacksScenario: BenchScenario = {
     `${RATE_PER_SECOND * DURATION_SECONDS} POSTs to the HMAC-token URLs (callbackUrlFor) round robin over the ` +
     'broadcasts, each a distinct running event (its own TaskId). Baseline: the same schedule and cap of ' +
     'handle.signal(taskEvent) from the bench process on the same workflows; which goes first alternates by run. ' +
+    `Before the measured phases, ${WARMUP_SECONDS} s of each at the same rate and in the same order, not measured. ` +
     'Throughput = 2xx answers (signals returned) per second from the start to the last answer; latency from when ' +
     'a request was due to its answer. Exactly once: every ' +
     'taskEvent signal in the broadcasts’ histories counted by TaskId.',

@@ -7,7 +7,7 @@ import { Worker } from '@temporalio/worker';
 
 import { startManyBroadcasts, wholeSecondAfter } from '../lib/broadcasts';
 import { progressEvery, times } from '../lib/concurrency';
-import { EventType, fetchHistories, firstEventTime } from '../lib/histories';
+import { countEvents, EventType, fetchHistories, firstEventTime } from '../lib/histories';
 import type { BenchRun, BenchScenario } from '../lib/scenario';
 import { benchWorkflowBundle, startBenchStack, type BenchStack } from '../lib/stack';
 import { medianOf, percentile } from '../lib/stats';
@@ -91,6 +91,7 @@ async function measureBroadcasts(stack: BenchStack, run: number, log: Log) {
     ),
     scheduled: late(scheduled, dueAtMs),
     timerFired: late(fired, dueAtMs),
+    taskTimeouts: countEvents(histories, EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT),
   };
 }
 
@@ -133,6 +134,7 @@ async function measureBaseline(stack: BenchStack, run: number, log: Log) {
       histories.map((events) => firstEventTime(events, EventType.EVENT_TYPE_TIMER_FIRED)),
       dueAtMs
     ),
+    taskTimeouts: countEvents(histories, EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT),
   };
 }
 
@@ -177,6 +179,8 @@ async function runOnce({ run, log }: { run: number; log: Log }): Promise<BenchRu
         baselineTimerFiredLateP99Ms: p(baseline.timerFired, 99),
         scheduledP99VsBaseline: scheduledP99 / Math.max(baselineP99, 1),
         creates: subject.createCall.length,
+        taskTimeouts: subject.taskTimeouts,
+        baselineTaskTimeouts: baseline.taskTimeouts,
         startPhaseS: subject.phase.startPhaseMs / 1000,
       },
       notes,

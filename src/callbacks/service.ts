@@ -11,8 +11,9 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-import { Client, Connection, WorkflowNotFoundError, type ConnectionOptions } from '@temporalio/client';
+import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { DataConverter, Logger } from '@temporalio/common';
+import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 
 import { BodyAborted, BodyTooLarge, readTextBody } from '../http/body';
 import { listenOn } from '../http/listen';
@@ -49,7 +50,11 @@ export interface CallbackServiceOptions {
   secret: string;
   /** An existing client, or the connection to open one. */
   client?: Client;
-  connection?: ConnectionOptions;
+  /**
+   * Opened as a NativeConnection (the SDK's Rust core client, as workers use) rather than the pure-JS gRPC client: at
+   * 500 signals/s on 2 cores the pure-JS client fell behind in one of two runs (BENCHMARKS.md, callbacks).
+   */
+  connection?: NativeConnectionOptions;
   namespace?: string;
   /** Payload codecs (encryption) for the client it opens; signals are payloads too. */
   dataConverter?: DataConverter;
@@ -137,10 +142,10 @@ function parsePath(url: string): { workflowId: string; token?: string } | undefi
 
 export async function startCallbackService(options: CallbackServiceOptions): Promise<RunningCallbackService> {
   const limit = options.maxBodyBytes ?? 64 * 1024;
-  let ownConnection: Connection | undefined;
+  let ownConnection: NativeConnection | undefined;
   let client = options.client;
   if (!client) {
-    ownConnection = await Connection.connect(options.connection);
+    ownConnection = await NativeConnection.connect(options.connection ?? {});
     client = new Client({
       connection: ownConnection,
       namespace: options.namespace ?? 'default',
