@@ -7,30 +7,43 @@ import { Worker } from '@temporalio/worker';
 
 import { startManyBroadcasts, wholeSecondAfter } from '../lib/broadcasts';
 import { progressEvery, times } from '../lib/concurrency';
+import { loadSettings } from '../../src/config/settings';
 import { countEvents, EventType, fetchHistories, firstEventTime } from '../lib/histories';
 import type { BenchRun, BenchScenario } from '../lib/scenario';
 import { benchWorkflowBundle, startBenchStack, type BenchStack } from '../lib/stack';
 import { medianOf, percentile } from '../lib/stats';
 
 const COUNT = 1_000;
-/** The production default of WORKER_MAX_CACHED_WORKFLOWS: every waiting broadcast fits. */
+/** Issue 15: create-call lateness p99 at most this many times the bare baseline's in the same run. */
+const GOAL_RATIO = 1.2;
+/** Every waiting broadcast fits (the production default, WORKER_MAX_CACHED_WORKFLOWS, is 200: see `memory`). */
 const CACHE_SIZE = 1_000;
 /** Quota no create waits for (server-side limit, client gate and sandbox alike; PROVIDER_RATE_LIMIT_PER_SECOND max). */
 const NO_QUOTA = 1_000;
-/** StartTime is this far after the due time: no task starts and nothing reconciles while we measure. */
-const LEAD_TIME_SECONDS = 60;
+/**
+ * StartTime is this far after the due time: no task starts and nothing reconciles while we measure. With 60 s the
+ * created broadcasts all woke at their StartTime while the bare baseline that ran after them was due (its timers
+ * fired up to 27 s late in one run).
+ */
+const LEAD_TIME_SECONDS = 3_600;
 const BASELINE_WORKFLOWS = require.resolve('../workflows/sleep-until');
+const STICKY_QUEUE_TIMEOUT_MS = loadSettings({}).WORKER_STICKY_QUEUE_TIMEOUT_MS;
 
 /**
- * Time allowed for starting all workflows before they become due. Starting 1,000 takes 5–30 s depending on how
- * busy the machine is, so each phase gives 1.5× what the previous one took (30 s for the first).
+ * Time from the first start to the due time, learned per phase kind: long enough to start all workflows and run their
+ * first workflow tasks (a broadcast's validates it and sets its lead-time timer), so that the timers measure the
+ * burst at the due time, not the start backlog. A budget learned from the starts alone (1.5× + 5 s) left 578 of
+ * 1,000 broadcasts' first tasks queued at the due time. Each phase learns from its kind's last settle time (first
+ * start to the last TimerStarted): 1.5× + 10 s, 60 s before the first; timersSetLate counts any still late.
  */
-let startBudgetMs = 30_000;
-function nextDueTime(): number {
-  return wholeSecondAfter(startBudgetMs);
+const budgetMs = { broadcasts: 60_000, bare: 60_000 };
+type PhaseKind = keyof typeof budgetMs;
+function nextDueTime(kind: PhaseKind): number {
+  return wholeSecondAfter(budgetMs[kind]);
 }
-function learnStartPhase(ms: number): void {
-  startBudgetMs = Math.min(90_000, Math.max(10_000, ms * 1.5 + 5_000));
+function learnSettleTime(kind: PhaseKind, startedAtMs: number, timersSet: (number | undefined)[]): void {
+  const lastSet = Math.max(...timersSet.map((t) => t ?? 0));
+  budgetMs[kind] = Math.min(180_000, Math.max(15_000, (lastSet - startedAtMs) * 1.5 + 10_000));
 }
 
 type Log = (line: string) => void;
@@ -47,12 +60,14 @@ const late = (times: (number | undefined)[], dueAtMs: number): number[] =>
 
 async function measureBroadcasts(stack: BenchStack, run: number, log: Log) {
   const { sandbox, taskQueue } = stack.relay;
-  const dueAtMs = nextDueTime();
+  const dueAtMs = nextDueTime('broadcasts');
+  let startedAtMs = Date.now();
   const creates = () => sandbox.calls().filter((c) => c.action === 'CreateLivePullToPush' && c.status === 200);
   let phase: Phase | undefined;
   let ids: string[] = [];
   await stack.run(async () => {
     const started = Date.now();
+    startedAtMs = started;
     ids = await startManyBroadcasts({
       client: stack.client,
       taskQueue,
@@ -69,9 +84,12 @@ async function measureBroadcasts(stack: BenchStack, run: number, log: Log) {
     log(`broadcasts started in ${(startPhaseMs / 1000).toFixed(1)} s; due in ${(dueAtMs - Date.now()) / 1000} s`);
     const deadline = Math.max(Date.now(), dueAtMs) + 120_000;
     while (creates().length < COUNT && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    // Keep the workers until every broadcast has recorded its task (its second task): stopped earlier, the server
+    // kept working off the rest while the baseline ran after this phase (its timers fired up to 23 s late).
+    const recorded = async () => (await stack.client.workflow.count('BroadcastState = "Created"')).count;
+    while ((await recorded()) < COUNT && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
   });
   if (!phase) throw new Error('broadcast phase did not run');
-  learnStartPhase(phase.startPhaseMs);
   const histories = await fetchHistories(stack.client, ids);
   const scheduled = histories.map((events) =>
     firstEventTime(
@@ -81,6 +99,8 @@ async function measureBroadcasts(stack: BenchStack, run: number, log: Log) {
     )
   );
   const fired = histories.map((events) => firstEventTime(events, EventType.EVENT_TYPE_TIMER_FIRED));
+  const timerSet = histories.map((events) => firstEventTime(events, EventType.EVENT_TYPE_TIMER_STARTED));
+  learnSettleTime('broadcasts', startedAtMs, timerSet);
   const startedAt = histories.map((events) => firstEventTime(events, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED));
   phase.startedLate = startedAt.filter((t) => t !== undefined && t > dueAtMs).length;
   return {
@@ -91,6 +111,7 @@ async function measureBroadcasts(stack: BenchStack, run: number, log: Log) {
     ),
     scheduled: late(scheduled, dueAtMs),
     timerFired: late(fired, dueAtMs),
+    timersSetLate: late(timerSet, dueAtMs).filter((ms) => ms > 0).length,
     taskTimeouts: countEvents(histories, EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT),
   };
 }
@@ -103,11 +124,15 @@ async function measureBaseline(stack: BenchStack, run: number, log: Log) {
     taskQueue,
     workflowBundle: await benchWorkflowBundle(BASELINE_WORKFLOWS),
     maxCachedWorkflows: CACHE_SIZE,
+    // The relay worker's (WORKER_STICKY_QUEUE_TIMEOUT_MS default): the baseline gets the same worker tuning.
+    stickyQueueScheduleToStartTimeout: STICKY_QUEUE_TIMEOUT_MS,
   });
-  const dueAtMs = nextDueTime();
+  const dueAtMs = nextDueTime('bare');
+  let startedAtMs = Date.now();
   const ids = Array.from({ length: COUNT }, (_, i) => `timers-bare-${run}-${i}`);
   const phase = await worker.runUntil(async () => {
     const started = Date.now();
+    startedAtMs = started;
     await times(
       COUNT,
       64,
@@ -119,10 +144,11 @@ async function measureBaseline(stack: BenchStack, run: number, log: Log) {
     await times(COUNT, 64, (i) => stack.client.workflow.getHandle(ids[i] as string).result());
     return { dueAtMs, startPhaseMs, startedLate: 0 };
   });
-  learnStartPhase(phase.startPhaseMs);
   const histories = await fetchHistories(stack.client, ids);
   const startedAt = histories.map((events) => firstEventTime(events, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED));
   phase.startedLate = startedAt.filter((t) => t !== undefined && t > dueAtMs).length;
+  const timerSet = histories.map((events) => firstEventTime(events, EventType.EVENT_TYPE_TIMER_STARTED));
+  learnSettleTime('bare', startedAtMs, timerSet);
   return {
     phase,
     // The command after the timer: the bare workflow's completion, the broadcast's ActivityTaskScheduled.
@@ -134,6 +160,7 @@ async function measureBaseline(stack: BenchStack, run: number, log: Log) {
       histories.map((events) => firstEventTime(events, EventType.EVENT_TYPE_TIMER_FIRED)),
       dueAtMs
     ),
+    timersSetLate: late(timerSet, dueAtMs).filter((ms) => ms > 0).length,
     taskTimeouts: countEvents(histories, EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT),
   };
 }
@@ -178,7 +205,10 @@ async function runOnce({ run, log }: { run: number; log: Log }): Promise<BenchRu
         baselineWokeLateP99Ms: baselineP99,
         baselineTimerFiredLateP99Ms: p(baseline.timerFired, 99),
         scheduledP99VsBaseline: scheduledP99 / Math.max(baselineP99, 1),
+        createCallP99VsBaseline: p(subject.createCall, 99) / Math.max(baselineP99, 1),
         creates: subject.createCall.length,
+        timersSetLate: subject.timersSetLate,
+        baselineTimersSetLate: baseline.timersSetLate,
         taskTimeouts: subject.taskTimeouts,
         baselineTaskTimeouts: baseline.taskTimeouts,
         startPhaseS: subject.phase.startPhaseMs / 1000,
@@ -193,18 +223,27 @@ async function runOnce({ run, log }: { run: number; log: Log }): Promise<BenchRu
 export const timersScenario: BenchScenario = {
   name: 'timers',
   title: 'Timer precision of 1,000 lead times ending together',
-  goal: '1,000 lead-time timers due in the same second; lateness of each create call, quota queueing excluded: p99 < 1 s.',
+  goal:
+    `1,000 lead-time timers due in the same second; lateness of each create call, quota queueing excluded: p99 ≤ ` +
+    `${GOAL_RATIO}× the p99 of bare workflows sleeping until one due time on the same server in the same run ` +
+    '(createCallP99VsBaseline, median over runs). The first goal, p99 < 1 s, is out of reach on 2 cores where the ' +
+    'bare baseline alone is seconds late.',
   method:
     `Own dev server and sandbox; the real relay workers in the bench process with a ${CACHE_SIZE}-workflow cache ` +
-    `(the WORKER_MAX_CACHED_WORKFLOWS default). Quota queueing is excluded by raising the quota for this scenario ` +
+    `(every broadcast fits). Quota queueing is excluded by raising the quota for this scenario ` +
     `(provider queue rate limit, client quota gate and sandbox quota all ${NO_QUOTA}/s), so a create's lateness is ` +
     `timer + workflow task + activity dispatch + HTTP. ${COUNT} broadcasts share one StartTime with a ` +
     `${LEAD_TIME_SECONDS} s lead time; createCallLate = sandbox arrival of each CreateLivePullToPush − the due time; ` +
     `createScheduledLate = ActivityTaskScheduled(ensureRelayTask) − due, timerFiredLate = TimerFired − due, from the ` +
     `histories (server clock). Baseline in the same run on the same server: ${COUNT} bare workflows that only ` +
     `sleep until one due time (bench/workflows/sleep-until.ts); baselineWokeLate = WorkflowExecutionCompleted − due, ` +
-    `the command after the timer like the broadcast's ActivityTaskScheduled. scheduledP99VsBaseline = ` +
-    `createScheduledLate p99 / baselineWokeLate p99. The two phases alternate order between runs.`,
+    `the command after the timer like the broadcast's ActivityTaskScheduled; its worker has the relay worker's cache ` +
+    `size and sticky-queue timeout (WORKER_STICKY_QUEUE_TIMEOUT_MS, ${STICKY_QUEUE_TIMEOUT_MS} ms). ` +
+    `createCallP99VsBaseline = createCallLate p99 / baselineWokeLate p99 (judged), scheduledP99VsBaseline the same ` +
+    `with createScheduledLate. The relay workers run until every broadcast has recorded its task (visibility ` +
+    `BroadcastState = "Created"), so no leftover work overlaps the next phase. timersSetLate: workflows whose timer ` +
+    `was set after the due time (first tasks still queued); taskTimeouts: WorkflowTaskTimedOut events. The two phases ` +
+    `alternate order between runs.`,
   findings: [
     "16:47Z on 2026-12-02, load average 1–2 (no other suite running): scheduledP99VsBaseline 1.02, 2.39 and 1.84 in three runs of the same code, so one run can meet the 1.2× goal and the next miss it by 2×; the baseline's p99 stayed at 9.3–10.2 s. What varies is the relay's backlog of first workflow tasks after the timers, which shares the two cores with the creates, the sandbox's HTTP and the second tasks of the relays created first.",
     'Measured on a 2-core machine at load average 10–20 (other suites running): p99 36–52 s, but the bare ' +
@@ -222,13 +261,14 @@ export const timersScenario: BenchScenario = {
   defaultRuns: 3,
   runOnce,
   judge(runs) {
-    const p99 = medianOf(runs, 'createCallLateP99Ms');
+    const ratio = medianOf(runs, 'createCallP99VsBaseline');
     const allCreated = runs.every((r) => r.metrics.creates === COUNT);
     return {
-      met: allCreated && p99 < 1000,
+      met: allCreated && ratio <= GOAL_RATIO,
       summary:
-        `create-call lateness p99 ${Math.round(p99)} ms (median over runs; goal < 1000 ms); bare-workflow ` +
-        `baseline p99 ${Math.round(medianOf(runs, 'baselineWokeLateP99Ms'))} ms` +
+        `create-call lateness p99 ${ratio.toFixed(2)}× the bare-workflow baseline's (median over runs; goal ≤ ` +
+        `${GOAL_RATIO}×): ${Math.round(medianOf(runs, 'createCallLateP99Ms'))} ms against ` +
+        `${Math.round(medianOf(runs, 'baselineWokeLateP99Ms'))} ms` +
         (allCreated ? '' : `; a run created fewer than ${COUNT}`),
     };
   },

@@ -166,6 +166,7 @@ export async function createRelayWorkers(options: RelayWorkerOptions): Promise<R
       // campaigns started on this queue by an older client keep working.
       activities: { validateBroadcast: activities.validateBroadcast, ...campaignActivities, ...scheduleActivities },
       maxCachedWorkflows: settings.WORKER_MAX_CACHED_WORKFLOWS,
+      stickyQueueScheduleToStartTimeout: settings.WORKER_STICKY_QUEUE_TIMEOUT_MS,
       // Eager dispatch would bypass the provider queue's server-side rate limit (temporalio/temporal#6800).
       maxEagerActivityReservationsPerWorkflowTask: 0,
       shutdownGraceTime,
