@@ -321,6 +321,15 @@ export const callbacksScenario: BenchScenario = {
     'taskEvent signal in the broadcasts’ histories counted by TaskId.',
   defaultRuns: 2,
   findings: [
+    '01:50–02:12Z on 2026-12-03 (Intel Xeon × 2, load average 1–2): the service signals through a NativeConnection ' +
+      '(Rust core client) instead of grpc-js. With grpc-js one run of two fell behind the offer (throughput 0.86×, ' +
+      'p50 11.7 s, p99 14.6 s); with native, four runs kept 0.97–1.00× and p99 204–2336 ms against 156–1148 ms for ' +
+      'the direct loop: on this machine the p99 ratio of one run ranged 0.25 to 15 with the same code, so one or two ' +
+      'runs do not settle it. Added 10 s of unmeasured load on both paths first: without it whichever went first ' +
+      'met a cold server (3.8× with the service first, 0.93× with it second). Service profile over a run ' +
+      '(BENCH_CALLBACKS_PROFILE=1, ~21 s CPU for ~40,000 callbacks): node:internal (HTTP) 28%, ' +
+      '@temporalio/core-bridge (the signal call) 22%, V8 native 12%, ts-node start-up 6%, our service.ts 5%, ' +
+      'protobufjs 4%, GC 3%: no hot spot of ours; the service is a third busy process on two cores.',
     "16:42Z on 2026-12-02, load average 1–2: p99 77–79 ms through the callback service against 27–28 ms for handle.signal from the bench process (ratio 2.7–2.9; p50 5.3–6.5 ms against 3.2–3.3 ms). Delivery logging is off in this scenario (LOG_LEVEL=WARN), so the tail is not the log. Not profiled yet: the service is a third process (ts-node) beside the dev server and the bench's worker on two cores, with its own gRPC connection.",
   ],
   runOnce,

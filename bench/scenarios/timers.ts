@@ -245,6 +245,22 @@ export const timersScenario: BenchScenario = {
     `was set after the due time (first tasks still queued); taskTimeouts: WorkflowTaskTimedOut events. The two phases ` +
     `alternate order between runs.`,
   findings: [
+    '02:15–02:47Z on 2026-12-03 (Intel Xeon × 2, load average 1–2), one product fix and three bench fixes, one or two ' +
+      'runs each. Product: the sticky-queue timeout, 10 s by default in the SDK, is 60 s ' +
+      '(WORKER_STICKY_QUEUE_TIMEOUT_MS). With 10 s, 491 broadcasts (and 140 bare workflows) had their timer task ' +
+      'time out on the sticky queue in one run (taskTimeouts): each went to the back of the shared queue and was ' +
+      'replayed from its full history. Same code otherwise: create p99 31.5 → 20.7 s, baseline 14.1 → 13.6 s. Bench: ' +
+      "(1) 412–578 broadcasts' first tasks (validation, setting the timer) were still queued at the due time and " +
+      'counted as timer lateness (p99 46–55 s): the due time now comes after the first tasks ran, learned from the ' +
+      'last TimerStarted (timersSetLate shows any left); (2) the relay workers stopped as soon as the creates had ' +
+      'arrived and the server worked off their second tasks while the baseline after them was due (its timers fired ' +
+      '23–27 s late): they now run until every broadcast recorded its task; (3) the baseline worker has the same ' +
+      'sticky timeout. Then: createCallP99VsBaseline 1.48 and 1.40 (p99 23.3 and 24.8 s against 15.8 and 17.8 s).',
+    'Experiment, not shipped: without the BroadcastState=Creating upsert in the task after the timer, ' +
+      'createCallP99VsBaseline 1.11 and 1.07 (p99 16.8 and 17.3 s against 15.2 and 16.1 s). The remaining gap is that ' +
+      "visibility write on the dev server. Dropping it must not break running broadcasts' replay (it does: " +
+      "nondeterminism in test/replay.test.ts), and the SDK's patched() upserts TemporalChangeVersion in the task that " +
+      'calls it, the same cost, so it needs a new workflow type (the next step; issue 15).',
     "16:47Z on 2026-12-02, load average 1–2 (no other suite running): scheduledP99VsBaseline 1.02, 2.39 and 1.84 in three runs of the same code, so one run can meet the 1.2× goal and the next miss it by 2×; the baseline's p99 stayed at 9.3–10.2 s. What varies is the relay's backlog of first workflow tasks after the timers, which shares the two cores with the creates, the sandbox's HTTP and the second tasks of the relays created first.",
     'Measured on a 2-core machine at load average 10–20 (other suites running): p99 36–52 s, but the bare ' +
       "baseline's p99 was 13–28 s too, and TimerFired itself (server clock) was seconds late: the dev server and " +
