@@ -107,7 +107,7 @@ describe('broadcast workflow clock after validation', () => {
   it('replays a history recorded before the fix, with its local activity completion moved past the lead time', async () => {
     // Its first execution started a lead-time timer; the code before the fix read the moved completion time and
     // skipped that timer on replay (a nondeterminism error). Today's code decides with the time read before.
-    const old = readHistory(`${HISTORIES_DIR}/e2e-happy-path.json`);
+    const old = readHistory(`${HISTORIES_DIR}/relay-v1-e2e-happy-path.json`);
     const [, nextTaskMs] = taskStartsAroundMarker(old);
     expect(await replayError(bundle, old)).toBeUndefined();
     expect(await replayError(bundle, withLocalActivityCompletedAt(old, nextTaskMs - 1))).toBeUndefined();

@@ -177,4 +177,38 @@ describe(`${WORKFLOW_TYPE} with stub activities (time-skipping)`, () => {
       expect((await handle.query(statusQuery)).state).toBe('Cancelled');
     });
   });
+
+  /** BroadcastState values the workflow upserted, in order (the start's own value is not an upsert). */
+  async function listedStates(handle: Handle): Promise<string[]> {
+    const history = await handle.fetchHistory();
+    return (history.events ?? []).flatMap((e) => {
+      const data =
+        e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.BroadcastState?.data;
+      return data ? [JSON.parse(Buffer.from(data).toString('utf8')) as string] : [];
+    });
+  }
+
+  it('never lists Creating in BroadcastState (relayBroadcastWorkflowV2), which status still shows; the frozen type does', async () => {
+    await run(async () => {
+      const t0 = await env.currentTimeMs();
+      const startAs = (type: string): Promise<Handle> =>
+        env.client.workflow.start(type, {
+          taskQueue,
+          workflowId: `b-${randomUUID()}`,
+          args: [relayRequest(t0, 60_000, 2 * HOUR)],
+        });
+      const current = await startAs(BroadcastWorkflowTypes.relay);
+      const frozen = await startAs(BroadcastWorkflowTypes.relayV1);
+      const handles = [current, frozen];
+      for (const handle of handles) await waitForStatus(handle, (s) => s.state === 'Created', 'task created');
+      expect((await current.query(statusQuery)).transitions.map((t) => t.state)).toEqual([
+        'Scheduled',
+        'Creating',
+        'Created',
+      ]);
+      expect(await listedStates(current)).toEqual(['Created']);
+      expect(await listedStates(frozen)).toEqual(['Creating', 'Created']);
+      for (const handle of handles) await handle.executeUpdate(cancelUpdate, { args: [{}] });
+    });
+  });
 });

@@ -1,8 +1,9 @@
 /**
  * Replays the committed histories of the main broadcast paths against today's workflow code: any change that
  * would break running broadcasts fails here. Record new ones with `RECORD_HISTORIES=1 npm run test:all`. The `v1-*`
- * histories were recorded by the first broadcast workflow (`broadcastWorkflow`): they prove broadcasts it started
- * still finish on its code. Never re-record them.
+ * histories were recorded by the first broadcast workflow (`broadcastWorkflow`), the `relay-v1-*` ones by
+ * `relayBroadcastWorkflow` before `relayBroadcastWorkflowV2`: they prove broadcasts those started still finish on their
+ * code. Never re-record them.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -28,7 +29,9 @@ describe('replay of recorded histories', () => {
           'ts-restarts-exhausted',
           'ts-legacy',
           'ts-cancel-compensation-refused',
-        ].flatMap((name) => [name, `v1-${name}`]),
+        ].flatMap((name) => [name, `v1-${name}`, ...(name === 'ts-legacy' ? [] : [`relay-v1-${name}`])]),
+        'create-priority',
+        'relay-v1-create-priority',
         'campaign-pause-resume-cancel',
         'campaign-bounded-pause-resume-cancel',
         'schedule-trigger',

@@ -129,7 +129,7 @@ describe('broadcast schedules (dev server)', () => {
 
       const broadcast = env.client.workflow.getHandle(broadcastId);
       const described = await broadcast.describe();
-      expect(described.type).toBe('relayBroadcastWorkflow');
+      expect(described.type).toBe('relayBroadcastWorkflowV2');
       expect(described.typedSearchAttributes.get(BroadcastStartKey)).toEqual(new Date(window.StartTime));
       const status: BroadcastStatus = await broadcast.query(statusQuery);
       expect({ start: status.startTime, end: status.endTime }).toEqual({

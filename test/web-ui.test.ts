@@ -165,7 +165,7 @@ describe('campaign in the Temporal Web UI (headless Chromium)', () => {
         await loadUntilVisible(page, link, (p) => entries.map(({ key }) => rowOf(p, broadcastId(key))));
         for (const { key } of entries) {
           const row = rowOf(page, broadcastId(key));
-          const type = key === 'panel' ? 'legacyPullWorkflow' : 'relayBroadcastWorkflow'; // one type per flavour
+          const type = key === 'panel' ? 'legacyPullWorkflow' : 'relayBroadcastWorkflowV2'; // one type per flavour
           await row.getByText(type, { exact: true }).waitFor();
           // A cancelled broadcast compensates and returns: its execution is Completed, its BroadcastState Cancelled.
           await row.getByText(key === 'closing' ? /^completed$/i : /^running$/i).waitFor();

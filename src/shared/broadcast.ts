@@ -91,12 +91,14 @@ export interface LegacyBroadcastRequest extends BroadcastOptions {
 export type BroadcastRequest = RelayBroadcastRequest | LegacyBroadcastRequest;
 
 /**
- * Workflow types. `broadcastWorkflow` is the first version (both flavours in one function): it stays registered so
- * broadcasts it started finish on its code; new broadcasts start the two types after it.
+ * Workflow types. New broadcasts start `relay` or `legacy`. The frozen ones stay registered so that broadcasts they
+ * started finish on their code (docs/patches.md): `broadcastWorkflow`, the first version (both flavours in one
+ * function), and `relayBroadcastWorkflow`, which also listed the Creating state in visibility.
  */
 export const BroadcastWorkflowTypes = {
-  relay: 'relayBroadcastWorkflow',
+  relay: 'relayBroadcastWorkflowV2',
   legacy: 'legacyPullWorkflow',
+  relayV1: 'relayBroadcastWorkflow',
   v1: 'broadcastWorkflow',
 } as const;
 

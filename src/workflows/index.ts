@@ -1,5 +1,6 @@
 /** Every workflow the worker registers. Workflow code only: no Node built-ins, no I/O. */
-export { relayBroadcastWorkflow } from './broadcast/relay';
+/** relayBroadcastWorkflow: frozen since relayBroadcastWorkflowV2, registered for the broadcasts it started. */
+export { relayBroadcastWorkflowV2, relayBroadcastWorkflow } from './broadcast/relay';
 export { legacyPullWorkflow } from './broadcast/legacy';
 export { campaignWorkflow } from './campaign';
 /** The first broadcast workflow: registered so the broadcasts it started finish on its code (docs/patches.md). */

@@ -4,7 +4,7 @@
  */
 import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
 
-import { FailureTypes, type BroadcastStatus, type TaskEvent } from '../../shared/broadcast';
+import { FailureTypes, type BroadcastState, type BroadcastStatus, type TaskEvent } from '../../shared/broadcast';
 import {
   cancelUpdate,
   holdSignal,
@@ -39,12 +39,14 @@ export class RelayRun {
     campaignId: string | undefined,
     carried: CarriedRelay | undefined,
     private readonly now: () => number,
-    private readonly provisional: () => BroadcastStatus
+    private readonly provisional: () => BroadcastStatus,
+    /** States the status board does not write to the BroadcastState search attribute (StatusBoard `unlisted`). */
+    unlisted: readonly BroadcastState[] = []
   ) {
     this.lifecycle = carried?.lifecycle;
     this.inbox = carried?.inbox ?? [];
     this.nextRequestId = carried?.nextRequestId ?? 1;
-    this.board = new StatusBoard(campaignId, carried?.lifecycle.status.transitionCount ?? 0);
+    this.board = new StatusBoard(campaignId, carried?.lifecycle.status.transitionCount ?? 0, unlisted);
   }
 
   get status(): BroadcastStatus {

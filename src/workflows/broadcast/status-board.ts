@@ -28,10 +28,15 @@ export class StatusBoard {
   private reported = false;
   private campaignReport: Promise<void> = Promise.resolve();
 
-  /** `alreadyShown`: transitions an earlier run of this broadcast (before continue-as-new) has shown. */
+  /**
+   * `alreadyShown`: transitions an earlier run of this broadcast (before continue-as-new) has shown. `unlisted`:
+   * states never written to the BroadcastState search attribute (it keeps the state before them); the status query,
+   * the current details, the metrics and the log still show them.
+   */
   constructor(
     private readonly campaignId: string | undefined,
-    alreadyShown = 0
+    alreadyShown = 0,
+    private readonly unlisted: readonly BroadcastState[] = []
   ) {
     this.reflected = alreadyShown;
   }
@@ -70,7 +75,9 @@ export class StatusBoard {
   private upsertIfChanged(status: BroadcastStatus): void {
     const current = workflowInfo().typedSearchAttributes;
     const updates = [];
-    if (current.get(BroadcastStateKey) !== status.state) updates.push({ key: BroadcastStateKey, value: status.state });
+    if (!this.unlisted.includes(status.state) && current.get(BroadcastStateKey) !== status.state) {
+      updates.push({ key: BroadcastStateKey, value: status.state });
+    }
     if (status.taskId && current.get(TaskIdKey) !== status.taskId)
       updates.push({ key: TaskIdKey, value: status.taskId });
     if (updates.length > 0) upsertSearchAttributes(updates);
