@@ -321,6 +321,7 @@ export const callbacksScenario: BenchScenario = {
     'taskEvent signal in the broadcasts’ histories counted by TaskId.',
   defaultRuns: 2,
   findings: [
+    "03:29Z on 2026-12-03 (Intel Xeon × 2): run 1 p99 3.7 s through the service against 370 ms for the direct loop (10×); run 2 the direct loop fell behind the offer (440/s, p50 4.4 s, p99 8.4 s) while the service kept up (497/s, p99 1.0 s: 0.125×). At 500/s this machine's dev server is at its capacity and whichever path meets a stall piles up, so the p99 ratio is not settled here; the goal (≤ 1.5×) is not shown. Next: the same comparison at an offered rate the direct loop sustains with p99 well under a second on the machine at hand, or on a faster one.",
     '01:50–02:12Z on 2026-12-03 (Intel Xeon × 2, load average 1–2): the service signals through a NativeConnection ' +
       '(Rust core client) instead of grpc-js. With grpc-js one run of two fell behind the offer (throughput 0.86×, ' +
       'p50 11.7 s, p99 14.6 s); with native, four runs kept 0.97–1.00× and p99 204–2336 ms against 156–1148 ms for ' +

@@ -272,6 +272,12 @@ export const campaignStartScenario: BenchScenario = {
     'BENCH_CAMPAIGN_PROFILE=0 turns it off). BENCH_CAMPAIGN_ENTRIES sets the size: 2000 for a quick check, 100000 at full size (default 10,000).',
   defaultRuns: 2,
   findings: [
+    '02:51Z on 2026-12-03 (Intel Xeon × 2, load average 2–3), before relayBroadcastWorkflowV2: ratio 0.50 and 0.48 ' +
+      '(subject 164–168 s at 60 starts/s; bare baseline 79–83 s; with the start payload 75–120 s). On the same ' +
+      'machine type on 2026-12-02 the same scenario gave 0.81 and 0.96 (subject 128–131 s). Not explained yet: the ' +
+      'sticky-queue timeout change of that day is not it (3,000 entries, one run each: subject 34.6 s with 10 s, 37.4 s ' +
+      'with 60 s, within the noise of the baselines, 19.8 and 26.6 s); the subject costs the dev server 16.2 CPU s per ' +
+      '1,000 starts against 10.2 for the bare baseline. Next: a full-size A/B against the commit of 2026-12-02.',
     "16:34Z on 2026-12-02, load average 1–3: ratio 0.82 and 0.64 (median 0.73). The first broadcast started 4.7–5.1 s after the client script was spawned (2.0–2.2 s at 12:10Z) and the client script used 4.3 s of CPU (2.8–3.0 s): it now plans lead times under the quota and reads the broadcasts already scheduled before the first start. A 10,000-entry dry run profiled (node --cpu-prof): about 2.5 s of CPU, of which ts-node's transpiling, csv-parse, the create plan (serveTimes, servedBefore, its heap) and zod validation lead, each 40–140 ms of self time.",
     "Fixed in this bench: campaigns now run on their own task queue (<queue>-campaigns). On the broadcasts' queue, " +
       "the campaign's first workflow task after each continue-as-new waited behind the first tasks of the thousands " +
