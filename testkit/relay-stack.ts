@@ -47,6 +47,8 @@ export interface RelayStackOptions {
   /** Base URL of a callback service; without it tasks are created with no CallbackUrl. */
   callbackBaseUrl?: string;
   maxCachedWorkflows?: number;
+  /** WORKER_STICKY_QUEUE_TIMEOUT_MS of the relay workers. @default the setting's default */
+  stickyQueueTimeoutMs?: number;
   /** Provider calls per second for the whole queue. @default 10 (the real quota) */
   providerRateLimit?: number;
   /**
@@ -96,6 +98,7 @@ export async function startRelayStack(env: TestWorkflowEnvironment, options: Rel
     TEMPORAL_TASK_QUEUE: options.taskQueue,
     WORKER_MAX_CACHED_WORKFLOWS: String(options.maxCachedWorkflows ?? 100),
     WORKER_SHUTDOWN_GRACE_MS: '1000',
+    ...(options.stickyQueueTimeoutMs ? { WORKER_STICKY_QUEUE_TIMEOUT_MS: String(options.stickyQueueTimeoutMs) } : {}),
     PROVIDER_RATE_LIMIT_PER_SECOND: String(options.providerQueueRateLimit ?? options.providerRateLimit ?? 10),
   });
   const newWorkers = (dataConverter = options.dataConverter) =>

@@ -123,10 +123,11 @@ const settingsSchema = z.object({
    * milliseconds (the SDK's stickyQueueScheduleToStartTimeout, 10 s by default there). When many broadcasts are due
    * together the backlog is longer than 10 s on a small machine: each task that timed out went to the back of the
    * shared queue and was replayed from its full history, which made the burst later still (BENCHMARKS.md, timers).
-   * The cost of a longer wait: tasks already queued for a worker that crashed wait this long (new ones go to the
-   * shared queue as soon as the server sees the worker gone). @default 60000
+   * The cost of a longer wait: tasks already queued for a worker that crashed wait this long. With 60 s as the
+   * default, the cluster chaos suite (worker SIGKILL) lost a broadcast whose create waited past its EndTime, so the
+   * default stays the SDK's 10 s; raise it for workers that take large bursts of due broadcasts. @default 10000
    */
-  WORKER_STICKY_QUEUE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
+  WORKER_STICKY_QUEUE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(10_000),
   /** How long in-flight activities may finish on shutdown, in milliseconds. @default 10000 */
   WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   /** Use a freshly bundled workflow even if a prebuilt bundle exists. @default false */
