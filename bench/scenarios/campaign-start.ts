@@ -20,7 +20,7 @@ import { times } from '../lib/concurrency';
 import { findDescendant, startCpuMeter, type CpuSplit } from '../lib/cpu';
 import { startProfile, topGroups } from '../lib/profile';
 import type { BenchRun, BenchRunContext, BenchScenario } from '../lib/scenario';
-import { benchWorkflowBundle, startBenchStack, type BenchStack } from '../lib/stack';
+import { benchWorkflowBundle, startBenchServer, startBenchStack, type BenchServer } from '../lib/stack';
 import { medianOf } from '../lib/stats';
 
 /**
@@ -67,33 +67,61 @@ function writeCampaignFile(dir: string, campaignId: string): string {
   return file;
 }
 
-type StartOptions = (i: number, taskQueue: string) => Parameters<BenchStack['client']['workflow']['start']>[1];
+type StartOptions = (i: number, taskQueue: string) => Parameters<BenchServer['client']['workflow']['start']>[1];
 
 /** The bare start of the issue's baseline: no search attributes, no memo, no summary, no arguments. */
-const bareStart: StartOptions = (i, taskQueue) => ({ taskQueue, workflowId: `empty-${i}`, args: [] });
+const bareStart: StartOptions = (i, taskQueue) => ({ taskQueue, workflowId: `${taskQueue}-${i}`, args: [] });
+
+/**
+ * Bare starts on each phase's fresh server before it is measured, so that every phase meets a server (and this
+ * process) equally warm: the first 10,000 bare starts on a cold server took 108 s, the next 75–78 s.
+ */
+const WARM_UP_STARTS = 1000;
 
 /**
  * The baseline: `client.workflow.start` of an empty workflow in a loop, while a worker runs those workflows (as the
  * relay worker runs the campaign's broadcasts), timed until the last start returns.
  */
-async function baselineStarts(stack: BenchStack, runId: string, options: StartOptions): Promise<number> {
-  const taskQueue = `bench-empty-${runId}`;
+async function baselineStarts(
+  server: BenchServer,
+  taskQueue: string,
+  options: StartOptions,
+  count = ENTRIES
+): Promise<number> {
   const worker = await Worker.create({
-    connection: stack.env.nativeConnection,
-    namespace: stack.namespace,
+    connection: server.env.nativeConnection,
+    namespace: server.namespace,
     taskQueue,
     workflowBundle: await benchWorkflowBundle(require.resolve('../workflows/empty')),
   });
   const running = worker.run();
   try {
     const started = performance.now();
-    await times(ENTRIES, BASELINE_CONCURRENCY, (i) =>
-      stack.client.workflow.start('benchEmptyWorkflow', options(i, taskQueue))
+    await times(count, BASELINE_CONCURRENCY, (i) =>
+      server.client.workflow.start('benchEmptyWorkflow', options(i, taskQueue))
     );
     return performance.now() - started;
   } finally {
     worker.shutdown();
     await running;
+  }
+}
+
+/**
+ * A phase on its own fresh dev server, warmed up first: on one server, each phase met what the phases before it
+ * left (10,000 starts with the campaign's payload took 59, 71, then 172 s as the same server filled up), so the
+ * phase that ran first was favoured.
+ */
+async function onFreshServer<T>(
+  open: () => Promise<BenchServer>,
+  phase: (server: BenchServer, devServerPid: number | undefined) => Promise<T>
+): Promise<T> {
+  const server = await open();
+  try {
+    await baselineStarts(server, `warm-up-${randomUUID().slice(0, 8)}`, bareStart, WARM_UP_STARTS);
+    return await phase(server, findDescendant(/start-dev/));
+  } finally {
+    await server.close();
   }
 }
 
@@ -117,7 +145,7 @@ const CACHE_SIZE = loadSettings({}).WORKER_MAX_CACHED_WORKFLOWS;
  * stalls of the start pipeline show up there.
  */
 async function startTimeline(
-  stack: BenchStack,
+  stack: BenchServer,
   query: string,
   fromMs: number
 ): Promise<{ firstMs: number; ratePerSecond: number; pauses: string }> {
@@ -158,55 +186,78 @@ function describeCpu(what: string, cpu: CpuSplit, ms: number): string {
 }
 
 async function runOnce(ctx: BenchRunContext): Promise<BenchRun> {
-  const stack = await startBenchStack({ maxCachedWorkflows: CACHE_SIZE });
   const runId = randomUUID().slice(0, 8);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-campaign-'));
-  const devServerPid = findDescendant(/start-dev/);
-  if (devServerPid === undefined) ctx.log('dev server process not found: its CPU is reported as NaN');
+  const meterOn = (devServerPid: number | undefined) => {
+    if (devServerPid === undefined) ctx.log('dev server process not found: its CPU is reported as NaN');
+    return startCpuMeter(devServerPid);
+  };
   try {
     ctx.log(`baseline: ${ENTRIES} bare workflow starts, ${BASELINE_CONCURRENCY} in flight`);
-    let meter = startCpuMeter(devServerPid);
-    const baselineMs = await baselineStarts(stack, runId, bareStart);
-    const baselineCpu = meter.stop();
+    const bare = await onFreshServer(startBenchServer, async (server, pid) => {
+      const meter = meterOn(pid);
+      const ms = await baselineStarts(server, `bench-empty-${runId}`, bareStart);
+      return { ms, cpu: meter.stop() };
+    });
+    const baselineMs = bare.ms;
+    const baselineCpu = bare.cpu;
     ctx.log(describeCpu('baseline', baselineCpu, baselineMs));
 
     const campaignId = `bench-${runId}`;
     const file = writeCampaignFile(dir, campaignId);
     const query = `CampaignId = "${campaignId}" AND ${BROADCAST_TYPES_QUERY}`;
-    meter = startCpuMeter(devServerPid);
-    const profile = PROFILE ? await startProfile(PROFILE_INTERVAL_US) : undefined;
-    const spawnedAtMs = Date.now();
-    const { subjectMs, cliMs } = await stack.run(async () => {
-      const started = performance.now();
-      const submitted = await runCliJson<{ accepted: number }>(
-        { address: stack.address, taskQueue: stack.relay.taskQueue, timeoutMs: SUBJECT_TIMEOUT_MS },
-        ['campaign', 'start', file],
-        spawnCli // the client script as a user runs it: its process start is part of the measured time
-      );
-      const cliDone = performance.now() - started;
-      if (submitted.accepted !== ENTRIES) throw new Error(`client accepted ${submitted.accepted} of ${ENTRIES}`);
-      ctx.log(`subject: client script returned after ${(cliDone / 1000).toFixed(1)} s; waiting for every start`);
-      await waitFor(
-        `${ENTRIES} broadcasts in visibility`,
-        async () => ((await stack.client.workflow.count(query)).count >= ENTRIES ? true : undefined),
-        SUBJECT_TIMEOUT_MS,
-        200
-      );
-      return { subjectMs: performance.now() - started, cliMs: cliDone };
+    let relayStack: Awaited<ReturnType<typeof startBenchStack>> | undefined;
+    const openStack = async () => (relayStack = await startBenchStack({ maxCachedWorkflows: CACHE_SIZE }));
+    const subject = await onFreshServer(openStack, async (server, pid) => {
+      const stack = relayStack!;
+      const meter = meterOn(pid);
+      const profile = PROFILE ? await startProfile(PROFILE_INTERVAL_US) : undefined;
+      const spawnedAtMs = Date.now();
+      const timed = await stack.run(async () => {
+        const started = performance.now();
+        const submitted = await runCliJson<{ accepted: number }>(
+          { address: stack.address, taskQueue: stack.relay.taskQueue, timeoutMs: SUBJECT_TIMEOUT_MS },
+          ['campaign', 'start', file],
+          spawnCli // the client script as a user runs it: its process start is part of the measured time
+        );
+        const cliDone = performance.now() - started;
+        if (submitted.accepted !== ENTRIES) throw new Error(`client accepted ${submitted.accepted} of ${ENTRIES}`);
+        ctx.log(`subject: client script returned after ${(cliDone / 1000).toFixed(1)} s; waiting for every start`);
+        await waitFor(
+          `${ENTRIES} broadcasts in visibility`,
+          async () => ((await stack.client.workflow.count(query)).count >= ENTRIES ? true : undefined),
+          SUBJECT_TIMEOUT_MS,
+          200
+        );
+        return { subjectMs: performance.now() - started, cliMs: cliDone };
+      });
+      const cpu = meter.stop();
+      const profiled = await profile?.stop();
+      return {
+        ...timed,
+        cpu,
+        profiled,
+        campaignRuns: (await server.client.workflow.count(`WorkflowId = "${campaignId}"`)).count,
+        starts: await startTimeline(server, query, spawnedAtMs),
+      };
     });
-    const subjectCpu = meter.stop();
-    const profiled = await profile?.stop();
+    const { subjectMs, cliMs, profiled, campaignRuns } = subject;
+    const subjectCpu = subject.cpu;
+    const subjectStarts = subject.starts;
     ctx.log(`subject: ${(subjectMs / 1000).toFixed(1)} s`);
     ctx.log(describeCpu('subject', subjectCpu, subjectMs));
-    const campaignRuns = (await stack.client.workflow.count(`WorkflowId = "${campaignId}"`)).count;
-    const subjectStarts = await startTimeline(stack, query, spawnedAtMs);
     // After the subject, so that the subject (and the issue's ratio) is measured exactly as before this baseline.
     ctx.log(`baseline with the campaign's start payload: ${ENTRIES} starts, ${BASELINE_CONCURRENCY} in flight`);
-    meter = startCpuMeter(devServerPid);
-    const payloadStartedAtMs = Date.now();
-    const payloadMs = await baselineStarts(stack, `${runId}-sa`, startLikeCampaign(file, `${campaignId}-sa`));
-    const payloadCpu = meter.stop();
-    const payloadStarts = await startTimeline(stack, `CampaignId = "${campaignId}-sa"`, payloadStartedAtMs);
+    const payload = await onFreshServer(startBenchServer, async (server, pid) => {
+      const meter = meterOn(pid);
+      const startedAtMs = Date.now();
+      const ms = await baselineStarts(server, `bench-sa-${runId}`, startLikeCampaign(file, `${campaignId}-sa`));
+      const cpu = meter.stop();
+      return { ms, cpu, starts: await startTimeline(server, `CampaignId = "${campaignId}-sa"`, startedAtMs) };
+    });
+    const payloadMs = payload.ms;
+    const payloadCpu = payload.cpu;
+    const payloadStarts = payload.starts;
     ctx.log(describeCpu('baseline with payload', payloadCpu, payloadMs));
 
     const profileNotes = profiled
@@ -243,7 +294,6 @@ async function runOnce(ctx: BenchRunContext): Promise<BenchRun> {
       },
     };
   } finally {
-    await stack.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -253,8 +303,9 @@ export const campaignStartScenario: BenchScenario = {
   title: `Campaign start (${ENTRIES.toLocaleString('en-US')} entries)`,
   goal: `a 10,000-entry campaign started through the client script at ≥ ${GOAL_RATIO} × the rate of a bare client.workflow.start loop`,
   method:
-    `Each run: a fresh dev server (in-memory), the real relay workers (prebuilt bundle, cache ${CACHE_SIZE}). ` +
-    `Baseline first: ${ENTRIES} client.workflow.start calls of an empty workflow (no search attributes) from this ` +
+    `Each phase of a run on its own fresh dev server (in-memory), warmed up with ${WARM_UP_STARTS} bare starts ` +
+    `before it is measured (on one shared server each phase met the workflows the phases before it left); the ` +
+    `subject's server with the real relay workers (prebuilt bundle, cache ${CACHE_SIZE}). Baseline first: ${ENTRIES} client.workflow.start calls of an empty workflow (no search attributes) from this ` +
     `process, ${BASELINE_CONCURRENCY} in flight — the most the campaign keeps in flight (a pool of 2 × 20 starts its ` +
     'batches share) — while a worker runs them (as the relay worker runs the broadcasts), timed until the last start ' +
     'returns. ' +
