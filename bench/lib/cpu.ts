@@ -137,6 +137,19 @@ export interface CpuSplit {
   clientScript: number;
   /** This process's CPU by thread name (live threads only), sorted, largest first. */
   threads: [string, number][];
+  /**
+   * Share of the machine's CPU time the hypervisor gave to others (/proc/stat steal), 0–1: on a shared VM the same
+   * phase ran 81 s and 125 s; this says how much of a slow phase was the machine.
+   */
+  stealShare: number;
+}
+
+/** The machine's CPU ticks (all cores) from /proc/stat: total and steal. */
+function machineTicks(): { total: number; steal: number } {
+  const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+  const ticks = line.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal guest guest_nice; guest time is already in user.
+  return { total: ticks.slice(0, 8).reduce((a, b) => a + b, 0), steal: ticks[7] ?? 0 };
 }
 
 /** Starts measuring; `stop()` returns the CPU seconds used since by the dev server, this process and reaped children. */
@@ -145,8 +158,11 @@ export function startCpuMeter(devServerPid: number | undefined): { stop(): CpuSp
   const self0 = process.cpuUsage();
   const children0 = reapedChildrenCpuSeconds();
   const threads0 = threadCpuSeconds();
+  const machine0 = machineTicks();
   return {
     stop() {
+      const machine1 = machineTicks();
+      const machineTotal = machine1.total - machine0.total;
       const server1 = devServerPid === undefined ? undefined : processCpuSeconds(devServerPid);
       const self = process.cpuUsage(self0);
       const threads = [...threadCpuSeconds()]
@@ -158,6 +174,7 @@ export function startCpuMeter(devServerPid: number | undefined): { stop(): CpuSp
         worker: (self.user + self.system) / 1e6,
         clientScript: reapedChildrenCpuSeconds() - children0,
         threads,
+        stealShare: machineTotal > 0 ? (machine1.steal - machine0.steal) / machineTotal : 0,
       };
     },
   };

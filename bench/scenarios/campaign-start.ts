@@ -148,7 +148,7 @@ async function startTimeline(
   stack: BenchServer,
   query: string,
   fromMs: number
-): Promise<{ firstMs: number; ratePerSecond: number; pauses: string }> {
+): Promise<{ firstMs: number; lastMs: number; ratePerSecond: number; pauses: string }> {
   const times: number[] = [];
   for await (const wf of stack.client.workflow.list({ query, pageSize: 1000 })) times.push(wf.startTime.getTime());
   times.sort((a, b) => a - b);
@@ -161,7 +161,12 @@ async function startTimeline(
     .slice(0, 5)
     .map((g) => `${g.ms} ms at ${(g.at / 1000).toFixed(1)} s`)
     .join(', ');
-  return { firstMs: first - fromMs, ratePerSecond: (times.length - 1) / ((last - first) / 1000), pauses };
+  return {
+    firstMs: first - fromMs,
+    lastMs: last - fromMs,
+    ratePerSecond: (times.length - 1) / ((last - first) / 1000),
+    pauses,
+  };
 }
 
 /** CPU seconds per 1,000 starts of each process, as metrics named `<prefix>CpuSPer1k<Process>`. */
@@ -171,6 +176,7 @@ function cpuMetrics(prefix: string, cpu: CpuSplit): Record<string, number> {
     [`${prefix}CpuSPer1kDevServer`]: per1k(cpu.devServer),
     [`${prefix}CpuSPer1kWorker`]: per1k(cpu.worker),
     [`${prefix}CpuSPer1kClient`]: per1k(cpu.clientScript),
+    [`${prefix}StealPercent`]: cpu.stealShare * 100,
   };
 }
 
@@ -181,7 +187,8 @@ function describeCpu(what: string, cpu: CpuSplit, ms: number): string {
     .join(', ');
   return (
     `${what} (${(ms / 1000).toFixed(1)} s wall): CPU s dev server ${cpu.devServer.toFixed(1)}, this process ` +
-    `${cpu.worker.toFixed(1)} (threads: ${threads}), client script ${cpu.clientScript.toFixed(1)}`
+    `${cpu.worker.toFixed(1)} (threads: ${threads}), client script ${cpu.clientScript.toFixed(1)}; ` +
+    `steal ${(cpu.stealShare * 100).toFixed(0)}% of the machine`
   );
 }
 
@@ -229,7 +236,7 @@ async function runOnce(ctx: BenchRunContext): Promise<BenchRun> {
           SUBJECT_TIMEOUT_MS,
           200
         );
-        return { subjectMs: performance.now() - started, cliMs: cliDone };
+        return { polledMs: performance.now() - started, cliMs: cliDone };
       });
       const cpu = meter.stop();
       const profiled = await profile?.stop();
@@ -241,9 +248,12 @@ async function runOnce(ctx: BenchRunContext): Promise<BenchRun> {
         starts: await startTimeline(server, query, spawnedAtMs),
       };
     });
-    const { subjectMs, cliMs, profiled, campaignRuns } = subject;
+    const { polledMs, cliMs, profiled, campaignRuns } = subject;
     const subjectCpu = subject.cpu;
     const subjectStarts = subject.starts;
+    // Until the last broadcast started, by the server's start times (the baseline's last start returns then too);
+    // the visibility poll notices it later, by the visibility queue's lag.
+    const subjectMs = subjectStarts.lastMs;
     ctx.log(`subject: ${(subjectMs / 1000).toFixed(1)} s`);
     ctx.log(describeCpu('subject', subjectCpu, subjectMs));
     // After the subject, so that the subject (and the issue's ratio) is measured exactly as before this baseline.
@@ -268,7 +278,8 @@ async function runOnce(ctx: BenchRunContext): Promise<BenchRun> {
         `the campaign workflow used ${campaignRuns} runs (continue-as-new); the first broadcast started ` +
           `${(subjectStarts.firstMs / 1000).toFixed(1)} s after the client script was spawned, the client script ` +
           `returned after ${(cliMs / 1000).toFixed(1)} s, the last broadcast started ` +
-          `${((subjectMs - cliMs) / 1000).toFixed(1)} s later (by the visibility poll)`,
+          `${((subjectMs - cliMs) / 1000).toFixed(1)} s later; the visibility poll counted them all after ` +
+          `${(polledMs / 1000).toFixed(1)} s`,
         `longest pauses between starts (server start times), subject: ${subjectStarts.pauses}; baseline with ` +
           `payload: ${payloadStarts.pauses}`,
         describeCpu('CPU, bare baseline', baselineCpu, baselineMs),
@@ -311,7 +322,8 @@ export const campaignStartScenario: BenchScenario = {
     'returns. ' +
     `Subject: the client script as a child process (ts-node src/client.ts campaign start <file> --json, the command ` +
     `a user runs) on a generated ${ENTRIES}-row CSV whose broadcasts start in 3 h, timed from spawn until the ` +
-    `visibility count of the campaign's broadcast workflows reaches ${ENTRIES} (polled every 200 ms), while the ` +
+    `last broadcast's start time on the server (after the visibility count of the campaign's broadcast workflows ` +
+    `reaches ${ENTRIES}, polled every 200 ms), while the ` +
     'worker also runs each new broadcast to its lead-time timer. Ratio = baseline time / subject time. ' +
     'After the subject (so the ratio is measured as before), a second baseline: the same loop, but each start ' +
     "carries what a campaign's start carries (the same start options: the broadcast request as argument, which the " +
