@@ -29,8 +29,19 @@ import { selfTimeByGroup, topGroups } from '../lib/profile';
 const RATE_PER_SECOND = 500;
 const DURATION_SECONDS = 60;
 /**
- * Unmeasured load on both paths before the measured phases (same rate, same order): without it whichever phase went
- * first met a cold dev server and a cold service (p99 3.8× in one run, 0.93× in the next with the order swapped).
+ * Where this machine's dev server cannot take RATE_PER_SECOND signals with a sane tail even from the direct loop,
+ * comparing the two paths measures which one meets the stalls of a saturated server first (p99 ratio 0.125× in one
+ * run, 10× in the next on 2 Intel Xeon cores). So the rate is calibrated first: the direct loop is offered each of
+ * these rates for CALIBRATION_SECONDS, highest first, and both paths are measured at the first one it holds
+ * (answers ≥ HELD_SHARE of the offer, p99 ≤ HELD_P99_MS). The report names the rate used.
+ */
+const CALIBRATION_RATES = [RATE_PER_SECOND, 400, 300, 250, 200, 150, 100];
+const CALIBRATION_SECONDS = 10;
+const HELD_SHARE = 0.98;
+const HELD_P99_MS = 250;
+/**
+ * Unmeasured load through the service before the measured phases (the calibration warms the direct loop up): without
+ * it whichever phase went first met a cold dev server and a cold service (p99 3.8×, then 0.93× with the order swapped).
  */
 const WARMUP_SECONDS = 10;
 /** Broadcasts the callbacks are spread over (round robin): few enough to stay Running and small, enough to spread. */
@@ -39,6 +50,8 @@ const WORKFLOWS = 50;
 const MAX_IN_FLIGHT = 64;
 const GOAL_RATIO = 0.8;
 const GOAL_P99_MS = 50;
+/** Issue 15: the service's p99 at most this multiple of the direct loop's in the same run. */
+const GOAL_P99_RATIO = 1.5;
 const SECRET = 'bench-callback-secret-never-logged';
 /** `BENCH_CALLBACKS_PROFILE=1`: the service runs under node --cpu-prof; its self time by package goes in the notes. */
 const PROFILE = process.env.BENCH_CALLBACKS_PROFILE === '1';
@@ -56,7 +69,11 @@ interface LoadResult {
  * for the signal loop, which would otherwise pile up thousands of calls); a due request waits for a slot. Latency is
  * from when the request was due to its answer, so waiting for a slot counts.
  */
-async function offerAtRate(total: number, send: (index: number) => Promise<boolean>): Promise<LoadResult> {
+async function offerAtRate(
+  rate: number,
+  total: number,
+  send: (index: number) => Promise<boolean>
+): Promise<LoadResult> {
   const latenciesMs: number[] = [];
   let failed = 0;
   let lastAnswer = 0;
@@ -65,7 +82,7 @@ async function offerAtRate(total: number, send: (index: number) => Promise<boole
   let allAnswered: () => void = () => undefined;
   const finished = new Promise<void>((resolve) => (allAnswered = resolve));
   const start = performance.now();
-  const dueAt = (i: number) => start + (i * 1000) / RATE_PER_SECOND;
+  const dueAt = (i: number) => start + (i * 1000) / rate;
   const sendNext = (): void => {
     const index = sent++;
     inFlight++;
@@ -195,7 +212,6 @@ function exactlyOnce(counts: Map<string, number>, prefix: string, total: number)
 }
 
 async function runOnce(ctx: BenchRunContext): Promise<BenchRun> {
-  const total = RATE_PER_SECOND * DURATION_SECONDS;
   const stack = await startBenchStack();
   let service: CallbackProcess | undefined;
   try {
@@ -224,10 +240,10 @@ async function runOnce(ctx: BenchRunContext): Promise<BenchRun> {
     const pool = new Pool(service.url, { connections: MAX_IN_FLIGHT });
     const urls = workflowIds.map((id) => new URL(callbackUrlFor(service!.url, SECRET, id)).pathname);
 
-    /** Callbacks through the service; TaskIds `<prefix>-<i>`. */
-    const runSubject = async (seconds: number, prefix: string) => {
-      ctx.log(`${prefix}: ${RATE_PER_SECOND}/s for ${seconds} s through the callback service`);
-      return offerAtRate(RATE_PER_SECOND * seconds, async (i) => {
+    /** Callbacks through the service at `rate`; TaskIds `<prefix>-<i>`. */
+    const runSubject = async (rate: number, seconds: number, prefix: string) => {
+      ctx.log(`${prefix}: ${rate}/s for ${seconds} s through the callback service`);
+      return offerAtRate(rate, rate * seconds, async (i) => {
         const res = await pool.request({
           path: urls[i % WORKFLOWS] as string,
           method: 'POST',
@@ -238,10 +254,10 @@ async function runOnce(ctx: BenchRunContext): Promise<BenchRun> {
         return res.statusCode === 200;
       });
     };
-    /** handle.signal from this process; TaskIds `<prefix>-<i>`. */
-    const runBaseline = async (seconds: number, prefix: string) => {
-      ctx.log(`${prefix}: ${RATE_PER_SECOND}/s for ${seconds} s of handle.signal`);
-      return offerAtRate(RATE_PER_SECOND * seconds, async (i) => {
+    /** handle.signal from this process at `rate`; TaskIds `<prefix>-<i>`. */
+    const runBaseline = async (rate: number, seconds: number, prefix: string) => {
+      ctx.log(`${prefix}: ${rate}/s for ${seconds} s of handle.signal`);
+      return offerAtRate(rate, rate * seconds, async (i) => {
         const event: TaskEvent = {
           kind: 'running',
           eventTime: 1_700_000_000 + i,
@@ -252,22 +268,36 @@ async function runOnce(ctx: BenchRunContext): Promise<BenchRun> {
         return true;
       });
     };
-    // Alternate which goes first, so neither always meets the fresher server.
-    const subjectFirst = ctx.run % 2 === 1;
-    for (const warm of subjectFirst ? [runSubject, runBaseline] : [runBaseline, runSubject]) {
-      await warm(WARMUP_SECONDS, warm === runSubject ? 'warm-s' : 'warm-b');
+    // Calibration (also the direct loop's warm-up): the highest rate the direct loop holds on this machine.
+    const calibration: string[] = [];
+    let rate = CALIBRATION_RATES[CALIBRATION_RATES.length - 1] as number;
+    for (const [n, offered] of CALIBRATION_RATES.entries()) {
+      const probe = await runBaseline(offered, CALIBRATION_SECONDS, `cal${n}`);
+      const p99 = probe.latenciesMs.length ? percentile(probe.latenciesMs, 99) : Number.POSITIVE_INFINITY;
+      const held = probe.failed === 0 && probe.throughputPerSecond >= HELD_SHARE * offered && p99 <= HELD_P99_MS;
+      calibration.push(`${offered}/s: ${probe.throughputPerSecond.toFixed(0)}/s answered, p99 ${p99.toFixed(0)} ms`);
+      if (held) {
+        rate = offered;
+        break;
+      }
     }
+    ctx.log(`calibrated: ${rate}/s (${calibration.join('; ')})`);
+    const total = rate * DURATION_SECONDS;
+    // Alternate which goes first, so neither always meets the fresher server; the service warms up first.
+    const subjectFirst = ctx.run % 2 === 1;
+    await runSubject(rate, WARMUP_SECONDS, 'warm-s');
     let subject: LoadResult;
     let baseline: LoadResult;
     if (subjectFirst) {
-      subject = await runSubject(DURATION_SECONDS, 's');
-      baseline = await runBaseline(DURATION_SECONDS, 'b');
+      subject = await runSubject(rate, DURATION_SECONDS, 's');
+      baseline = await runBaseline(rate, DURATION_SECONDS, 'b');
     } else {
-      baseline = await runBaseline(DURATION_SECONDS, 'b');
-      subject = await runSubject(DURATION_SECONDS, 's');
+      baseline = await runBaseline(rate, DURATION_SECONDS, 'b');
+      subject = await runSubject(rate, DURATION_SECONDS, 's');
     }
     await pool.close();
-    const notes = await stopCallbackProcess(service);
+    const notes = [`offered ${rate}/s after calibrating the direct loop: ${calibration.join('; ')}`];
+    notes.push(...(await stopCallbackProcess(service)));
     service = undefined;
 
     ctx.log('counting delivered events in the workflows’ histories');
@@ -277,6 +307,7 @@ async function runOnce(ctx: BenchRunContext): Promise<BenchRun> {
     const p = (r: LoadResult, q: number) => (r.latenciesMs.length ? percentile(r.latenciesMs, q) : Number.NaN);
     return {
       metrics: {
+        offeredPerSecond: rate,
         ratio: subject.throughputPerSecond / baseline.throughputPerSecond,
         throughputPerSecond: subject.throughputPerSecond,
         p50Ms: p(subject, 50),
@@ -304,21 +335,23 @@ export const callbacksScenario: BenchScenario = {
   name: 'callbacks',
   title: 'Callback service under load',
   goal:
-    `${RATE_PER_SECOND} signed callbacks/s for ${DURATION_SECONDS} s: p99 < ${GOAL_P99_MS} ms, every callback delivered ` +
-    `exactly once, throughput ≥ ${GOAL_RATIO} × a direct handle.signal loop at the same offered rate`,
+    `signed callbacks at ${RATE_PER_SECOND}/s (or the highest calibrated rate the direct loop holds on this machine) ` +
+    `for ${DURATION_SECONDS} s: p99 ≤ ${GOAL_P99_RATIO} × a direct handle.signal loop's at the same offered rate, ` +
+    `throughput ≥ ${GOAL_RATIO} × the loop's, every callback delivered exactly once (p99 < ${GOAL_P99_MS} ms shown beside)`,
   method:
     `Each run: a fresh dev server; ${WORKFLOWS} broadcasts started hours ahead and validated by the relay workers, ` +
     'which are then drained (the workflows stay Running and each signal waits in history), so the measurement is the ' +
     'callback path alone. The callback service runs as its own process (ts-node src/bin/callbacks.ts, as ' +
     '`npm run callbacks`). Load: an open-loop undici generator in the bench process; request i is due at start + ' +
-    `i/${RATE_PER_SECOND} s, at most ${MAX_IN_FLIGHT} outstanding (its connections; a due request waits for a slot), ` +
-    `${RATE_PER_SECOND * DURATION_SECONDS} POSTs to the HMAC-token URLs (callbackUrlFor) round robin over the ` +
-    'broadcasts, each a distinct running event (its own TaskId). Baseline: the same schedule and cap of ' +
-    'handle.signal(taskEvent) from the bench process on the same workflows; which goes first alternates by run. ' +
-    `Before the measured phases, ${WARMUP_SECONDS} s of each at the same rate and in the same order, not measured. ` +
-    'Throughput = 2xx answers (signals returned) per second from the start to the last answer; latency from when ' +
-    'a request was due to its answer. Exactly once: every ' +
-    'taskEvent signal in the broadcasts’ histories counted by TaskId.',
+    `i/rate s, at most ${MAX_IN_FLIGHT} outstanding (its connections; a due request waits for a slot), POSTs to the ` +
+    'HMAC-token URLs (callbackUrlFor) round robin over the broadcasts, each a distinct running event (its own ' +
+    'TaskId). Baseline: the same schedule and cap of handle.signal(taskEvent) from the bench process on the same ' +
+    `workflows. Rate: the direct loop is first offered ${CALIBRATION_RATES.join(', ')}/s for ` +
+    `${CALIBRATION_SECONDS} s each, highest first, until it holds one (≥ ${HELD_SHARE * 100}% answered, p99 ≤ ` +
+    `${HELD_P99_MS} ms); both paths are measured at that rate (offeredPerSecond), after ${WARMUP_SECONDS} s of ` +
+    'unmeasured load through the service; which goes first alternates by run. Throughput = 2xx answers (signals ' +
+    'returned) per second from the start to the last answer; latency from when a request was due to its answer. ' +
+    'Exactly once: every taskEvent signal in the broadcasts’ histories counted by TaskId.',
   defaultRuns: 2,
   findings: [
     "03:29Z on 2026-12-03 (Intel Xeon × 2): run 1 p99 3.7 s through the service against 370 ms for the direct loop (10×); run 2 the direct loop fell behind the offer (440/s, p50 4.4 s, p99 8.4 s) while the service kept up (497/s, p99 1.0 s: 0.125×). At 500/s this machine's dev server is at its capacity and whichever path meets a stall piles up, so the p99 ratio is not settled here; the goal (≤ 1.5×) is not shown. Next: the same comparison at an offered rate the direct loop sustains with p99 well under a second on the machine at hand, or on a faster one.",
@@ -337,13 +370,16 @@ export const callbacksScenario: BenchScenario = {
   judge(runs) {
     const ratio = medianOf(runs, 'ratio');
     const p99 = medianOf(runs, 'p99Ms');
+    const p99Ratio = medianOf(runs, 'p99LatencyRatio');
     const wrong = runs.reduce((n, r) => n + (r.metrics.duplicates ?? 0) + (r.metrics.missing ?? 0), 0);
-    const met = ratio >= GOAL_RATIO && p99 < GOAL_P99_MS && wrong === 0;
+    const met = ratio >= GOAL_RATIO && p99Ratio <= GOAL_P99_RATIO && wrong === 0;
     return {
       met,
       summary:
-        `ratio ${ratio.toFixed(2)} (goal ≥ ${GOAL_RATIO}), ${medianOf(runs, 'throughputPerSecond').toFixed(0)}/s, ` +
-        `p50 ${medianOf(runs, 'p50Ms').toFixed(1)} ms, p99 ${p99.toFixed(1)} ms (goal < ${GOAL_P99_MS}), ` +
+        `at ${medianOf(runs, 'offeredPerSecond').toFixed(0)}/s offered: p99 ${p99Ratio.toFixed(2)} × the direct ` +
+        `loop's (goal ≤ ${GOAL_P99_RATIO}), throughput ratio ${ratio.toFixed(2)} (goal ≥ ${GOAL_RATIO}), ` +
+        `${medianOf(runs, 'throughputPerSecond').toFixed(0)}/s, p50 ${medianOf(runs, 'p50Ms').toFixed(1)} ms, ` +
+        `p99 ${p99.toFixed(1)} ms (${p99 < GOAL_P99_MS ? 'under' : 'over'} ${GOAL_P99_MS} ms), ` +
         `${wrong} duplicate or missing deliveries over all runs`,
     };
   },
