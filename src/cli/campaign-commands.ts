@@ -119,7 +119,8 @@ export function addCampaignCommands(program: Command): void {
     .option('--id <campaignId>', "campaign ID (default: the file's `campaign:` field)")
     .option('--dry-run', 'validate and print the plan; start nothing')
     .option('--skip-invalid', 'start the valid entries and report the invalid ones')
-    .option('--concurrency <n>', 'broadcast starts in flight at once (default 20)')
+    // The campaign's start batches share a pool of 2 × n permits in each worker process (src/workflows/campaign).
+    .option('--concurrency <n>', 'start lanes: up to 2 × n broadcast starts in flight per worker process (default 20)')
     .option(
       '--lead-time <mode>',
       'auto (default): lengthen lead times where the create quota needs it, counting broadcasts already scheduled; ' +
