@@ -350,6 +350,17 @@ export const campaignStartScenario: BenchScenario = {
     'BENCH_CAMPAIGN_PROFILE=0 turns it off). BENCH_CAMPAIGN_ENTRIES sets the size: 2000 for a quick check, 100000 at full size (default 10,000).',
   defaultRuns: 2,
   findings: [
+    '06:18–06:45Z on 2026-12-03 (Intel Xeon × 2; the hypervisor took 3–20% of the machine per phase): with each ' +
+      'phase on its own fresh dev server, ratio 0.78 (one run, 06:18Z), then 1.00 and 0.80 (the table). Why the ' +
+      'change: on one shared server each phase met what the phases before it left. The same 10,000 starts with the ' +
+      "campaign's payload took 59, 71, then 172 s as one server filled up, while bare starts did not slow (108 s " +
+      'cold, then 75 and 78 s), so the bare baseline, always first, was favoured: 0.37 today and 0.48–0.50 in the ' +
+      "last session were measured that way. The subject now ends at its last broadcast's start time on the server " +
+      '(the visibility poll noticed it ~3 s later) and counts visibility every 2 s instead of every 200 ms (each ' +
+      'count scans the SQLite visibility table). What is left of the gap: after its first start the subject starts ' +
+      '71–81/s against 90/s for the payload baseline; its first start comes 6–10 s after the spawn (ts-node, ' +
+      "parsing and validating 10,000 rows, planning the creates); in a 3,000-entry trace the campaign's workflow " +
+      "tasks took 200–300 ms each while the worker also ran the broadcasts' first tasks.",
     '02:51Z on 2026-12-03 (Intel Xeon × 2, load average 2–3), before relayBroadcastWorkflowV2: ratio 0.50 and 0.48 ' +
       '(subject 164–168 s at 60 starts/s; bare baseline 79–83 s; with the start payload 75–120 s). On the same ' +
       'machine type on 2026-12-02 the same scenario gave 0.81 and 0.96 (subject 128–131 s). Not explained yet: the ' +
