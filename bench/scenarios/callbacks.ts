@@ -357,6 +357,13 @@ export const callbacksScenario: BenchScenario = {
     'Exactly once: every taskEvent signal in the broadcasts’ histories counted by TaskId.',
   defaultRuns: 2,
   findings: [
+    '06:58–07:08Z on 2026-12-03 (the table): capacity 288–340 signals/s, so 125–150/s offered. p99 ratio 1.35, ' +
+      '3.61, 1.01: the goal is met by the median of three runs, not in every run; p50 through the service 32–43 ms ' +
+      'against 12–30 ms for the loop. A/B right after (07:09–07:19Z, three runs) with the service on the pure-JS ' +
+      'client (grpc-js Connection) instead of the NativeConnection: p99 ratio 1.71, 0.73, 1.19 and p50 41–52 ' +
+      'against 22–37 ms, no better at this load, so the native client (which kept up at saturation) stays. What ' +
+      'the service adds is two process hops on a 2-core machine that the dev server keeps busy: ~20 ms at the ' +
+      'median here, where its own CPU is ~0.5 ms per callback (profile below).',
     '06:47–06:54Z on 2026-12-03 (Intel Xeon × 2, the hypervisor taking 3–20% of the machine): the direct loop ' +
       'offered 500/s answered 307–314/s with p99 6.1–6.3 s: this dev server takes about 310 signals/s, so 500/s ' +
       'measures two queues, not the service. A first calibration measured both paths at the highest of 400, 300, ' +
