@@ -360,7 +360,10 @@ export const campaignStartScenario: BenchScenario = {
       'count scans the SQLite visibility table). What is left of the gap: after its first start the subject starts ' +
       '71–81/s against 90/s for the payload baseline; its first start comes 6–10 s after the spawn (ts-node, ' +
       "parsing and validating 10,000 rows, planning the creates); in a 3,000-entry trace the campaign's workflow " +
-      "tasks took 200–300 ms each while the worker also ran the broadcasts' first tasks.",
+      "tasks took 200–300 ms each while the worker also ran the broadcasts' first tasks." +
+      ' Within one phase too: starts carrying the four search attributes slow as the SQLite visibility fills (payload ' +
+      'baseline 119/s in the first tenth of its starts, 60–68/s in the last two; subject 96 → 61–73/s, run 1), ' +
+      "bare starts did not (the three rounds above): on the dev server the gap to the bare loop grows with the campaign's size.",
     '02:51Z on 2026-12-03 (Intel Xeon × 2, load average 2–3), before relayBroadcastWorkflowV2: ratio 0.50 and 0.48 ' +
       '(subject 164–168 s at 60 starts/s; bare baseline 79–83 s; with the start payload 75–120 s). On the same ' +
       'machine type on 2026-12-02 the same scenario gave 0.81 and 0.96 (subject 128–131 s). Not explained yet: the ' +
