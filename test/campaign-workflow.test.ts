@@ -32,6 +32,7 @@ import { countCalls, liveTasks } from '../testkit/sandbox-audit';
 import { createDevEnv, createTimeSkippingEnv } from '../testkit/temporal';
 
 const HOUR = 3600_000;
+const LARGE_CAMPAIGN_TIMEOUT_MS = 15 * 60_000;
 
 describe('campaign workflow (time-skipping)', () => {
   let env: TestWorkflowEnvironment;
@@ -55,49 +56,54 @@ describe('campaign workflow (time-skipping)', () => {
 
   const handleOf = (id: string) => env.client.workflow.getHandle<typeof campaignWorkflow>(id);
 
-  // A minute or so of wall time on two busy cores: 1,000 broadcasts each run four provider activities.
-  it('completes a 1,000-entry campaign over several runs with correct counts', async () => {
-    await stack.run(async () => {
-      const t0 = await env.currentTimeMs();
-      // Legacy-flavour entries follow their schedule without callbacks, so the campaign can finish on its own.
-      const entries: CampaignEntry[] = Array.from({ length: 1000 }, (_, i) => ({
-        key: `show-${i}`,
-        line: i + 1,
-        request: {
-          flavour: 'legacy',
-          legacy: {
-            DomainName: 'live.example.com',
-            AppName: 'festival',
-            StreamName: `stream-${i}`,
-            SourceUrl: `rtmp://origin.example.com/live/${i}`,
-            StartTime: isoSeconds(new Date(t0 + HOUR + (i % 10) * 600_000)),
-            EndTime: isoSeconds(new Date(t0 + 2 * HOUR + (i % 10) * 600_000)),
+  // 1,000 broadcasts each run four provider activities: 150 s alone on two cores, and over the old 5-minute limit in
+  // a CI run where the hypervisor took 42% of the machine while the 100,000-entry suite ran beside it.
+  it(
+    'completes a 1,000-entry campaign over several runs with correct counts',
+    async () => {
+      await stack.run(async () => {
+        const t0 = await env.currentTimeMs();
+        // Legacy-flavour entries follow their schedule without callbacks, so the campaign can finish on its own.
+        const entries: CampaignEntry[] = Array.from({ length: 1000 }, (_, i) => ({
+          key: `show-${i}`,
+          line: i + 1,
+          request: {
+            flavour: 'legacy',
+            legacy: {
+              DomainName: 'live.example.com',
+              AppName: 'festival',
+              StreamName: `stream-${i}`,
+              SourceUrl: `rtmp://origin.example.com/live/${i}`,
+              StartTime: isoSeconds(new Date(t0 + HOUR + (i % 10) * 600_000)),
+              EndTime: isoSeconds(new Date(t0 + 2 * HOUR + (i % 10) * 600_000)),
+            },
+            leadTimeSeconds: 300,
           },
-          leadTimeSeconds: 300,
-        },
-      }));
-      const campaignId = `big-${randomUUID().slice(0, 8)}`;
-      const wallStart = performance.now();
-      const submitted = await submitCampaign({
-        client: env.client,
-        taskQueue: stack.taskQueue,
-        campaignId,
-        entries,
-        maxConcurrentStarts: 50,
-        continueAsNewAfterStarts: 300,
+        }));
+        const campaignId = `big-${randomUUID().slice(0, 8)}`;
+        const wallStart = performance.now();
+        const submitted = await submitCampaign({
+          client: env.client,
+          taskQueue: stack.taskQueue,
+          campaignId,
+          entries,
+          maxConcurrentStarts: 50,
+          continueAsNewAfterStarts: 300,
+        });
+        expect(submitted).toEqual({ accepted: 1000, duplicates: 0 });
+        const result = await handleOf(campaignId).result();
+        expect(result.phase).toBe('completed');
+        expect(result.counts).toEqual({ Completed: 1000 });
+        expect(result.runs).toBeGreaterThanOrEqual(4); // continue-as-new really happened
+        expect(countCalls(stack.sandbox, 'AddLivePullStreamInfoConfig')).toBe(1000);
+        expect(countCalls(stack.sandbox, 'DeleteLivePullStreamInfoConfig')).toBe(1000);
+        process.stdout.write(
+          `1,000-entry campaign: ${result.runs} runs, ${((performance.now() - wallStart) / 1000).toFixed(1)} s wall time\n`
+        );
       });
-      expect(submitted).toEqual({ accepted: 1000, duplicates: 0 });
-      const result = await handleOf(campaignId).result();
-      expect(result.phase).toBe('completed');
-      expect(result.counts).toEqual({ Completed: 1000 });
-      expect(result.runs).toBeGreaterThanOrEqual(4); // continue-as-new really happened
-      expect(countCalls(stack.sandbox, 'AddLivePullStreamInfoConfig')).toBe(1000);
-      expect(countCalls(stack.sandbox, 'DeleteLivePullStreamInfoConfig')).toBe(1000);
-      process.stdout.write(
-        `1,000-entry campaign: ${result.runs} runs, ${((performance.now() - wallStart) / 1000).toFixed(1)} s wall time\n`
-      );
-    });
-  }, 300_000);
+    },
+    LARGE_CAMPAIGN_TIMEOUT_MS
+  );
 });
 
 /**
