@@ -42,8 +42,8 @@ const HELD_SHARE = 0.98;
 const HELD_P99_MS = 250;
 const HEADROOM = 0.5;
 /**
- * Unmeasured load on each path at the measured rate before the measured phases: without
- * it whichever phase went first met a cold dev server and a cold service (p99 3.8×, then 0.93× with the order swapped).
+ * Unmeasured load on each path at the measured rate before the measured phases: without it whichever phase went
+ * first met a cold dev server and a cold service (p99 3.8×, then 0.93× with the order swapped).
  */
 const WARMUP_SECONDS = 10;
 /** Broadcasts the callbacks are spread over (round robin): few enough to stay Running and small, enough to spread. */
@@ -105,6 +105,11 @@ async function offerAtRate(
   }
   await finished;
   return { latenciesMs, failed, throughputPerSecond: latenciesMs.length / ((lastAnswer - start) / 1000) };
+}
+
+/** A latency percentile of a load phase; NaN when nothing was answered. */
+function percentileOf(result: LoadResult, q: number): number {
+  return result.latenciesMs.length ? percentile(result.latenciesMs, q) : Number.NaN;
 }
 
 /** The callback service as its own process (`src/bin/callbacks.ts`, what `npm run callbacks` starts). */
@@ -273,7 +278,7 @@ async function runOnce(ctx: BenchRunContext): Promise<BenchRun> {
     // Calibration (also the direct loop's warm-up): RATE_PER_SECOND if the direct loop holds it, else HEADROOM of the
     // server's signal capacity.
     const probe = await runBaseline(RATE_PER_SECOND, CALIBRATION_SECONDS, 'cal');
-    const probeP99 = probe.latenciesMs.length ? percentile(probe.latenciesMs, 99) : Number.POSITIVE_INFINITY;
+    const probeP99 = percentileOf(probe, 99); // NaN (no answer) is never held
     const held =
       probe.failed === 0 && probe.throughputPerSecond >= HELD_SHARE * RATE_PER_SECOND && probeP99 <= HELD_P99_MS;
     const capacity = probe.throughputPerSecond;
@@ -305,7 +310,7 @@ async function runOnce(ctx: BenchRunContext): Promise<BenchRun> {
     const counts = await deliveredEvents(stack.client, workflowIds);
     const delivered = exactlyOnce(counts, 's', total);
     const signalled = exactlyOnce(counts, 'b', total);
-    const p = (r: LoadResult, q: number) => (r.latenciesMs.length ? percentile(r.latenciesMs, q) : Number.NaN);
+    const p = percentileOf;
     return {
       metrics: {
         offeredPerSecond: rate,

@@ -112,9 +112,9 @@ async function baselineStarts(
  * left (10,000 starts with the campaign's payload took 59, 71, then 172 s as the same server filled up), so the
  * phase that ran first was favoured.
  */
-async function onFreshServer<T>(
-  open: () => Promise<BenchServer>,
-  phase: (server: BenchServer, devServerPid: number | undefined) => Promise<T>
+async function onFreshServer<S extends BenchServer, T>(
+  open: () => Promise<S>,
+  phase: (server: S, devServerPid: number | undefined) => Promise<T>
 ): Promise<T> {
   const server = await open();
   try {
@@ -226,10 +226,8 @@ async function runOnce(ctx: BenchRunContext): Promise<BenchRun> {
     const campaignId = `bench-${runId}`;
     const file = writeCampaignFile(dir, campaignId);
     const query = `CampaignId = "${campaignId}" AND ${BROADCAST_TYPES_QUERY}`;
-    let relayStack: Awaited<ReturnType<typeof startBenchStack>> | undefined;
-    const openStack = async () => (relayStack = await startBenchStack({ maxCachedWorkflows: CACHE_SIZE }));
-    const subject = await onFreshServer(openStack, async (server, pid) => {
-      const stack = relayStack!;
+    const openStack = () => startBenchStack({ maxCachedWorkflows: CACHE_SIZE });
+    const subject = await onFreshServer(openStack, async (stack, pid) => {
       const meter = meterOn(pid);
       const profile = PROFILE ? await startProfile(PROFILE_INTERVAL_US) : undefined;
       const spawnedAtMs = Date.now();
@@ -257,8 +255,8 @@ async function runOnce(ctx: BenchRunContext): Promise<BenchRun> {
         ...timed,
         cpu,
         profiled,
-        campaignRuns: (await server.client.workflow.count(`WorkflowId = "${campaignId}"`)).count,
-        starts: await startTimeline(server, query, spawnedAtMs),
+        campaignRuns: (await stack.client.workflow.count(`WorkflowId = "${campaignId}"`)).count,
+        starts: await startTimeline(stack, query, spawnedAtMs),
       };
     });
     const { polledMs, cliMs, profiled, campaignRuns } = subject;
